@@ -1,0 +1,250 @@
+// Package account manages users, their admin passwords and their extension tokens.
+package account
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base32"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/mail"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"golang.org/x/crypto/bcrypt"
+	"gorm.io/gorm"
+
+	"github.com/applylens/learning/app/models"
+)
+
+// TokenPrefix starts every extension token, so that a leaked one is easy to recognise.
+const TokenPrefix = "alk_"
+
+// Errors callers tell apart.
+var (
+	ErrNotFound     = errors.New("not found")
+	ErrEmailTaken   = errors.New("a user with this email exists already")
+	ErrBadEmail     = errors.New("email is not a valid address")
+	ErrWeakPassword = errors.New("password must be at least 8 characters")
+	ErrBadLogin     = errors.New("email or password is wrong")
+)
+
+// NewUser is what CreateUser needs.
+type NewUser struct {
+	Email    string
+	Name     string
+	Admin    bool
+	Demo     bool
+	Password string // empty: no admin login
+}
+
+// NormalizeEmail trims and lower-cases an email and checks its form.
+func NormalizeEmail(email string) (string, error) {
+	e := strings.ToLower(strings.TrimSpace(email))
+	a, err := mail.ParseAddress(e)
+	if err != nil || a.Address != e || len(e) > 320 {
+		return "", fmt.Errorf("%w: %q", ErrBadEmail, email)
+	}
+	return e, nil
+}
+
+// CreateUser adds a user.
+func CreateUser(ctx context.Context, db *gorm.DB, nu NewUser) (*models.User, error) {
+	email, err := NormalizeEmail(nu.Email)
+	if err != nil {
+		return nil, err
+	}
+	u := &models.User{ID: "u-" + uuid.NewString()[:18], Email: email, IsAdmin: nu.Admin, IsDemo: nu.Demo}
+	if nu.Name != "" {
+		u.Name = &nu.Name
+	}
+	if nu.Password != "" {
+		h, err := HashPassword(nu.Password)
+		if err != nil {
+			return nil, err
+		}
+		u.PasswordHash = &h
+	}
+	if err := db.WithContext(ctx).Create(u).Error; err != nil {
+		if errors.Is(err, gorm.ErrDuplicatedKey) {
+			return nil, fmt.Errorf("%w: %s", ErrEmailTaken, email)
+		}
+		return nil, fmt.Errorf("create user: %w", err)
+	}
+	return u, nil
+}
+
+// UserByEmail finds a user.
+func UserByEmail(ctx context.Context, db *gorm.DB, email string) (*models.User, error) {
+	e, err := NormalizeEmail(email)
+	if err != nil {
+		return nil, err
+	}
+	var u models.User
+	err = db.WithContext(ctx).Where("email = ?", e).Take(&u).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, fmt.Errorf("user %s: %w", e, ErrNotFound)
+	}
+	return &u, err
+}
+
+// UserByID finds a user.
+func UserByID(ctx context.Context, db *gorm.DB, id string) (*models.User, error) {
+	var u models.User
+	err := db.WithContext(ctx).Where("id = ?", id).Take(&u).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, fmt.Errorf("user %s: %w", id, ErrNotFound)
+	}
+	return &u, err
+}
+
+// HashPassword bcrypts a password after checking its length.
+func HashPassword(pw string) (string, error) {
+	if len(pw) < 8 {
+		return "", ErrWeakPassword
+	}
+	if len(pw) > 72 {
+		return "", errors.New("password must be at most 72 bytes")
+	}
+	h, err := bcrypt.GenerateFromPassword([]byte(pw), bcrypt.DefaultCost)
+	return string(h), err
+}
+
+// SetPassword replaces a user's password (and makes the user an admin when admin is true).
+func SetPassword(ctx context.Context, db *gorm.DB, userID, pw string, admin bool) error {
+	h, err := HashPassword(pw)
+	if err != nil {
+		return err
+	}
+	updates := map[string]any{"password_hash": h, "updated_at": time.Now().UTC()}
+	if admin {
+		updates["is_admin"] = true
+	}
+	return db.WithContext(ctx).Model(&models.User{}).Where("id = ?", userID).Updates(updates).Error
+}
+
+// Login checks an admin's email and password.
+func Login(ctx context.Context, db *gorm.DB, email, pw string) (*models.User, error) {
+	u, err := UserByEmail(ctx, db, email)
+	if err != nil {
+		if errors.Is(err, ErrNotFound) || errors.Is(err, ErrBadEmail) {
+			// Spend the same time as a real check so that timing does not reveal emails.
+			_ = bcrypt.CompareHashAndPassword([]byte("$2a$10$7EqJtq98hPqEX7fNZaFWoOHiA5Yz6bSW4sxZ6Vf5j5J5bNuZ4D8iS"), []byte(pw))
+			return nil, ErrBadLogin
+		}
+		return nil, err
+	}
+	if u.PasswordHash == nil || !u.IsAdmin || bcrypt.CompareHashAndPassword([]byte(*u.PasswordHash), []byte(pw)) != nil {
+		return nil, ErrBadLogin
+	}
+	return u, nil
+}
+
+// IssuedToken is a new token: Plain is shown once and never stored.
+type IssuedToken struct {
+	Token models.APIToken
+	Plain string
+}
+
+// IssueToken makes a new extension token for a user.
+func IssueToken(ctx context.Context, db *gorm.DB, userID, name string) (*IssuedToken, error) {
+	var raw [20]byte
+	if _, err := rand.Read(raw[:]); err != nil {
+		return nil, err
+	}
+	plain := TokenPrefix + strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(raw[:]))
+	tok := models.APIToken{
+		ID:        uuid.NewString(),
+		UserID:    userID,
+		Name:      name,
+		Prefix:    plain[:len(TokenPrefix)+6],
+		TokenHash: HashToken(plain),
+		CreatedAt: time.Now().UTC(),
+	}
+	if err := db.WithContext(ctx).Create(&tok).Error; err != nil {
+		return nil, fmt.Errorf("issue token: %w", err)
+	}
+	return &IssuedToken{Token: tok, Plain: plain}, nil
+}
+
+// HashToken is the stored form of a token.
+func HashToken(plain string) string {
+	sum := sha256.Sum256([]byte(plain))
+	return hex.EncodeToString(sum[:])
+}
+
+// Authenticate returns the live token and its user for a presented token.
+func Authenticate(ctx context.Context, db *gorm.DB, plain string) (*models.APIToken, *models.User, error) {
+	if !strings.HasPrefix(plain, TokenPrefix) || len(plain) > 128 {
+		return nil, nil, ErrNotFound
+	}
+	var tok models.APIToken
+	err := db.WithContext(ctx).Where("token_hash = ? AND revoked_at IS NULL", HashToken(plain)).Take(&tok).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	u, err := UserByID(ctx, db, tok.UserID)
+	if err != nil {
+		return nil, nil, err
+	}
+	return &tok, u, nil
+}
+
+// TouchToken records that a token was used (at most once a minute per token).
+func TouchToken(ctx context.Context, db *gorm.DB, tok *models.APIToken) {
+	now := time.Now().UTC()
+	if tok.LastUsedAt != nil && now.Sub(*tok.LastUsedAt) < time.Minute {
+		return
+	}
+	db.WithContext(ctx).Model(&models.APIToken{}).Where("id = ?", tok.ID).Update("last_used_at", now)
+}
+
+// RevokeToken stops a token from working at once.
+func RevokeToken(ctx context.Context, db *gorm.DB, tokenID string) error {
+	res := db.WithContext(ctx).Model(&models.APIToken{}).
+		Where("id = ? AND revoked_at IS NULL", tokenID).Update("revoked_at", time.Now().UTC())
+	if res.Error != nil {
+		return res.Error
+	}
+	if res.RowsAffected == 0 {
+		return fmt.Errorf("token %s: %w", tokenID, ErrNotFound)
+	}
+	return nil
+}
+
+// EnsureAdmin makes sure an admin with this email and password exists (ADMIN_EMAIL and
+// ADMIN_PASSWORD at start). It returns true when it created the user.
+func EnsureAdmin(ctx context.Context, db *gorm.DB, email, pw string) (bool, error) {
+	u, err := UserByEmail(ctx, db, email)
+	if errors.Is(err, ErrNotFound) {
+		_, err = CreateUser(ctx, db, NewUser{Email: email, Admin: true, Password: pw})
+		return err == nil, err
+	}
+	if err != nil {
+		return false, err
+	}
+	if u.IsAdmin && u.PasswordHash != nil && bcrypt.CompareHashAndPassword([]byte(*u.PasswordHash), []byte(pw)) == nil {
+		return false, nil
+	}
+	return false, SetPassword(ctx, db, u.ID, pw, true)
+}
+
+// HasAdmin reports whether any admin with a password exists.
+func HasAdmin(ctx context.Context, db *gorm.DB) (bool, error) {
+	var n int64
+	err := db.WithContext(ctx).Model(&models.User{}).Where("is_admin AND password_hash IS NOT NULL").Count(&n).Error
+	return n > 0, err
+}
+
+// RandomPassword returns a password for a generated admin.
+func RandomPassword() string {
+	var raw [12]byte
+	_, _ = rand.Read(raw[:])
+	return strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(raw[:]))
+}

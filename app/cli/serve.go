@@ -1,0 +1,127 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+
+	"github.com/spf13/cobra"
+	"gorm.io/gorm"
+
+	"github.com/applylens/learning/app/account"
+	"github.com/applylens/learning/app/config"
+	"github.com/applylens/learning/app/metrics"
+	"github.com/applylens/learning/app/router"
+	"github.com/applylens/learning/app/store"
+	"github.com/applylens/learning/app/web"
+	"github.com/applylens/learning/migrations"
+)
+
+type serveOptions struct {
+	demo bool
+}
+
+func newServeCmd(env *Env) *cobra.Command {
+	var opts serveOptions
+	cmd := &cobra.Command{
+		Use:   "serve [--demo]",
+		Short: "Serve the extension API and the admin dashboard (the default command)",
+		Long: `Serve the extension API and the admin dashboard until SIGINT or SIGTERM.
+
+On the embedded SQLite default the schema migrates by itself. On Postgres serve refuses a schema
+that is behind: run ` + "`migrate up`" + ` first, or set MIGRATE_ON_START=true.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return runServe(cmd.Context(), env, opts) },
+	}
+	cmd.Flags().BoolVar(&opts.demo, "demo", false, "on an empty database, seed demo data and aggregate it once, so the dashboard shows something")
+	return cmd
+}
+
+func runServe(ctx context.Context, env *Env, opts serveOptions) error {
+	cfg, log, err := load(env)
+	if err != nil {
+		return err
+	}
+	slog.SetDefault(log)
+	log.Info("starting", "version", Version, "database", store.Describe(cfg), "addr", cfg.HTTPAddr, "env", cfg.AppEnv)
+	db, err := store.Open(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer store.Close(db)
+
+	if err := ensureSchema(ctx, cfg, db, log); err != nil {
+		return err
+	}
+	if err := bootstrapAdmin(ctx, cfg, db, log); err != nil {
+		return err
+	}
+	m := metrics.New()
+	if opts.demo {
+		if err := startDemo(ctx, cfg, db, m, log, env); err != nil {
+			return err
+		}
+	}
+	engine, err := router.New(router.Deps{Config: cfg, DB: db, Log: log, Metrics: m})
+	if err != nil {
+		return err
+	}
+	ready := func(addr string) {
+		log.Info("serving", "url", cfg.PublicURL, "admin", cfg.PublicURL+"/admin", "listen", addr)
+		if env.Ready != nil {
+			env.Ready(addr)
+		}
+	}
+	return web.Serve(ctx, cfg, engine, log, ready)
+}
+
+// ensureSchema migrates the embedded database (or any, with MIGRATE_ON_START) and refuses to
+// serve on a Postgres schema that is behind the code.
+func ensureSchema(ctx context.Context, cfg config.Config, db *gorm.DB, log *slog.Logger) error {
+	if cfg.Embedded() || cfg.MigrateOnStart {
+		if err := migrations.Up(ctx, db); err != nil {
+			return err
+		}
+	}
+	st, err := migrations.ReadStatus(ctx, db)
+	if err != nil {
+		return err
+	}
+	if !st.Current() {
+		return fmt.Errorf("the database schema is behind by %d step(s) (%s…): run `migrate up`, or set MIGRATE_ON_START=true",
+			len(st.Pending), st.Pending[0])
+	}
+	if len(st.Unknown) > 0 {
+		log.Warn("the database has steps this build does not know: a newer build migrated it", "unknown", st.Unknown)
+	}
+	return nil
+}
+
+// bootstrapAdmin makes the first admin: from ADMIN_EMAIL/ADMIN_PASSWORD, or, on the embedded
+// default with no admin yet, one with a random password printed once.
+func bootstrapAdmin(ctx context.Context, cfg config.Config, db *gorm.DB, log *slog.Logger) error {
+	if cfg.AdminEmail != "" {
+		created, err := account.EnsureAdmin(ctx, db, cfg.AdminEmail, cfg.AdminPassword)
+		if err != nil {
+			return fmt.Errorf("ADMIN_EMAIL: %w", err)
+		}
+		if created {
+			log.Info("created admin from ADMIN_EMAIL", "email", cfg.AdminEmail)
+		}
+		return nil
+	}
+	if !cfg.Embedded() {
+		return nil
+	}
+	has, err := account.HasAdmin(ctx, db)
+	if err != nil || has {
+		return err
+	}
+	pw := account.RandomPassword()
+	const email = "admin@applylens.local"
+	if _, err := account.EnsureAdmin(ctx, db, email, pw); err != nil {
+		return err
+	}
+	log.Warn("created the first admin; this password is shown once", "email", email, "password", pw)
+	return nil
+}

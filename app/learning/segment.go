@@ -1,0 +1,76 @@
+package learning
+
+import (
+	"strings"
+	"unicode"
+)
+
+// Segments of a job, from the most to the least specific. A job with no title has none ("").
+const (
+	SegmentIntern  = "intern"
+	SegmentJunior  = "junior"
+	SegmentSenior  = "senior"
+	SegmentDefault = "default"
+)
+
+// Segments lists the segments in display order.
+func Segments() []string {
+	return []string{SegmentIntern, SegmentJunior, SegmentSenior, SegmentDefault}
+}
+
+// segmentRules is the one table of level words, in precedence order (intern > junior >
+// senior): the first rule with a phrase among the title's words wins. Phrases match whole
+// words, so "Internal", "International", "Sentry" and "Leadership" match nothing, and
+// abbreviations match only as words ("sr", "jr"). Extend it here.
+var segmentRules = []struct {
+	segment string
+	phrases []string
+}{
+	{SegmentIntern, []string{"intern", "interns", "internship", "co op", "coop", "apprentice", "apprenticeship", "trainee", "werkstudent"}},
+	{SegmentJunior, []string{"junior", "jr", "entry level", "entry", "graduate", "new grad", "associate engineer", "early career"}},
+	{SegmentSenior, []string{"senior", "sr", "lead", "principal", "staff", "distinguished", "head of", "director", "vp", "vice president", "chief", "architect", "manager"}},
+}
+
+// SegmentFromJob returns the segment of a job: its normalized_title if present, else its
+// title. It returns "" (no segment) for no job or no title.
+func SegmentFromJob(title, normalizedTitle string) string {
+	t := normalizedTitle
+	if strings.TrimSpace(t) == "" {
+		t = title
+	}
+	return SegmentOf(t)
+}
+
+// SegmentOf classifies one title.
+func SegmentOf(title string) string {
+	words := titleWords(title)
+	if len(words) == 0 {
+		return ""
+	}
+	padded := " " + strings.Join(words, " ") + " "
+	for _, rule := range segmentRules {
+		for _, p := range rule.phrases {
+			if strings.Contains(padded, " "+p+" ") {
+				return rule.segment
+			}
+		}
+	}
+	return SegmentDefault
+}
+
+// titleWords lower-cases a title and splits it into words of letters and digits; every other
+// character (space, dot, hyphen, parenthesis, comma) separates words.
+func titleWords(title string) []string {
+	return strings.FieldsFunc(strings.ToLower(title), func(r rune) bool {
+		return !unicode.IsLetter(r) && !unicode.IsDigit(r)
+	})
+}
+
+// ValidSegment reports whether s is a segment key (or "" for none).
+func ValidSegment(s string) bool {
+	switch s {
+	case "", SegmentIntern, SegmentJunior, SegmentSenior, SegmentDefault:
+		return true
+	}
+	return false
+}

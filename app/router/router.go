@@ -1,0 +1,53 @@
+// Package router mounts every route of the service on one gin engine: the one place to see
+// what the server answers.
+package router
+
+import (
+	"log/slog"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"gorm.io/gorm"
+
+	"github.com/applylens/learning/app/config"
+	"github.com/applylens/learning/app/metrics"
+	"github.com/applylens/learning/app/web"
+	"github.com/applylens/learning/static"
+)
+
+// Deps is what the routes need.
+type Deps struct {
+	Config  config.Config
+	DB      *gorm.DB
+	Log     *slog.Logger
+	Metrics *metrics.Metrics
+}
+
+// PathMetrics is the Prometheus endpoint.
+const PathMetrics = "/metrics"
+
+// New returns the engine with every route mounted.
+func New(d Deps) (*gin.Engine, error) {
+	e, err := web.NewEngine(d.Config, d.Log)
+	if err != nil {
+		return nil, err
+	}
+	e.Use(d.Metrics.Middleware())
+	e.GET(web.PathHealthz, web.Healthz)
+	e.GET(web.PathReadyz, web.Readyz(d.DB))
+	e.GET(PathMetrics, metricsAuth(d.Config.MetricsToken), gin.WrapH(promhttp.HandlerFor(d.Metrics.Registry, promhttp.HandlerOpts{})))
+	e.StaticFS("/static", http.FS(static.FS))
+	return e, nil
+}
+
+// metricsAuth asks for METRICS_TOKEN as a bearer token when it is set.
+func metricsAuth(token string) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if token != "" && c.GetHeader("Authorization") != "Bearer "+token {
+			web.Fail(c, web.Errorf(http.StatusUnauthorized, "metrics need the METRICS_TOKEN bearer token"))
+			return
+		}
+		c.Next()
+	}
+}

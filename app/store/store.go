@@ -1,0 +1,98 @@
+// Package store opens the database (Postgres, or the embedded pure-Go SQLite) and holds the
+// small helpers that differ by dialect.
+package store
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/glebarez/sqlite"
+	"gorm.io/driver/postgres"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+
+	"github.com/applylens/learning/app/config"
+)
+
+// Open connects to the database the configuration names and checks that it answers.
+func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*gorm.DB, error) {
+	gcfg := &gorm.Config{
+		Logger: logger.NewSlogLogger(log.With("component", "gorm"), logger.Config{
+			SlowThreshold:             time.Second,
+			LogLevel:                  logger.Warn,
+			IgnoreRecordNotFoundError: true,
+			ParameterizedQueries:      true,
+		}),
+		NowFunc:                func() time.Time { return time.Now().UTC() },
+		TranslateError:         true,
+		SkipDefaultTransaction: true,
+	}
+	var (
+		db  *gorm.DB
+		err error
+	)
+	switch cfg.DBKind() {
+	case config.Postgres:
+		db, err = gorm.Open(postgres.Open(cfg.DatabaseURL), gcfg)
+		if err != nil {
+			return nil, fmt.Errorf("open postgres: %w", err)
+		}
+		sqlDB, _ := db.DB()
+		sqlDB.SetMaxOpenConns(20)
+		sqlDB.SetMaxIdleConns(10)
+		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
+	default:
+		path := cfg.SQLitePath()
+		if dir := filepath.Dir(path); dir != "" {
+			if err := os.MkdirAll(dir, 0o755); err != nil {
+				return nil, fmt.Errorf("create data directory %s: %w", dir, err)
+			}
+		}
+		db, err = gorm.Open(sqlite.Open(SQLiteDSN(path)), gcfg)
+		if err != nil {
+			return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+		}
+		// SQLite has one writer; one connection makes every statement wait its turn instead
+		// of failing with "database is locked". Code must never use db while holding a tx.
+		sqlDB, _ := db.DB()
+		sqlDB.SetMaxOpenConns(1)
+	}
+	sqlDB, err := db.DB()
+	if err != nil {
+		return nil, err
+	}
+	pingCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := sqlDB.PingContext(pingCtx); err != nil {
+		_ = sqlDB.Close()
+		return nil, fmt.Errorf("database does not answer: %w", err)
+	}
+	return db, nil
+}
+
+// SQLiteDSN is the DSN of a SQLite file with the pragmas the service relies on.
+func SQLiteDSN(path string) string {
+	return path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate"
+}
+
+// Close closes the pool behind db.
+func Close(db *gorm.DB) {
+	if sqlDB, err := db.DB(); err == nil {
+		_ = sqlDB.Close()
+	}
+}
+
+// IsPostgres reports whether db talks to Postgres.
+func IsPostgres(db *gorm.DB) bool { return db.Dialector.Name() == "postgres" }
+
+// Describe names the database for logs, without secrets.
+func Describe(cfg config.Config) string {
+	if cfg.DBKind() == config.Postgres {
+		return "postgres"
+	}
+	return "sqlite " + cfg.SQLitePath()
+}

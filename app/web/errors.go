@@ -1,0 +1,58 @@
+// Package web is the HTTP base: the gin engine configured on purpose, middleware, the error
+// type every handler returns and the helpers that render JSON and pages.
+package web
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+)
+
+// Error is an error with an HTTP status and a message that is safe to show a client. The
+// wrapped cause is logged, never sent.
+type Error struct {
+	Status  int
+	Message string
+	Fields  []FieldError // for 422: every field that is wrong
+	Err     error
+	Headers map[string]string
+}
+
+// FieldError names one wrong field by its path in the body (events[3].policy).
+type FieldError struct {
+	Field   string `json:"field"`
+	Message string `json:"message"`
+}
+
+func (e *Error) Error() string {
+	if e.Err != nil {
+		return fmt.Sprintf("%d %s: %v", e.Status, e.Message, e.Err)
+	}
+	return fmt.Sprintf("%d %s", e.Status, e.Message)
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// Errorf returns an Error with a status and a public message.
+func Errorf(status int, format string, args ...any) *Error {
+	return &Error{Status: status, Message: fmt.Sprintf(format, args...)}
+}
+
+// Internal wraps an unexpected error as a 500 whose message reveals nothing.
+func Internal(err error) *Error {
+	return &Error{Status: http.StatusInternalServerError, Message: "internal error", Err: err}
+}
+
+// Invalid is a 422 listing the wrong fields.
+func Invalid(fields []FieldError) *Error {
+	return &Error{Status: http.StatusUnprocessableEntity, Message: "the request body does not validate", Fields: fields}
+}
+
+// AsError turns any error into an *Error (a 500 unless it is one already).
+func AsError(err error) *Error {
+	var e *Error
+	if errors.As(err, &e) {
+		return e
+	}
+	return Internal(err)
+}

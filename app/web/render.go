@@ -1,0 +1,69 @@
+package web
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/a-h/templ"
+	"github.com/gin-gonic/gin"
+)
+
+// ErrorPage renders an error as an HTML page for /admin. The admin package sets it; until then
+// a plain text page is served.
+var ErrorPage = func(c *gin.Context, e *Error) {
+	c.String(e.Status, "%d %s", e.Status, e.Message)
+}
+
+// Fail renders err once (JSON under /api and for API clients, a page elsewhere), logs 5xx as
+// errors and 4xx as warnings, and aborts the chain.
+func Fail(c *gin.Context, err error) {
+	e := AsError(err)
+	log := slog.Default()
+	attrs := []any{"status", e.Status, "path", c.FullPath(), "error", e.Error()}
+	if e.Status >= 500 {
+		log.ErrorContext(c.Request.Context(), "request failed", attrs...)
+	} else {
+		log.WarnContext(c.Request.Context(), "request refused", attrs...)
+	}
+	for k, v := range e.Headers {
+		c.Header(k, v)
+	}
+	if wantsJSON(c) {
+		body := gin.H{"error": e.Message}
+		if len(e.Fields) > 0 {
+			body["fields"] = e.Fields
+		}
+		if id := c.GetString(requestIDKey); id != "" {
+			body["request_id"] = id
+		}
+		c.AbortWithStatusJSON(e.Status, body)
+		return
+	}
+	c.Abort()
+	ErrorPage(c, e)
+}
+
+func wantsJSON(c *gin.Context) bool {
+	p := c.Request.URL.Path
+	if strings.HasPrefix(p, "/api/") || p == "/readyz" || p == "/healthz" || p == "/metrics" {
+		return true
+	}
+	return strings.Contains(c.GetHeader("Accept"), "application/json") && !strings.Contains(c.GetHeader("Accept"), "text/html")
+}
+
+// Page renders a templ component with the request's context.
+func Page(c *gin.Context, status int, page templ.Component) {
+	c.Status(status)
+	c.Header("Content-Type", "text/html; charset=utf-8")
+	if err := page.Render(c.Request.Context(), c.Writer); err != nil {
+		slog.ErrorContext(c.Request.Context(), "render page", "error", err)
+	}
+}
+
+// Context returns the request's context (for calls into other packages).
+func Context(c *gin.Context) context.Context { return c.Request.Context() }
+
+// Redirect sends a 303 See Other, the right answer to a POSTed form.
+func Redirect(c *gin.Context, url string) { c.Redirect(http.StatusSeeOther, url) }

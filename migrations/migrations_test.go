@@ -1,0 +1,109 @@
+package migrations_test
+
+import (
+	"context"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+	"gorm.io/gorm"
+
+	"github.com/applylens/learning/app/store/storetest"
+	"github.com/applylens/learning/migrations"
+)
+
+func status(t *testing.T, db *gorm.DB) migrations.Status {
+	t.Helper()
+	st, err := migrations.ReadStatus(context.Background(), db)
+	require.NoError(t, err)
+	return st
+}
+
+func TestUpDownUp(t *testing.T) {
+	storetest.EachBackend(t, func(t *testing.T, b storetest.Backend) {
+		ctx := context.Background()
+		db, _ := b.Open(t)
+
+		st := status(t, db)
+		require.Equal(t, migrations.IDs(), st.Pending)
+		require.False(t, st.Current())
+
+		require.NoError(t, migrations.Up(ctx, db))
+		st = status(t, db)
+		require.True(t, st.Current())
+		require.Equal(t, migrations.IDs(), st.Applied)
+		for _, c := range st.Checks {
+			require.True(t, c.Present, c.Name)
+		}
+		var styles int64
+		require.NoError(t, db.Table("gen_styles").Count(&styles).Error)
+		require.EqualValues(t, 3, styles)
+
+		// A second up does nothing.
+		require.NoError(t, migrations.Up(ctx, db))
+		require.Equal(t, migrations.IDs(), status(t, db).Applied)
+
+		require.NoError(t, migrations.DownAll(ctx, db))
+		st = status(t, db)
+		require.Empty(t, st.Applied)
+		for _, table := range []string{"users", "autofill_events", "form_profiles", "gen_styles", "api_tokens", "aggregator_runs"} {
+			require.False(t, db.Migrator().HasTable(table), table)
+		}
+
+		require.NoError(t, migrations.Up(ctx, db))
+		require.True(t, status(t, db).Current())
+	})
+}
+
+func TestRollbackPhase52RemovesExactlyColumnAndIndex(t *testing.T) {
+	storetest.EachBackend(t, func(t *testing.T, b storetest.Backend) {
+		ctx := context.Background()
+		db := b.New(t)
+		require.NoError(t, migrations.DownTo(ctx, db, "202511010000_phase50_learning_tables"))
+		st := status(t, db)
+		require.Equal(t, []string{"202511010000_phase50_learning_tables"}, st.Applied)
+		for _, c := range st.Checks {
+			require.False(t, c.Present, c.Name)
+		}
+		require.True(t, db.Migrator().HasTable("autofill_events"))
+		require.True(t, db.Migrator().HasColumn("autofill_events", "feedback_status"))
+		require.NoError(t, migrations.Up(ctx, db))
+		require.True(t, status(t, db).Current())
+	})
+}
+
+func TestDownLastAndUnknownTarget(t *testing.T) {
+	storetest.EachBackend(t, func(t *testing.T, b storetest.Backend) {
+		ctx := context.Background()
+		db := b.New(t)
+		require.NoError(t, migrations.DownLast(ctx, db))
+		ids := migrations.IDs()
+		require.Equal(t, []string{ids[len(ids)-1]}, status(t, db).Pending)
+		require.ErrorContains(t, migrations.DownTo(ctx, db, "nope"), `unknown step "nope"`)
+	})
+}
+
+func TestConcurrentUp(t *testing.T) {
+	storetest.EachBackend(t, func(t *testing.T, b storetest.Backend) {
+		cfg := b.Config(t)
+		dbs := []*gorm.DB{storetest.OpenConfig(t, cfg), storetest.OpenConfig(t, cfg)}
+		var wg sync.WaitGroup
+		errs := make([]error, len(dbs))
+		for i, db := range dbs {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				errs[i] = migrations.Up(context.Background(), db)
+			}()
+		}
+		wg.Wait()
+		for _, err := range errs {
+			require.NoError(t, err)
+		}
+		st := status(t, dbs[0])
+		require.True(t, st.Current())
+		var n int64
+		require.NoError(t, dbs[0].Table(migrations.TableName).Count(&n).Error)
+		require.EqualValues(t, len(migrations.IDs()), n, "each step recorded once")
+	})
+}

@@ -1,0 +1,140 @@
+// Package seeds makes demo and test data: small named fixtures for unit tests (this file) and
+// a deterministic generator of realistic demo data for the demo and benchmarks.
+package seeds
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"gorm.io/gorm"
+
+	"github.com/applylens/learning/app/learning"
+	"github.com/applylens/learning/app/models"
+)
+
+// Ev describes one autofill event for a test. Zero values get sensible defaults: user
+// "u-test", status "ok", policy "exploit", created one hour ago.
+type Ev struct {
+	User       string
+	Host       string
+	SchemaHash string
+	Style      string // gen_style_id; "" for none
+	Segment    string // segment_key; "" for none
+	Feedback   string // helpful | unhelpful | ""
+	EditChars  *int
+	Status     string
+	Policy     string
+	FinalMap   map[string]string
+	Added      *int // edit_stats.total_chars_added
+	Deleted    *int // edit_stats.total_chars_deleted
+	DurationMS *int
+	CreatedAt  time.Time
+	Age        time.Duration // created this long before now, when CreatedAt is zero
+}
+
+// Times returns n copies of e.
+func (e Ev) Times(n int) []Ev {
+	out := make([]Ev, n)
+	for i := range out {
+		out[i] = e
+	}
+	return out
+}
+
+// Int returns a pointer to n, for the optional fields.
+func Int(n int) *int { return &n }
+
+// Concat joins event lists.
+func Concat(lists ...[]Ev) []Ev {
+	var out []Ev
+	for _, l := range lists {
+		out = append(out, l...)
+	}
+	return out
+}
+
+// EnsureUser creates a (demo) user with this id if it does not exist.
+func EnsureUser(ctx context.Context, db *gorm.DB, id string) error {
+	u := models.User{ID: id, Email: id + "@example.test", IsDemo: true, CreatedAt: time.Now().UTC(), UpdatedAt: time.Now().UTC()}
+	return db.WithContext(ctx).Where(models.User{ID: id}).FirstOrCreate(&u).Error
+}
+
+// Model turns a fixture into the stored event.
+func (e Ev) Model(now time.Time) models.AutofillEvent {
+	if e.User == "" {
+		e.User = "u-test"
+	}
+	if e.Status == "" {
+		e.Status = "ok"
+	}
+	if e.Policy == "" {
+		e.Policy = "exploit"
+	}
+	if e.CreatedAt.IsZero() {
+		age := e.Age
+		if age == 0 {
+			age = time.Hour
+		}
+		e.CreatedAt = now.Add(-age)
+	}
+	host := learning.NormalizeHost(e.Host)
+	id := uuid.Must(uuid.NewV7()).String()
+	m := models.AutofillEvent{
+		ID:               id,
+		EventID:          id,
+		UserID:           e.User,
+		Host:             host,
+		SchemaHash:       e.SchemaHash,
+		HostFamily:       learning.Family(host),
+		SuggestedMap:     models.NewJSON(models.StringMap{}),
+		FinalMap:         models.NewJSON(models.StringMap(e.FinalMap)),
+		EditStats:        models.NewJSON(models.EditStats{TotalCharsAdded: e.Added, TotalCharsDeleted: e.Deleted}),
+		DurationMS:       e.DurationMS,
+		ValidationErrors: models.NewJSON(map[string]any{}),
+		Status:           e.Status,
+		EditChars:        e.EditChars,
+		Policy:           &e.Policy,
+		CreatedAt:        e.CreatedAt.UTC(),
+	}
+	if m.FinalMap.V == nil {
+		m.FinalMap.V = models.StringMap{}
+	}
+	if e.Style != "" {
+		m.GenStyleID = &e.Style
+	}
+	if e.Segment != "" {
+		m.SegmentKey = &e.Segment
+	}
+	if e.Feedback != "" {
+		m.FeedbackStatus = &e.Feedback
+		at := m.CreatedAt.Add(time.Minute)
+		m.FeedbackAt = &at
+	}
+	return m
+}
+
+// Insert stores fixture events (creating their users) and returns them as stored.
+func Insert(ctx context.Context, db *gorm.DB, evs []Ev) ([]models.AutofillEvent, error) {
+	now := time.Now().UTC()
+	users := map[string]bool{}
+	rows := make([]models.AutofillEvent, 0, len(evs))
+	for _, e := range evs {
+		m := e.Model(now)
+		if !users[m.UserID] {
+			users[m.UserID] = true
+			if err := EnsureUser(ctx, db, m.UserID); err != nil {
+				return nil, fmt.Errorf("fixture user %s: %w", m.UserID, err)
+			}
+		}
+		rows = append(rows, m)
+	}
+	if len(rows) == 0 {
+		return rows, nil
+	}
+	if err := db.WithContext(ctx).CreateInBatches(rows, 500).Error; err != nil {
+		return nil, fmt.Errorf("fixture events: %w", err)
+	}
+	return rows, nil
+}
