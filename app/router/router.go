@@ -11,6 +11,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/applylens/learning/app/config"
+	"github.com/applylens/learning/app/ingest"
 	"github.com/applylens/learning/app/metrics"
 	"github.com/applylens/learning/app/web"
 	"github.com/applylens/learning/static"
@@ -38,6 +39,7 @@ func New(d Deps) (*gin.Engine, error) {
 	e.GET(web.PathReadyz, web.Readyz(d.DB))
 	e.GET(PathMetrics, metricsAuth(d.Config.MetricsToken), gin.WrapH(promhttp.HandlerFor(d.Metrics.Registry, promhttp.HandlerOpts{})))
 	e.StaticFS("/static", http.FS(static.FS))
+	ingest.Register(e, &ingest.Handlers{DB: d.DB, Config: d.Config, Metrics: d.Metrics})
 	return e, nil
 }
 

@@ -1,0 +1,79 @@
+package ingest
+
+import (
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/applylens/learning/app/learning"
+	"github.com/applylens/learning/app/models"
+	"github.com/applylens/learning/app/web"
+)
+
+type consideredStyle struct {
+	StyleID       string   `json:"style_id"`
+	Source        string   `json:"source"`
+	SegmentKey    string   `json:"segment_key"`
+	TotalRuns     int      `json:"total_runs"`
+	HelpfulRuns   int      `json:"helpful_runs"`
+	UnhelpfulRuns int      `json:"unhelpful_runs"`
+	RatedRuns     int      `json:"rated_runs"`
+	HelpfulRatio  *float64 `json:"helpful_ratio"`
+	AvgEditChars  *float64 `json:"avg_edit_chars"`
+	IsWinner      bool     `json:"is_winner"`
+}
+
+type explainReply struct {
+	Host             string            `json:"host"`
+	SchemaHash       string            `json:"schema_hash"`
+	HostFamily       string            `json:"host_family"`
+	SegmentKey       string            `json:"segment_key"`
+	ChosenStyleID    *string           `json:"chosen_style_id"`
+	Source           string            `json:"source"`
+	ConsideredStyles []consideredStyle `json:"considered_styles"`
+	Explanation      string            `json:"explanation"`
+}
+
+// explainStyleGet says which style a form's hint chose and why, from the stored statistics of
+// the level actually used, so that the chosen style always comes with its own statistics.
+func (h *Handlers) explainStyleGet(c *gin.Context) {
+	form, seg, err := h.formQuery(c)
+	if err != nil {
+		web.Fail(c, err)
+		return
+	}
+	p, err := learning.FindProfile(web.Context(c), h.DB, form)
+	if err != nil {
+		web.Fail(c, web.Internal(err))
+		return
+	}
+	family := learning.Family(form.Host)
+	th := models.Thresholds{Form: h.Config.MinFormRuns, Segment: h.Config.MinSegmentRuns, Family: h.Config.MinFamilyRuns}
+	reply := explainReply{Host: form.Host, SchemaHash: form.SchemaHash, HostFamily: learning.FamilyLabel(family),
+		SegmentKey: seg, Source: models.SourceNone, ConsideredStyles: []consideredStyle{}}
+	var hint *models.StyleHint
+	if p != nil {
+		hint = p.StyleHint.V
+	}
+	choice, ok := learning.ChoiceFor(hint, seg)
+	if ok {
+		th = hint.Thresholds
+		reply.Source = choice.Source
+		reply.ChosenStyleID = choice.PreferredStyleID
+		if choice.SegmentKey != "" {
+			reply.SegmentKey = choice.SegmentKey
+		}
+		for _, s := range choice.Candidates {
+			reply.ConsideredStyles = append(reply.ConsideredStyles, consideredStyle{
+				StyleID: s.StyleID, Source: s.Level, SegmentKey: s.SegmentKey, TotalRuns: s.TotalRuns,
+				HelpfulRuns: s.HelpfulRuns, UnhelpfulRuns: s.Unhelpful, RatedRuns: s.RatedRuns,
+				HelpfulRatio: s.HelpfulRatio, AvgEditChars: s.AvgEditChars, IsWinner: s.IsWinner,
+			})
+		}
+	}
+	if reply.Source == "" {
+		reply.Source = models.SourceNone
+	}
+	reply.Explanation = learning.Explain(choice, family, th)
+	c.JSON(http.StatusOK, reply)
+}

@@ -1,0 +1,263 @@
+package ingest
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/google/uuid"
+
+	"github.com/applylens/learning/app/learning"
+	"github.com/applylens/learning/app/models"
+	"github.com/applylens/learning/app/web"
+)
+
+// syncRequest is the batch the extension posts. The shipped client puts gen_style_id and
+// policy at the top level; they apply to every event that lacks its own.
+type syncRequest struct {
+	Host       *string           `json:"host"`
+	SchemaHash *string           `json:"schema_hash"`
+	GenStyleID *string           `json:"gen_style_id"`
+	Policy     *string           `json:"policy"`
+	Events     []json.RawMessage `json:"events"`
+}
+
+type eventRequest struct {
+	EventID          *string           `json:"event_id"`
+	Host             *string           `json:"host"`
+	SchemaHash       *string           `json:"schema_hash"`
+	SuggestedMap     map[string]string `json:"suggested_map"`
+	FinalMap         map[string]string `json:"final_map"`
+	GenStyleID       *string           `json:"gen_style_id"`
+	EditStats        *editStats        `json:"edit_stats"`
+	DurationMS       *int              `json:"duration_ms"`
+	ValidationErrors map[string]any    `json:"validation_errors"`
+	Status           *string           `json:"status"`
+	ApplicationID    *int              `json:"application_id"`
+	Job              *job              `json:"job"`
+	Policy           *string           `json:"policy"`
+	OccurredAt       *time.Time        `json:"occurred_at"`
+	FeedbackStatus   *string           `json:"feedback_status"`
+	EditChars        *int              `json:"edit_chars"`
+	Propensity       *float64          `json:"propensity"`
+}
+
+type editStats struct {
+	TotalCharsAdded   *int           `json:"total_chars_added"`
+	TotalCharsDeleted *int           `json:"total_chars_deleted"`
+	PerField          map[string]any `json:"per_field"`
+}
+
+type job struct {
+	Title           *string `json:"title"`
+	NormalizedTitle *string `json:"normalized_title"`
+}
+
+type syncEventReply struct {
+	EventID    string `json:"event_id"`
+	Status     string `json:"status"` // saved | duplicate
+	SegmentKey string `json:"segment_key"`
+	HostFamily string `json:"host_family"`
+}
+
+type syncReply struct {
+	Status      string           `json:"status"`
+	Persisted   bool             `json:"persisted"`
+	EventsSaved int              `json:"events_saved"`
+	Duplicates  int              `json:"duplicates"`
+	Events      []syncEventReply `json:"events"`
+}
+
+const maxEditChars = 10_000_000
+
+// syncPost stores a batch of autofill events: all of it or, when anything is wrong, none of
+// it (422 naming every wrong field). Replayed events are reported as duplicates.
+func (h *Handlers) syncPost(c *gin.Context) {
+	var req syncRequest
+	if err := decode(c, &req, ""); err != nil {
+		web.Fail(c, err)
+		return
+	}
+	events, touch, err := h.validateSync(&req)
+	if err != nil {
+		web.Fail(c, err)
+		return
+	}
+	user := web.CurrentUser(c)
+	res, err := learning.SaveEvents(web.Context(c), h.DB, user.ID, events, touch)
+	var unknownApp *learning.ErrUnknownApplication
+	if errors.As(err, &unknownApp) {
+		web.Fail(c, web.Invalid([]web.FieldError{{Field: fmt.Sprintf("events[%d].application_id", unknownApp.Index), Message: unknownApp.Error()}}))
+		return
+	}
+	if err != nil {
+		web.Fail(c, web.Internal(err))
+		return
+	}
+	h.countStored(res.Inserted)
+	reply := syncReply{Status: "accepted", Persisted: true, EventsSaved: res.Saved, Duplicates: res.Duplicates,
+		Events: make([]syncEventReply, len(res.Events))}
+	for i, e := range res.Events {
+		st := "saved"
+		if e.Duplicate {
+			st = "duplicate"
+		}
+		reply.Events[i] = syncEventReply{EventID: e.EventID, Status: st, SegmentKey: e.SegmentKey, HostFamily: e.HostFamily}
+	}
+	c.JSON(http.StatusAccepted, reply)
+}
+
+// validateSync checks the whole batch and builds its events.
+func (h *Handlers) validateSync(req *syncRequest) ([]models.AutofillEvent, *learning.Form, error) {
+	v := &checker{maxLen: h.Config.MaxStringLen, maxKeys: h.Config.MaxMapKeys}
+	top := learning.Form{Host: v.host("host", req.Host, true), SchemaHash: v.text("schema_hash", req.SchemaHash, true, 256)}
+	topStyle := v.ident("gen_style_id", req.GenStyleID, false)
+	topPolicy := v.oneOf("policy", req.Policy, learning.PolicyExploit, learning.PolicyExplore, learning.PolicyFallback)
+	switch {
+	case req.Events == nil:
+		v.fail("events", "is required (an array of events)")
+	case len(req.Events) == 0:
+		v.fail("events", "is empty; send at least one event")
+	case len(req.Events) > h.Config.MaxEventsPerBatch:
+		v.fail("events", "has %d events; at most %d are allowed per batch", len(req.Events), h.Config.MaxEventsPerBatch)
+		return nil, nil, v.err()
+	}
+	events := make([]models.AutofillEvent, 0, len(req.Events))
+	now := time.Now().UTC()
+	for i, raw := range req.Events {
+		prefix := fmt.Sprintf("events[%d].", i)
+		var in eventRequest
+		if err := decodeBytes(raw, &in, prefix); err != nil {
+			var we *web.Error
+			if errors.As(err, &we) {
+				v.fields = append(v.fields, we.Fields...)
+			}
+			continue
+		}
+		if e, ok := h.buildEvent(v, prefix, &in, topStyle, topPolicy, now); ok {
+			events = append(events, e)
+		}
+	}
+	if err := v.err(); err != nil {
+		return nil, nil, err
+	}
+	return events, &top, nil
+}
+
+// buildEvent validates one event and turns it into the row to store.
+func (h *Handlers) buildEvent(v *checker, p string, in *eventRequest, topStyle, topPolicy string, now time.Time) (models.AutofillEvent, bool) {
+	before := len(v.fields)
+	e := models.AutofillEvent{
+		Host:       v.host(p+"host", in.Host, true),
+		SchemaHash: v.text(p+"schema_hash", in.SchemaHash, true, 256),
+		Status:     "ok",
+	}
+	if in.EventID != nil {
+		id, err := uuid.Parse(strings.TrimSpace(*in.EventID))
+		if err != nil {
+			v.fail(p+"event_id", "must be a UUID (got %q)", truncate(*in.EventID, 40))
+		} else {
+			e.EventID = id.String()
+		}
+	}
+	if in.Status != nil {
+		st := v.text(p+"status", in.Status, true, 32)
+		if st != "" && !statusFormat.MatchString(st) {
+			v.fail(p+"status", "must be lower-case letters, digits and '_' (got %q)", st)
+		}
+		e.Status = st
+	}
+	v.stringMap(p+"suggested_map", in.SuggestedMap)
+	v.stringMap(p+"final_map", in.FinalMap)
+	v.object(p+"validation_errors", in.ValidationErrors)
+	e.SuggestedMap = models.NewJSON(orEmpty(in.SuggestedMap))
+	e.FinalMap = models.NewJSON(orEmpty(in.FinalMap))
+	if in.ValidationErrors == nil {
+		in.ValidationErrors = map[string]any{}
+	}
+	e.ValidationErrors = models.NewJSON(in.ValidationErrors)
+	if in.EditStats != nil {
+		v.intRange(p+"edit_stats.total_chars_added", in.EditStats.TotalCharsAdded, 0, maxEditChars)
+		v.intRange(p+"edit_stats.total_chars_deleted", in.EditStats.TotalCharsDeleted, 0, maxEditChars)
+		v.object(p+"edit_stats.per_field", in.EditStats.PerField)
+		e.EditStats = models.NewJSON(models.EditStats{TotalCharsAdded: in.EditStats.TotalCharsAdded,
+			TotalCharsDeleted: in.EditStats.TotalCharsDeleted, PerField: in.EditStats.PerField})
+	}
+	v.intRange(p+"duration_ms", in.DurationMS, 0, 24*3600*1000)
+	e.DurationMS = in.DurationMS
+	v.intRange(p+"application_id", in.ApplicationID, 1, 1<<31-1)
+	e.ApplicationID = in.ApplicationID
+
+	if style := v.ident(p+"gen_style_id", in.GenStyleID, false); style != "" {
+		e.GenStyleID = &style
+	} else if in.GenStyleID == nil && topStyle != "" {
+		e.GenStyleID = &topStyle
+	}
+	policy := learning.PolicyExploit
+	if in.Policy != nil {
+		policy = v.oneOf(p+"policy", in.Policy, learning.PolicyExploit, learning.PolicyExplore, learning.PolicyFallback)
+	} else if topPolicy != "" {
+		policy = topPolicy
+	}
+	e.Policy = &policy
+
+	if in.Job != nil {
+		title := v.text(p+"job.title", in.Job.Title, false, 512)
+		norm := v.text(p+"job.normalized_title", in.Job.NormalizedTitle, false, 512)
+		if seg := learning.SegmentFromJob(title, norm); seg != "" {
+			e.SegmentKey = &seg
+		}
+	}
+	if in.OccurredAt != nil {
+		if in.OccurredAt.After(now.Add(24 * time.Hour)) {
+			v.fail(p+"occurred_at", "is more than a day in the future")
+		}
+		t := in.OccurredAt.UTC()
+		e.OccurredAt = &t
+	}
+	if in.FeedbackStatus != nil {
+		if fs := v.oneOf(p+"feedback_status", in.FeedbackStatus, learning.Helpful, learning.Unhelpful); fs != "" {
+			e.FeedbackStatus = &fs
+			e.FeedbackAt = &now
+		}
+	}
+	v.intRange(p+"edit_chars", in.EditChars, 0, maxEditChars)
+	e.EditChars = in.EditChars
+	if in.Propensity != nil {
+		if *in.Propensity <= 0 || *in.Propensity > 1 {
+			v.fail(p+"propensity", "must be in (0, 1] (got %g)", *in.Propensity)
+		}
+		e.Propensity = in.Propensity
+	}
+	return e, len(v.fields) == before
+}
+
+func orEmpty(m map[string]string) models.StringMap {
+	if m == nil {
+		return models.StringMap{}
+	}
+	return m
+}
+
+// knownStatuses bound the status label of applylens_autofill_runs_total.
+var knownStatuses = map[string]bool{"ok": true, "validation_failed": true, "error": true, "partial": true, "aborted": true, "failed": true}
+
+// countStored increments the original's counters for the rows just committed.
+func (h *Handlers) countStored(rows []models.AutofillEvent) {
+	for _, e := range rows {
+		st := e.Status
+		if !knownStatuses[st] {
+			st = "other"
+		}
+		h.Metrics.AutofillRuns.WithLabelValues(st).Inc()
+		seg := ""
+		if e.SegmentKey != nil {
+			seg = *e.SegmentKey
+		}
+		h.Metrics.AutofillPolicy.WithLabelValues(*e.Policy, learning.FamilyLabel(e.HostFamily), seg).Inc()
+	}
+}

@@ -1,0 +1,194 @@
+package ingest
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"regexp"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/applylens/learning/app/learning"
+	"github.com/applylens/learning/app/web"
+)
+
+// checker collects every wrong field of a body, by its path.
+type checker struct {
+	maxLen  int
+	maxKeys int
+	fields  []web.FieldError
+}
+
+func (v *checker) fail(path, format string, args ...any) {
+	v.fields = append(v.fields, web.FieldError{Field: path, Message: fmt.Sprintf(format, args...)})
+}
+
+func (v *checker) err() error {
+	if len(v.fields) == 0 {
+		return nil
+	}
+	return web.Invalid(v.fields)
+}
+
+// text checks a string field; required means present and not blank.
+func (v *checker) text(path string, s *string, required bool, maxLen int) string {
+	if s == nil || strings.TrimSpace(*s) == "" {
+		if required {
+			v.fail(path, "is required")
+		}
+		return ""
+	}
+	if maxLen == 0 {
+		maxLen = v.maxLen
+	}
+	if !utf8.ValidString(*s) {
+		v.fail(path, "is not valid UTF-8")
+	} else if utf8.RuneCountInString(*s) > maxLen {
+		v.fail(path, "is longer than %d characters", maxLen)
+	}
+	return strings.TrimSpace(*s)
+}
+
+var (
+	hostPattern  = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$`)
+	idPattern    = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.:-]*$`)
+	statusFormat = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
+)
+
+// host checks and normalises a host.
+func (v *checker) host(path string, s *string, required bool) string {
+	raw := v.text(path, s, required, 260)
+	if raw == "" {
+		return ""
+	}
+	h := learning.NormalizeHost(raw)
+	if len(h) > 253 || !hostPattern.MatchString(h) {
+		v.fail(path, "is not a host name (got %q)", raw)
+		return ""
+	}
+	return h
+}
+
+// ident checks an identifier such as a style id.
+func (v *checker) ident(path string, s *string, required bool) string {
+	id := v.text(path, s, required, 64)
+	if id != "" && !idPattern.MatchString(id) {
+		v.fail(path, "must be letters, digits, '_', '.', ':' or '-' (got %q)", id)
+		return ""
+	}
+	return id
+}
+
+// stringMap checks a selector→field map's size and strings.
+func (v *checker) stringMap(path string, m map[string]string) {
+	if len(m) > v.maxKeys {
+		v.fail(path, "has %d keys; at most %d are allowed", len(m), v.maxKeys)
+		return
+	}
+	for k, val := range m {
+		if utf8.RuneCountInString(k) > v.maxLen || utf8.RuneCountInString(val) > v.maxLen {
+			v.fail(path+"["+truncate(k, 40)+"]", "is longer than %d characters", v.maxLen)
+			return
+		}
+	}
+}
+
+// object checks the size of a free-form object.
+func (v *checker) object(path string, m map[string]any) {
+	if len(m) > v.maxKeys {
+		v.fail(path, "has %d keys; at most %d are allowed", len(m), v.maxKeys)
+	}
+}
+
+func (v *checker) intRange(path string, n *int, lo, hi int) {
+	if n != nil && (*n < lo || *n > hi) {
+		v.fail(path, "must be between %d and %d (got %d)", lo, hi, *n)
+	}
+}
+
+func (v *checker) oneOf(path string, s *string, allowed ...string) string {
+	if s == nil {
+		return ""
+	}
+	for _, a := range allowed {
+		if *s == a {
+			return a
+		}
+	}
+	v.fail(path, "must be one of %s (got %q)", strings.Join(allowed, ", "), truncate(*s, 40))
+	return ""
+}
+
+func truncate(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	return string([]rune(s)[:n]) + "…"
+}
+
+// decode reads a JSON body into dst: 413 when it is over the limit, 422 naming the field when
+// it does not parse or a value has the wrong type.
+func decode(c *gin.Context, dst any, prefix string) error {
+	body, err := io.ReadAll(c.Request.Body)
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return web.Errorf(http.StatusRequestEntityTooLarge, "request body is larger than %d bytes", tooBig.Limit)
+		}
+		return web.Errorf(http.StatusBadRequest, "cannot read the request body")
+	}
+	return decodeBytes(body, dst, prefix)
+}
+
+func decodeBytes(body []byte, dst any, prefix string) error {
+	if len(strings.TrimSpace(string(body))) == 0 {
+		return web.Invalid([]web.FieldError{{Field: strings.TrimSuffix(prefix, ".") + "body", Message: "is empty; send a JSON object"}})
+	}
+	if err := json.Unmarshal(body, dst); err != nil {
+		return jsonError(err, prefix)
+	}
+	return nil
+}
+
+// jsonError names the field a JSON error is about.
+func jsonError(err error, prefix string) error {
+	var typeErr *json.UnmarshalTypeError
+	var syntaxErr *json.SyntaxError
+	switch {
+	case errors.As(err, &typeErr):
+		field := typeErr.Field
+		if field == "" {
+			field = "body"
+		}
+		return web.Invalid([]web.FieldError{{Field: prefix + field, Message: fmt.Sprintf("must be %s (got a JSON %s)", jsonKind(typeErr.Type.Kind().String()), typeErr.Value)}})
+	case errors.As(err, &syntaxErr):
+		return web.Invalid([]web.FieldError{{Field: strings.TrimSuffix(prefix, ".") + "body", Message: fmt.Sprintf("is not valid JSON at byte %d: %v", syntaxErr.Offset, err)}})
+	default:
+		var timeErr interface{ Error() string } = err
+		return web.Invalid([]web.FieldError{{Field: strings.TrimSuffix(prefix, ".") + "body", Message: "is not valid: " + timeErr.Error()}})
+	}
+}
+
+func jsonKind(k string) string {
+	switch k {
+	case "string":
+		return "a string"
+	case "int", "int64", "int32":
+		return "a whole number"
+	case "float64":
+		return "a number"
+	case "map", "struct":
+		return "an object"
+	case "slice":
+		return "an array"
+	case "bool":
+		return "true or false"
+	case "ptr":
+		return "a value of another type"
+	}
+	return "of another type"
+}

@@ -1,0 +1,279 @@
+package learning
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/google/uuid"
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/applylens/learning/app/models"
+)
+
+// Feedback ratings.
+const (
+	Helpful   = "helpful"
+	Unhelpful = "unhelpful"
+)
+
+// Policies: how the extension picked the style of a run.
+const (
+	PolicyExploit  = "exploit"
+	PolicyExplore  = "explore"
+	PolicyFallback = "fallback"
+)
+
+// ValidPolicy reports whether p is a policy.
+func ValidPolicy(p string) bool {
+	return p == PolicyExploit || p == PolicyExplore || p == PolicyFallback
+}
+
+// ValidFeedback reports whether s is a rating.
+func ValidFeedback(s string) bool { return s == Helpful || s == Unhelpful }
+
+// Form is one (host, schema_hash).
+type Form struct{ Host, SchemaHash string }
+
+// SavedEvent is the outcome of one event of a batch.
+type SavedEvent struct {
+	EventID    string
+	Duplicate  bool
+	SegmentKey string
+	HostFamily string
+}
+
+// SaveResult is the outcome of a batch.
+type SaveResult struct {
+	Events     []SavedEvent
+	Saved      int
+	Duplicates int
+	// Inserted are the rows this call stored (not the duplicates), for metrics after commit.
+	Inserted []models.AutofillEvent
+}
+
+// ErrUnknownApplication is returned when an event names an application that does not exist
+// (only on a database of the original service, which has extension_applications).
+type ErrUnknownApplication struct{ Index, ID int }
+
+func (e *ErrUnknownApplication) Error() string {
+	return fmt.Sprintf("application_id %d does not exist", e.ID)
+}
+
+// SaveEvents stores one batch of a user's events atomically: one multi-row insert that skips
+// events already stored (same user and event_id: a replay), and one upsert of each distinct
+// form's profile last_seen_at (touch also marks a form that has no event in this batch). The
+// statements per batch are bounded whatever its size. Events must be normalised and valid;
+// their ID, EventID, UserID, HostFamily and CreatedAt are set here when empty.
+func SaveEvents(ctx context.Context, db *gorm.DB, userID string, events []models.AutofillEvent, touch *Form) (*SaveResult, error) {
+	now := time.Now().UTC()
+	res := &SaveResult{Events: make([]SavedEvent, len(events))}
+	seen := make(map[string]bool, len(events))
+	rows := make([]models.AutofillEvent, 0, len(events))
+	for i := range events {
+		e := &events[i]
+		e.UserID = userID
+		if e.ID == "" {
+			e.ID = uuid.Must(uuid.NewV7()).String()
+		}
+		if e.EventID == "" {
+			e.EventID = e.ID
+		}
+		if e.CreatedAt.IsZero() {
+			e.CreatedAt = now
+		}
+		e.HostFamily = Family(e.Host)
+		res.Events[i] = SavedEvent{EventID: e.EventID, HostFamily: FamilyLabel(e.HostFamily)}
+		if e.SegmentKey != nil {
+			res.Events[i].SegmentKey = *e.SegmentKey
+		}
+		if seen[e.EventID] {
+			res.Events[i].Duplicate = true
+			continue
+		}
+		seen[e.EventID] = true
+		rows = append(rows, *e)
+	}
+
+	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := checkApplications(tx, events); err != nil {
+			return err
+		}
+		inserted := map[string]bool{}
+		if len(rows) > 0 {
+			r := tx.Clauses(clause.OnConflict{
+				Columns:   []clause.Column{{Name: "user_id"}, {Name: "event_id"}},
+				DoNothing: true,
+			}).CreateInBatches(rows, 1000)
+			if r.Error != nil {
+				return fmt.Errorf("insert events: %w", r.Error)
+			}
+			if int(r.RowsAffected) == len(rows) {
+				for _, e := range rows {
+					inserted[e.ID] = true
+				}
+			} else {
+				// Some were stored before (a replay, maybe a concurrent one): ask which of
+				// the ids we generated made it in.
+				ids := make([]string, len(rows))
+				for i, e := range rows {
+					ids[i] = e.ID
+				}
+				var got []string
+				if err := tx.Model(&models.AutofillEvent{}).Where("id IN ?", ids).Pluck("id", &got).Error; err != nil {
+					return fmt.Errorf("read inserted events: %w", err)
+				}
+				for _, id := range got {
+					inserted[id] = true
+				}
+			}
+		}
+		forms := map[Form]bool{}
+		if touch != nil {
+			forms[*touch] = true
+		}
+		for i, e := range events {
+			if !inserted[e.ID] {
+				res.Events[i].Duplicate = true
+				continue
+			}
+			res.Inserted = append(res.Inserted, e)
+			forms[Form{e.Host, e.SchemaHash}] = true
+		}
+		return touchProfiles(tx, forms, now)
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range res.Events {
+		if e.Duplicate {
+			res.Duplicates++
+		} else {
+			res.Saved++
+		}
+	}
+	return res, nil
+}
+
+// touchProfiles creates the profile of each form that has none and records when it was last
+// seen, in one statement. Forms go in a fixed order so that concurrent batches cannot deadlock.
+func touchProfiles(tx *gorm.DB, forms map[Form]bool, now time.Time) error {
+	if len(forms) == 0 {
+		return nil
+	}
+	list := make([]Form, 0, len(forms))
+	for f := range forms {
+		list = append(list, f)
+	}
+	sort.Slice(list, func(i, j int) bool {
+		if list[i].Host != list[j].Host {
+			return list[i].Host < list[j].Host
+		}
+		return list[i].SchemaHash < list[j].SchemaHash
+	})
+	profiles := make([]models.FormProfile, len(list))
+	for i, f := range list {
+		profiles[i] = models.FormProfile{
+			ID: uuid.Must(uuid.NewV7()).String(), Host: f.Host, SchemaHash: f.SchemaHash,
+			Fields: models.NewJSON(models.StringMap{}), LastSeenAt: &now, CreatedAt: now, UpdatedAt: now,
+		}
+	}
+	err := tx.Select("id", "host", "schema_hash", "fields", "last_seen_at", "created_at", "updated_at", "event_count").
+		Clauses(clause.OnConflict{
+			Columns:   []clause.Column{{Name: "host"}, {Name: "schema_hash"}},
+			DoUpdates: clause.AssignmentColumns([]string{"last_seen_at"}),
+		}).Create(&profiles).Error
+	if err != nil {
+		return fmt.Errorf("touch form profiles: %w", err)
+	}
+	return nil
+}
+
+// checkApplications refuses application ids that do not exist, where the original service's
+// extension_applications table (and its foreign key) exists.
+func checkApplications(tx *gorm.DB, events []models.AutofillEvent) error {
+	want := map[int]int{}
+	for i, e := range events {
+		if e.ApplicationID != nil {
+			if _, ok := want[*e.ApplicationID]; !ok {
+				want[*e.ApplicationID] = i
+			}
+		}
+	}
+	if len(want) == 0 || !tx.Migrator().HasTable("extension_applications") {
+		return nil
+	}
+	ids := make([]int, 0, len(want))
+	for id := range want {
+		ids = append(ids, id)
+	}
+	var found []int
+	if err := tx.Table("extension_applications").Where("id IN ?", ids).Pluck("id", &found).Error; err != nil {
+		return err
+	}
+	ok := map[int]bool{}
+	for _, id := range found {
+		ok[id] = true
+	}
+	sort.Ints(ids)
+	for _, id := range ids {
+		if !ok[id] {
+			return &ErrUnknownApplication{Index: want[id], ID: id}
+		}
+	}
+	return nil
+}
+
+// ErrEventNotFound is returned when the caller has no such event.
+var ErrEventNotFound = errors.New("event not found")
+
+// RateEvent sets the rating (and edit size, when given) of one of the user's events; the
+// latest rating wins.
+func RateEvent(ctx context.Context, db *gorm.DB, userID, eventID, status string, editChars *int) error {
+	updates := map[string]any{"feedback_status": status, "feedback_at": time.Now().UTC()}
+	if editChars != nil {
+		updates["edit_chars"] = *editChars
+	}
+	r := db.WithContext(ctx).Model(&models.AutofillEvent{}).
+		Where("user_id = ? AND event_id = ?", userID, eventID).Updates(updates)
+	if r.Error != nil {
+		return fmt.Errorf("rate event: %w", r.Error)
+	}
+	if r.RowsAffected == 0 {
+		return ErrEventNotFound
+	}
+	return nil
+}
+
+// LegacyFeedbackWindow is how far back the shipped client's rating (which names no event)
+// looks for the event it rates.
+const LegacyFeedbackWindow = 24 * time.Hour
+
+// RateLatestEvent attaches a rating to the user's latest event on a form within
+// LegacyFeedbackWindow (with that style, when given) and returns the event's id.
+func RateLatestEvent(ctx context.Context, db *gorm.DB, userID string, f Form, style, status string) (string, error) {
+	var ev models.AutofillEvent
+	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		q := tx.Select("id", "event_id").
+			Where("user_id = ? AND host = ? AND schema_hash = ? AND created_at >= ?",
+				userID, f.Host, f.SchemaHash, time.Now().UTC().Add(-LegacyFeedbackWindow))
+		if style != "" {
+			q = q.Where("gen_style_id = ?", style)
+		}
+		if err := q.Order("created_at DESC, id DESC").Take(&ev).Error; err != nil {
+			if errors.Is(err, gorm.ErrRecordNotFound) {
+				return ErrEventNotFound
+			}
+			return err
+		}
+		return tx.Model(&models.AutofillEvent{}).Where("id = ?", ev.ID).
+			Updates(map[string]any{"feedback_status": status, "feedback_at": time.Now().UTC()}).Error
+	})
+	if err != nil {
+		return "", err
+	}
+	return ev.EventID, nil
+}
