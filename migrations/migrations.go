@@ -33,6 +33,7 @@ func steps() []*gormigrate.Migration {
 		profileCounters,
 		aggregatorRuns,
 		queryIndexes,
+		reportRollup,
 	}
 }
 
