@@ -100,7 +100,7 @@ func (a *api) do(method, path string, body any, token string) reply {
 }
 
 func (a *api) post(path string, body any) reply { return a.do(http.MethodPost, path, body, a.token) }
-func (a *api) get(path string) reply           { return a.do(http.MethodGet, path, nil, a.token) }
+func (a *api) get(path string) reply            { return a.do(http.MethodGet, path, nil, a.token) }
 
 // fieldsOf lists the field paths of a 422 reply.
 func fieldsOf(r reply) []string {

@@ -1,0 +1,159 @@
+package ingest_test
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/require"
+	"gorm.io/gorm"
+
+	"github.com/applylens/learning/app/ingest"
+	"github.com/applylens/learning/app/models"
+	"github.com/applylens/learning/app/store/storetest"
+)
+
+func ptr[T any](v T) *T { return &v }
+
+func stats(style, level, seg string, runs, helpful, unhelpful int, edits float64, winner bool) models.StyleStats {
+	s := models.StyleStats{StyleID: style, Level: level, SegmentKey: seg, TotalRuns: runs, HelpfulRuns: helpful,
+		Unhelpful: unhelpful, RatedRuns: helpful + unhelpful, AvgEditChars: &edits, IsWinner: winner}
+	if s.RatedRuns > 0 {
+		s.HelpfulRatio = ptr(float64(helpful) / float64(s.RatedRuns))
+	}
+	return s
+}
+
+// storeProfile writes a profile as the aggregator leaves it.
+func storeProfile(t *testing.T, db *gorm.DB, host, hash string, success, edits float64, events int, hint *models.StyleHint) {
+	t.Helper()
+	now := time.Now().UTC()
+	p := models.FormProfile{ID: uuid.NewString(), Host: host, SchemaHash: hash,
+		Fields:      models.NewJSON(models.StringMap{"#email": "email", "#first": "first_name"}),
+		SuccessRate: &success, AvgEditChars: &edits, EventCount: events, StyleHint: models.NewJSON(hint),
+		CreatedAt: now, UpdatedAt: now, LastSeenAt: &now}
+	require.NoError(t, db.Create(&p).Error)
+}
+
+func sampleHint() *models.StyleHint {
+	th := models.Thresholds{Form: 5, Segment: 5, Family: 10}
+	return &models.StyleHint{
+		Choice: models.Choice{PreferredStyleID: ptr("concise_bullets_v1"), Source: models.SourceForm, Candidates: []models.StyleStats{
+			stats("concise_bullets_v1", "form", "", 9, 8, 1, 20, true),
+			stats("narrative_para_v1", "form", "", 6, 2, 4, 80, false),
+		}},
+		HostFamily: "greenhouse",
+		BySegment: map[string]models.Choice{
+			"senior": {PreferredStyleID: ptr("confident_detailed_v1"), Source: models.SourceSegment, SegmentKey: "senior", Candidates: []models.StyleStats{
+				stats("confident_detailed_v1", "segment", "senior", 12, 9, 1, 40, true),
+				stats("concise_bullets_v1", "segment", "senior", 7, 3, 3, 30, false),
+			}},
+			"intern": {Source: models.SourceNone, SegmentKey: "intern"},
+		},
+		Thresholds: th, WindowDays: 30, ComputedAt: time.Date(2026, 11, 29, 6, 0, 0, 0, time.UTC), RunID: "run-1",
+	}
+}
+
+func TestProfileAndExplain(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		a := newAPI(t, db, nil)
+		storeProfile(t, db, "boards.greenhouse.io", "gh-1", 0.9, 25, 20, sampleHint())
+		storeProfile(t, db, "boards.greenhouse.io", "gh-bad", 0.5, 25, 20, sampleHint())
+		storeProfile(t, db, "boards.greenhouse.io", "gh-edits", 0.9, 501, 20, sampleHint())
+		storeProfile(t, db, "careers.acme.com", "none-1", 0.9, 10, 3, &models.StyleHint{Choice: models.Choice{Source: models.SourceNone},
+			Thresholds: models.Thresholds{Form: 5, Segment: 5, Family: 10}})
+
+		cases := []struct {
+			name, query        string
+			style, source, seg string // "" style: no hint
+			competitors        []string
+			canonical          bool
+		}{
+			{"form level", "host=boards.greenhouse.io&schema_hash=gh-1", "concise_bullets_v1", "form", "", []string{"narrative_para_v1"}, true},
+			{"host normalised", "host=BOARDS.greenhouse.io:443&schema_hash=gh-1", "concise_bullets_v1", "form", "", []string{"narrative_para_v1"}, true},
+			{"segment asked", "host=boards.greenhouse.io&schema_hash=gh-1&segment_key=senior", "confident_detailed_v1", "segment", "senior", []string{"concise_bullets_v1"}, true},
+			{"segment from job title", "host=boards.greenhouse.io&schema_hash=gh-1&job_title=Sr.+Platform+Engineer", "confident_detailed_v1", "segment", "senior", []string{"concise_bullets_v1"}, true},
+			{"segment without hint of its own", "host=boards.greenhouse.io&schema_hash=gh-1&segment_key=junior", "concise_bullets_v1", "form", "", []string{"narrative_para_v1"}, true},
+			{"segment with none", "host=boards.greenhouse.io&schema_hash=gh-1&segment_key=intern", "", "", "", nil, true},
+			{"guard: low success", "host=boards.greenhouse.io&schema_hash=gh-bad", "", "", "", nil, false},
+			{"guard: heavy edits", "host=boards.greenhouse.io&schema_hash=gh-edits", "", "", "", nil, false},
+			{"none", "host=careers.acme.com&schema_hash=none-1", "", "", "", nil, true},
+			{"unknown form", "host=jobs.lever.co&schema_hash=nope", "", "", "", nil, false},
+		}
+		for _, c := range cases {
+			r := a.get(ingest.PathProfile + "?" + c.query)
+			require.Equal(t, http.StatusOK, r.Status, "%s: %s", c.name, r.Raw)
+			cm := r.Body["canonical_map"].(map[string]any)
+			require.Equal(t, c.canonical, len(cm) > 0, c.name)
+			if c.style == "" {
+				require.Nil(t, r.Body["style_hint"], c.name)
+				continue
+			}
+			h := r.Body["style_hint"].(map[string]any)
+			require.Equal(t, c.style, h["gen_style_id"], c.name)
+			require.Equal(t, c.style, h["preferred_style_id"], c.name)
+			require.Equal(t, c.source, h["source"], c.name)
+			require.Equal(t, c.seg, h["segment_key"], c.name)
+			require.Equal(t, 1.0, h["confidence"], c.name) // 18 ok events of 20 → min(18/10, 1)
+			var comp []string
+			for _, s := range h["competitors"].([]any) {
+				comp = append(comp, s.(map[string]any)["style_id"].(string))
+			}
+			require.Equal(t, c.competitors, comp, c.name)
+		}
+
+		// explain-style: built from the level actually used.
+		r := a.get(ingest.PathExplainStyle + "?host=boards.greenhouse.io&schema_hash=gh-1&segment_key=senior")
+		require.Equal(t, http.StatusOK, r.Status, r.Raw)
+		require.Equal(t, "greenhouse", r.Body["host_family"])
+		require.Equal(t, "senior", r.Body["segment_key"])
+		require.Equal(t, "confident_detailed_v1", r.Body["chosen_style_id"])
+		require.Equal(t, "segment", r.Body["source"])
+		considered := r.Body["considered_styles"].([]any)
+		require.Len(t, considered, 2)
+		w := considered[0].(map[string]any)
+		require.Equal(t, "confident_detailed_v1", w["style_id"])
+		require.Equal(t, true, w["is_winner"])
+		require.Equal(t, "segment", w["source"])
+		require.EqualValues(t, 12, w["total_runs"])
+		require.EqualValues(t, 9, w["helpful_runs"])
+		require.EqualValues(t, 1, w["unhelpful_runs"])
+		require.InDelta(t, 0.9, w["helpful_ratio"], 1e-9)
+		require.Contains(t, r.Body["explanation"], "confident_detailed_v1 is preferred from segment-level data")
+		require.Contains(t, r.Body["explanation"], "9 of 10 rated runs were helpful (90%)")
+
+		r = a.get(ingest.PathExplainStyle + "?host=boards.greenhouse.io&schema_hash=gh-1")
+		require.Equal(t, "form", r.Body["source"])
+		require.Equal(t, "concise_bullets_v1", r.Body["chosen_style_id"])
+		require.Contains(t, r.Body["explanation"], "8 of 9 rated runs were helpful (89%)")
+
+		for _, q := range []string{"host=careers.acme.com&schema_hash=none-1", "host=jobs.lever.co&schema_hash=nope"} {
+			r = a.get(ingest.PathExplainStyle + "?" + q)
+			require.Equal(t, http.StatusOK, r.Status)
+			require.Equal(t, "none", r.Body["source"])
+			require.Nil(t, r.Body["chosen_style_id"])
+			require.Empty(t, r.Body["considered_styles"])
+			require.True(t, strings.HasPrefix(r.Body["explanation"].(string), "No style_hint is available yet"), r.Body["explanation"])
+		}
+		require.Equal(t, "other", a.get(ingest.PathExplainStyle + "?host=careers.acme.com&schema_hash=none-1").Body["host_family"])
+
+		// Bad queries name their field.
+		r = a.get(ingest.PathProfile + "?host=&segment_key=boss")
+		require.Equal(t, http.StatusUnprocessableEntity, r.Status)
+		require.Equal(t, []string{"host", "schema_hash", "segment_key"}, fieldsOf(r))
+	})
+}
+
+func TestKillSwitchRemovesCompetitors(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		a := newAPI(t, db, map[string]string{"BANDIT_ENABLED": "false"})
+		storeProfile(t, db, "boards.greenhouse.io", "gh-1", 0.9, 25, 20, sampleHint())
+		r := a.get(ingest.PathProfile + "?host=boards.greenhouse.io&schema_hash=gh-1")
+		require.Equal(t, http.StatusOK, r.Status)
+		h := r.Body["style_hint"].(map[string]any)
+		require.Equal(t, "concise_bullets_v1", h["preferred_style_id"])
+		require.NotContains(t, h, "competitors")
+	})
+}
