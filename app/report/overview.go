@@ -1,0 +1,352 @@
+package report
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+	"gorm.io/gorm"
+
+	"github.com/applylens/learning/app/learning"
+	"github.com/applylens/learning/app/models"
+)
+
+// Count is one bar of a breakdown.
+type Count struct {
+	Key   string
+	Count int64
+}
+
+// Share is the part of total that c is (0 when total is 0).
+func Share(c, total int64) float64 {
+	if total == 0 {
+		return 0
+	}
+	return float64(c) / float64(total)
+}
+
+// SourceStat is one source of the recommendation source mix.
+type SourceStat struct {
+	Source   string
+	Profiles int64
+	// The recommended (winning) style's evidence, summed over these profiles.
+	WinnerHelpful int64
+	WinnerRated   int64
+}
+
+// HelpfulRatio is the pooled helpful ratio of the recommended styles, or nil with no rated run.
+func (s SourceStat) HelpfulRatio() *float64 {
+	if s.WinnerRated == 0 {
+		return nil
+	}
+	r := float64(s.WinnerHelpful) / float64(s.WinnerRated)
+	return &r
+}
+
+// StyleUsage is one style's runs and ratings in the window.
+type StyleUsage struct {
+	StyleID   string // None for runs without a style
+	Runs      int64
+	Helpful   int64
+	Unhelpful int64
+}
+
+// HelpfulRatio is helpful / rated, or nil when nothing is rated.
+func (s StyleUsage) HelpfulRatio() *float64 {
+	if s.Helpful+s.Unhelpful == 0 {
+		return nil
+	}
+	r := float64(s.Helpful) / float64(s.Helpful+s.Unhelpful)
+	return &r
+}
+
+// SegmentHints counts, for one segment, the profiles whose hint for that segment comes from
+// each source (the seed's "segment-based recommendations").
+type SegmentHints struct {
+	Segment  string
+	BySource map[string]int64
+	Total    int64
+}
+
+// Overview is everything the overview page shows.
+type Overview struct {
+	Window Window
+
+	// From the rollup (as of State.RefreshedAt).
+	Events      int64
+	OKEvents    int64
+	Helpful     int64
+	Unhelpful   int64
+	ActiveUsers int64
+	ActiveForms int64
+	Segments    []Count // SegmentsWithNone order
+	Policies    []Count // Policies order, then None when some events have no policy
+	Styles      []StyleUsage
+	Daily       []Count // one per day of the window, oldest first
+	State       *State  // nil: the rollup was never built
+
+	// Live.
+	Profiles      int64
+	NotAggregated int64 // profiles with no hint yet (counted under none)
+	Sources       []SourceStat
+	SegmentHints  []SegmentHints
+	LastRun       *models.AggregatorRun
+	AnyEvents     bool
+}
+
+// Rated is the number of rated runs in the window.
+func (o *Overview) Rated() int64 { return o.Helpful + o.Unhelpful }
+
+// FeedbackCoverage is rated / runs.
+func (o *Overview) FeedbackCoverage() float64 { return Share(o.Rated(), o.Events) }
+
+// ExploreRate is explore / (exploit + explore): how often the extension tried another style
+// when it had one to exploit. Fallback runs had no hint and do not count.
+func (o *Overview) ExploreRate() (float64, bool) {
+	var exploit, explore int64
+	for _, p := range o.Policies {
+		switch p.Key {
+		case learning.PolicyExploit:
+			exploit = p.Count
+		case learning.PolicyExplore:
+			explore = p.Count
+		}
+	}
+	if exploit+explore == 0 {
+		return 0, false
+	}
+	return Share(explore, exploit+explore), true
+}
+
+// LoadOverview reads the overview of the window of days ending at now. Event numbers come
+// from the rollup; profile numbers and the last run are live.
+func LoadOverview(ctx context.Context, db *gorm.DB, days int, now time.Time) (*Overview, error) {
+	o := &Overview{Window: NewWindow(days, now)}
+	db = db.WithContext(ctx)
+	// Postgres answers the independent queries in parallel; SQLite has one connection.
+	g, _ := errgroup.WithContext(ctx)
+	if !dialectOf(db).pg {
+		g.SetLimit(1)
+	}
+	g.Go(func() error { return o.loadRollup(db) })
+	g.Go(func() error { return o.loadDaily(db) })
+	g.Go(func() error { return o.loadActivity(db) })
+	g.Go(func() error { return o.loadSources(db) })
+	g.Go(func() error { return o.loadSegmentHints(db) })
+	g.Go(func() (err error) { o.LastRun, err = LastRun(ctx, db); return err })
+	g.Go(func() (err error) { o.State, err = ReadState(ctx, db); return err })
+	if err := g.Wait(); err != nil {
+		return nil, fmt.Errorf("overview: %w", err)
+	}
+	return o, nil
+}
+
+func (o *Overview) loadRollup(db *gorm.DB) error {
+	var rows []struct {
+		SegmentKey     string
+		Policy         string
+		GenStyleID     string
+		FeedbackStatus string
+		Events         int64
+		OKEvents       int64
+	}
+	err := db.Raw(`SELECT segment_key, policy, gen_style_id, feedback_status, SUM(events) AS events, SUM(ok_events) AS ok_events
+		FROM report_daily_events WHERE day >= ? GROUP BY segment_key, policy, gen_style_id, feedback_status`, o.Window.FromDay).
+		Scan(&rows).Error
+	if err != nil {
+		return err
+	}
+	segs := map[string]int64{}
+	pols := map[string]int64{}
+	styles := map[string]*StyleUsage{}
+	for _, r := range rows {
+		o.Events += r.Events
+		o.OKEvents += r.OKEvents
+		seg := r.SegmentKey
+		if seg == "" || !learning.ValidSegment(seg) {
+			seg = None
+		}
+		segs[seg] += r.Events
+		pol := r.Policy
+		if !learning.ValidPolicy(pol) {
+			pol = None
+		}
+		pols[pol] += r.Events
+		style := r.GenStyleID
+		if style == "" {
+			style = None
+		}
+		su := styles[style]
+		if su == nil {
+			su = &StyleUsage{StyleID: style}
+			styles[style] = su
+		}
+		su.Runs += r.Events
+		switch r.FeedbackStatus {
+		case learning.Helpful:
+			o.Helpful += r.Events
+			su.Helpful += r.Events
+		case learning.Unhelpful:
+			o.Unhelpful += r.Events
+			su.Unhelpful += r.Events
+		}
+	}
+	for _, s := range SegmentsWithNone() {
+		o.Segments = append(o.Segments, Count{Key: s, Count: segs[s]})
+	}
+	for _, p := range Policies() {
+		o.Policies = append(o.Policies, Count{Key: p, Count: pols[p]})
+	}
+	if pols[None] > 0 {
+		o.Policies = append(o.Policies, Count{Key: None, Count: pols[None]})
+	}
+	for _, su := range styles {
+		o.Styles = append(o.Styles, *su)
+	}
+	sort.Slice(o.Styles, func(i, j int) bool {
+		a, b := o.Styles[i], o.Styles[j]
+		if (a.StyleID == None) != (b.StyleID == None) {
+			return b.StyleID == None
+		}
+		if a.Runs != b.Runs {
+			return a.Runs > b.Runs
+		}
+		return a.StyleID < b.StyleID
+	})
+	return nil
+}
+
+func (o *Overview) loadDaily(db *gorm.DB) error {
+	var rows []Count
+	err := db.Raw(`SELECT day AS key, SUM(events) AS count FROM report_daily_events WHERE day >= ? GROUP BY day`, o.Window.FromDay).
+		Scan(&rows).Error
+	if err != nil {
+		return err
+	}
+	byDay := make(map[string]int64, len(rows))
+	for _, r := range rows {
+		byDay[r.Key] = r.Count
+	}
+	for d := o.Window.Since; dayKey(d) <= o.Window.ToDay; d = d.AddDate(0, 0, 1) {
+		o.Daily = append(o.Daily, Count{Key: dayKey(d), Count: byDay[dayKey(d)]})
+	}
+	return nil
+}
+
+func (o *Overview) loadActivity(db *gorm.DB) error {
+	var row struct {
+		Users, Forms, Profiles int64
+		AnyEvent               int64
+	}
+	err := db.Raw(`SELECT
+			(SELECT COUNT(*) FROM report_users WHERE last_event_at >= ?) AS users,
+			(SELECT COUNT(*) FROM report_forms WHERE last_event_at >= ?) AS forms,
+			(SELECT COUNT(*) FROM form_profiles) AS profiles,
+			(SELECT COUNT(*) FROM (SELECT 1 FROM autofill_events LIMIT 1) e) AS any_event`,
+		o.Window.Since, o.Window.Since).Scan(&row).Error
+	if err != nil {
+		return err
+	}
+	o.ActiveUsers, o.ActiveForms, o.Profiles, o.AnyEvents = row.Users, row.Forms, row.Profiles, row.AnyEvent > 0
+	return nil
+}
+
+// loadSources counts profiles by the source of their overall hint, with the pooled evidence of
+// the recommended style. A profile with no hint counts as none.
+func (o *Overview) loadSources(db *gorm.DB) error {
+	d := dialectOf(db)
+	var q string
+	if d.pg {
+		q = `SELECT COALESCE(p.style_hint->>'source', 'none') AS source, COUNT(*) AS profiles,
+				SUM(CASE WHEN jsonb_typeof(p.style_hint) = 'object' THEN 0 ELSE 1 END) AS not_aggregated,
+				COALESCE(SUM((w.c->>'helpful_runs')::bigint), 0) AS winner_helpful,
+				COALESCE(SUM((w.c->>'rated_runs')::bigint), 0) AS winner_rated
+			FROM form_profiles p
+			LEFT JOIN LATERAL (
+				SELECT c FROM jsonb_array_elements(CASE WHEN jsonb_typeof(p.style_hint->'candidates') = 'array'
+					THEN p.style_hint->'candidates' ELSE '[]'::jsonb END) c
+				WHERE c->>'is_winner' = 'true' LIMIT 1) w ON true
+			GROUP BY 1`
+	} else {
+		q = `SELECT source, COUNT(*) AS profiles, SUM(not_aggregated) AS not_aggregated,
+				COALESCE(SUM(winner_helpful), 0) AS winner_helpful, COALESCE(SUM(winner_rated), 0) AS winner_rated
+			FROM (SELECT COALESCE(json_extract(p.style_hint, '$.source'), 'none') AS source,
+				CASE WHEN json_type(p.style_hint) = 'object' THEN 0 ELSE 1 END AS not_aggregated,
+				(SELECT json_extract(c.value, '$.helpful_runs') FROM json_each(p.style_hint, '$.candidates') c
+					WHERE json_extract(c.value, '$.is_winner') = 1 LIMIT 1) AS winner_helpful,
+				(SELECT json_extract(c.value, '$.rated_runs') FROM json_each(p.style_hint, '$.candidates') c
+					WHERE json_extract(c.value, '$.is_winner') = 1 LIMIT 1) AS winner_rated
+			FROM form_profiles p) s
+			GROUP BY source`
+	}
+	var rows []struct {
+		Source        string
+		Profiles      int64
+		NotAggregated int64
+		WinnerHelpful int64
+		WinnerRated   int64
+	}
+	if err := db.Raw(q).Scan(&rows).Error; err != nil {
+		return err
+	}
+	by := map[string]*SourceStat{}
+	for _, s := range Sources() {
+		by[s] = &SourceStat{Source: s}
+	}
+	for _, r := range rows {
+		s := by[r.Source]
+		if s == nil { // a source this build does not know counts as none
+			s = by[models.SourceNone]
+		}
+		s.Profiles += r.Profiles
+		s.WinnerHelpful += r.WinnerHelpful
+		s.WinnerRated += r.WinnerRated
+		o.NotAggregated += r.NotAggregated
+	}
+	for _, s := range Sources() {
+		o.Sources = append(o.Sources, *by[s])
+	}
+	return nil
+}
+
+// loadSegmentHints counts the per-segment hints of all profiles by segment and source.
+func (o *Overview) loadSegmentHints(db *gorm.DB) error {
+	var q string
+	if dialectOf(db).pg {
+		q = `SELECT s.key AS segment, COALESCE(s.value->>'source', 'none') AS source, COUNT(*) AS profiles
+			FROM form_profiles p, jsonb_each(CASE WHEN jsonb_typeof(p.style_hint->'by_segment') = 'object'
+				THEN p.style_hint->'by_segment' ELSE '{}'::jsonb END) s
+			GROUP BY 1, 2`
+	} else {
+		q = `SELECT s.key AS segment, COALESCE(json_extract(s.value, '$.source'), 'none') AS source, COUNT(*) AS profiles
+			FROM form_profiles p, json_each(p.style_hint, '$.by_segment') s
+			WHERE json_type(p.style_hint, '$.by_segment') = 'object'
+			GROUP BY 1, 2`
+	}
+	var rows []struct {
+		Segment  string
+		Source   string
+		Profiles int64
+	}
+	if err := db.Raw(q).Scan(&rows).Error; err != nil {
+		return err
+	}
+	by := map[string]*SegmentHints{}
+	for _, r := range rows {
+		sh := by[r.Segment]
+		if sh == nil {
+			sh = &SegmentHints{Segment: r.Segment, BySource: map[string]int64{}}
+			by[r.Segment] = sh
+		}
+		sh.BySource[r.Source] += r.Profiles
+		sh.Total += r.Profiles
+	}
+	for _, s := range learning.Segments() {
+		if sh := by[s]; sh != nil {
+			o.SegmentHints = append(o.SegmentHints, *sh)
+		}
+	}
+	return nil
+}

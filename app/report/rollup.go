@@ -1,0 +1,246 @@
+package report
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sort"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/applylens/learning/app/store"
+)
+
+// The rollup: report_daily_events (counts by UTC day, segment, policy, style and rating),
+// report_users and report_forms (last activity) and report_state (how far it covers).
+//
+// Refresh recomputes, set-based, only the days whose events were created or rated since the
+// previous pass (minus Skew, which covers transactions that committed late and clocks that
+// differ between servers), and moves the last-activity marks forward; when the rollup's total
+// then differs from the events table's (events loaded with an old created_at, or deleted), it
+// rebuilds. Rebuild recomputes everything; the refresher also runs it on its first pass and
+// once a day.
+const (
+	stateName = "events"
+	// Skew is how far back each refresh looks before the previous one's start.
+	Skew = 5 * time.Minute
+	// RefreshEvery is how often the background refresher runs.
+	RefreshEvery = 2 * time.Minute
+	// RebuildEvery is how often it rebuilds the rollup from scratch.
+	RebuildEvery = 24 * time.Hour
+)
+
+// refreshLockKey serialises refreshers across processes on Postgres.
+const refreshLockKey int64 = 0x61_70_6c_72_6f_6c_6c // "aplroll"
+
+// State is how current the rollup is.
+type State struct {
+	RefreshedAt  time.Time // when the last refresh (or rebuild) started: the data is as of then
+	CoveredUntil time.Time
+	RebuiltAt    time.Time
+}
+
+// RefreshResult says what a refresh did.
+type RefreshResult struct {
+	Rebuilt bool
+	Days    []string // the days recomputed (empty on a rebuild)
+	Took    time.Duration
+}
+
+// ReadState returns the rollup's state, or nil when it was never built.
+func ReadState(ctx context.Context, db *gorm.DB) (*State, error) {
+	var row struct {
+		RefreshedAt  store.NullTime
+		CoveredUntil store.NullTime
+		RebuiltAt    store.NullTime
+	}
+	err := db.WithContext(ctx).Raw(`SELECT refreshed_at, covered_until, rebuilt_at FROM report_state WHERE name = ?`, stateName).
+		Row().Scan(&row.RefreshedAt, &row.CoveredUntil, &row.RebuiltAt)
+	if err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, nil
+		}
+		return nil, fmt.Errorf("read rollup state: %w", err)
+	}
+	return &State{RefreshedAt: row.RefreshedAt.Time, CoveredUntil: row.CoveredUntil.Time, RebuiltAt: row.RebuiltAt.Time}, nil
+}
+
+// Refresh brings the rollup up to date: a full rebuild when it was never built, else the
+// recomputation of the days that changed since the last pass.
+func Refresh(ctx context.Context, db *gorm.DB) (RefreshResult, error) {
+	return refresh(ctx, db, false)
+}
+
+// Rebuild recomputes the whole rollup from the events table.
+func Rebuild(ctx context.Context, db *gorm.DB) (RefreshResult, error) {
+	return refresh(ctx, db, true)
+}
+
+func refresh(ctx context.Context, db *gorm.DB, full bool) (RefreshResult, error) {
+	start := time.Now().UTC()
+	var res RefreshResult
+	d := dialectOf(db)
+	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if d.pg {
+			if err := tx.Exec("SELECT pg_advisory_xact_lock(?)", refreshLockKey).Error; err != nil {
+				return fmt.Errorf("take rollup lock: %w", err)
+			}
+		}
+		st, err := ReadState(ctx, tx)
+		if err != nil {
+			return err
+		}
+		rebuiltAt := start
+		if st == nil || full {
+			res.Rebuilt = true
+			if err := rebuildAll(tx, d); err != nil {
+				return err
+			}
+		} else {
+			rebuiltAt = st.RebuiltAt
+			if res.Days, err = refreshSince(tx, d, st.CoveredUntil.Add(-Skew)); err != nil {
+				return err
+			}
+			// Events stored with an older created_at (a bulk load, a seed) or deleted (a user
+			// removed) escape the days above: the totals then differ, and only a rebuild is right.
+			var drift int64
+			if err := tx.Raw(`SELECT (SELECT COUNT(*) FROM autofill_events) -
+				(SELECT COALESCE(SUM(events), 0) FROM report_daily_events)`).Scan(&drift).Error; err != nil {
+				return fmt.Errorf("compare rollup totals: %w", err)
+			}
+			if drift != 0 {
+				res.Rebuilt, res.Days, rebuiltAt = true, nil, start
+				if err := rebuildAll(tx, d); err != nil {
+					return err
+				}
+			}
+		}
+		return tx.Exec(upsertState, stateName, start, start, rebuiltAt).Error
+	})
+	res.Took = time.Since(start)
+	if err != nil {
+		return res, fmt.Errorf("refresh rollup: %w", err)
+	}
+	return res, nil
+}
+
+const upsertState = `INSERT INTO report_state (name, refreshed_at, covered_until, rebuilt_at) VALUES (?, ?, ?, ?)
+		ON CONFLICT (name) DO UPDATE SET refreshed_at = excluded.refreshed_at,
+			covered_until = excluded.covered_until, rebuilt_at = excluded.rebuilt_at`
+
+// insertDaily aggregates the events that match where (a condition on created_at) into
+// report_daily_events.
+func insertDaily(d dialect, where string) string {
+	return `INSERT INTO report_daily_events (day, segment_key, policy, gen_style_id, feedback_status, events, ok_events)
+		SELECT ` + d.day("created_at") + `, COALESCE(segment_key, ''), COALESCE(policy, ''), COALESCE(gen_style_id, ''),
+			COALESCE(feedback_status, ''), COUNT(*), SUM(CASE WHEN status = 'ok' THEN 1 ELSE 0 END)
+		FROM autofill_events WHERE ` + where + `
+		GROUP BY 1, 2, 3, 4, 5`
+}
+
+// upsertLast moves the last-activity marks forward from the events that match where.
+func upsertLast(d dialect, table, keys, where string) string {
+	return `INSERT INTO ` + table + ` (` + keys + `, last_event_at)
+		SELECT ` + keys + `, MAX(created_at) FROM autofill_events WHERE ` + where + ` GROUP BY ` + keys + `
+		ON CONFLICT (` + keys + `) DO UPDATE SET last_event_at = CASE
+			WHEN excluded.last_event_at > ` + table + `.last_event_at THEN excluded.last_event_at
+			ELSE ` + table + `.last_event_at END`
+}
+
+func rebuildAll(tx *gorm.DB, d dialect) error {
+	stmts := []string{
+		"DELETE FROM report_daily_events",
+		"DELETE FROM report_users",
+		"DELETE FROM report_forms",
+		insertDaily(d, "1 = 1"),
+		upsertLast(d, "report_users", "user_id", "1 = 1"),
+		upsertLast(d, "report_forms", "host, schema_hash", "1 = 1"),
+	}
+	for _, s := range stmts {
+		if err := tx.Exec(s).Error; err != nil {
+			return fmt.Errorf("rebuild rollup: %w", err)
+		}
+	}
+	return nil
+}
+
+// refreshSince recomputes every day that has an event created or rated at or after since.
+func refreshSince(tx *gorm.DB, d dialect, since time.Time) ([]string, error) {
+	var days []string
+	q := `SELECT DISTINCT ` + d.day("created_at") + ` FROM autofill_events WHERE created_at >= ?
+		UNION SELECT DISTINCT ` + d.day("created_at") + ` FROM autofill_events WHERE feedback_at >= ?`
+	if err := tx.Raw(q, since, since).Scan(&days).Error; err != nil {
+		return nil, fmt.Errorf("find changed days: %w", err)
+	}
+	sort.Strings(days)
+	for _, day := range days {
+		from, err := time.Parse(time.DateOnly, day)
+		if err != nil {
+			return nil, fmt.Errorf("changed day %q: %w", day, err)
+		}
+		to := from.AddDate(0, 0, 1)
+		if err := tx.Exec("DELETE FROM report_daily_events WHERE day = ?", day).Error; err != nil {
+			return nil, err
+		}
+		if err := tx.Exec(insertDaily(d, "created_at >= ? AND created_at < ?"), from, to).Error; err != nil {
+			return nil, fmt.Errorf("recompute %s: %w", day, err)
+		}
+	}
+	for _, s := range []string{
+		upsertLast(d, "report_users", "user_id", "created_at >= ?"),
+		upsertLast(d, "report_forms", "host, schema_hash", "created_at >= ?"),
+	} {
+		if err := tx.Exec(s, since).Error; err != nil {
+			return nil, fmt.Errorf("refresh last activity: %w", err)
+		}
+	}
+	return days, nil
+}
+
+// Refresher keeps the rollup current in the background.
+type Refresher struct {
+	DB           *gorm.DB
+	Log          *slog.Logger
+	Every        time.Duration // RefreshEvery when zero
+	RebuildEvery time.Duration // RebuildEvery when zero
+}
+
+// Run refreshes at once and then every r.Every until ctx ends, rebuilding from scratch when
+// the last rebuild is older than r.RebuildEvery.
+func (r *Refresher) Run(ctx context.Context) {
+	every, rebuild := r.Every, r.RebuildEvery
+	if every <= 0 {
+		every = RefreshEvery
+	}
+	if rebuild <= 0 {
+		rebuild = RebuildEvery
+	}
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		r.once(ctx, rebuild)
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+func (r *Refresher) once(ctx context.Context, rebuildEvery time.Duration) {
+	full := false
+	if st, err := ReadState(ctx, r.DB); err == nil && st != nil && time.Since(st.RebuiltAt) > rebuildEvery {
+		full = true
+	}
+	res, err := refresh(ctx, r.DB, full)
+	if err != nil {
+		if ctx.Err() == nil {
+			r.Log.Error("dashboard rollup refresh failed", "error", err)
+		}
+		return
+	}
+	r.Log.Debug("dashboard rollup refreshed", "rebuilt", res.Rebuilt, "days", res.Days, "took_ms", res.Took.Milliseconds())
+}
