@@ -2,7 +2,6 @@ package report
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -193,14 +192,11 @@ type ProfileDetail struct {
 
 // GetProfile reads one profile with its choices explained.
 func GetProfile(ctx context.Context, db *gorm.DB, id string) (*ProfileDetail, error) {
-	var p models.FormProfile
-	err := db.WithContext(ctx).Where("id = ?", id).Take(&p).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return nil, fmt.Errorf("profile %s: %w", id, ErrNotFound)
-	}
+	pp, err := byID[models.FormProfile](ctx, db, "profile", id)
 	if err != nil {
-		return nil, fmt.Errorf("get profile: %w", err)
+		return nil, err
 	}
+	p := *pp
 	d := &ProfileDetail{Row: profileRow(p), Profile: p, Hint: p.StyleHint.V, Confidence: learning.Confidence(&p)}
 	h := p.StyleHint.V
 	if h == nil {

@@ -48,15 +48,20 @@ func ListRuns(ctx context.Context, db *gorm.DB, page int) ([]models.AggregatorRu
 
 // GetRun returns one run.
 func GetRun(ctx context.Context, db *gorm.DB, id string) (*models.AggregatorRun, error) {
-	var r models.AggregatorRun
-	err := db.WithContext(ctx).Where("id = ?", id).Take(&r).Error
+	return byID[models.AggregatorRun](ctx, db, "run", id)
+}
+
+// byID reads the row of T with this id; ErrNotFound when there is none.
+func byID[T any](ctx context.Context, db *gorm.DB, what, id string) (*T, error) {
+	var row T
+	err := db.WithContext(ctx).Where("id = ?", id).Take(&row).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return nil, fmt.Errorf("run %s: %w", id, ErrNotFound)
+		return nil, fmt.Errorf("%s %s: %w", what, id, ErrNotFound)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("get run: %w", err)
+		return nil, fmt.Errorf("get %s: %w", what, err)
 	}
-	return &r, nil
+	return &row, nil
 }
 
 func offset(page, size int) int {

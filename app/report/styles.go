@@ -2,7 +2,6 @@ package report
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -65,13 +64,5 @@ func ListStyles(ctx context.Context, db *gorm.DB, now time.Time) ([]StyleRow, er
 
 // GetStyle returns one generation style.
 func GetStyle(ctx context.Context, db *gorm.DB, id string) (*models.GenStyle, error) {
-	var s models.GenStyle
-	err := db.WithContext(ctx).Where("id = ?", id).Take(&s).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return nil, fmt.Errorf("style %s: %w", id, ErrNotFound)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("get style: %w", err)
-	}
-	return &s, nil
+	return byID[models.GenStyle](ctx, db, "style", id)
 }
