@@ -176,24 +176,28 @@ func HashToken(plain string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// Authenticate returns the live token and its user for a presented token.
+// Authenticate returns the live token and its user for a presented token, in one query.
 func Authenticate(ctx context.Context, db *gorm.DB, plain string) (*models.APIToken, *models.User, error) {
 	if !strings.HasPrefix(plain, TokenPrefix) || len(plain) > 128 {
 		return nil, nil, ErrNotFound
 	}
-	var tok models.APIToken
-	err := db.WithContext(ctx).Where("token_hash = ? AND revoked_at IS NULL", HashToken(plain)).Take(&tok).Error
+	var row struct {
+		models.User
+		TokenID         string
+		TokenLastUsedAt *time.Time
+	}
+	err := db.WithContext(ctx).Table("api_tokens t").
+		Select("u.*, t.id AS token_id, t.last_used_at AS token_last_used_at").
+		Joins("JOIN users u ON u.id = t.user_id").
+		Where("t.token_hash = ? AND t.revoked_at IS NULL", HashToken(plain)).Take(&row).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return nil, nil, ErrNotFound
 	}
 	if err != nil {
 		return nil, nil, err
 	}
-	u, err := UserByID(ctx, db, tok.UserID)
-	if err != nil {
-		return nil, nil, err
-	}
-	return &tok, u, nil
+	u := row.User
+	return &models.APIToken{ID: row.TokenID, UserID: u.ID, LastUsedAt: row.TokenLastUsedAt}, &u, nil
 }
 
 // TouchToken records that a token was used (at most once a minute per token).

@@ -77,12 +77,7 @@ const maxEditChars = 10_000_000
 // syncPost stores a batch of autofill events: all of it or, when anything is wrong, none of
 // it (422 naming every wrong field). Replayed events are reported as duplicates.
 func (h *Handlers) syncPost(c *gin.Context) {
-	var req syncRequest
-	if err := decode(c, &req, ""); err != nil {
-		web.Fail(c, err)
-		return
-	}
-	events, touch, err := h.validateSync(&req)
+	events, touch, err := h.readSync(c)
 	if err != nil {
 		web.Fail(c, err)
 		return
@@ -111,34 +106,67 @@ func (h *Handlers) syncPost(c *gin.Context) {
 	c.JSON(http.StatusAccepted, reply)
 }
 
+// fastSyncRequest decodes a whole batch in one pass. A batch that does not decode this way is
+// decoded again event by event, to name the wrong field with its index.
+type fastSyncRequest struct {
+	syncRequest
+	Events []eventRequest `json:"events"`
+}
+
+// readSync decodes and validates the whole batch and builds its events.
+func (h *Handlers) readSync(c *gin.Context) ([]models.AutofillEvent, *learning.Form, error) {
+	body, err := readBody(c)
+	if err != nil {
+		return nil, nil, err
+	}
+	var fast fastSyncRequest
+	if len(body) > 0 && json.Unmarshal(body, &fast) == nil && fast.Events != nil {
+		return h.validateSync(&fast.syncRequest, fast.Events)
+	}
+	var req syncRequest
+	if err := decodeBytes(body, &req, ""); err != nil {
+		return nil, nil, err
+	}
+	events := make([]eventRequest, len(req.Events))
+	v := &checker{}
+	for i, raw := range req.Events {
+		if err := decodeBytes(raw, &events[i], fmt.Sprintf("events[%d].", i)); err != nil {
+			var we *web.Error
+			if errors.As(err, &we) {
+				v.fields = append(v.fields, we.Fields...)
+			}
+		}
+	}
+	if req.Events != nil && len(req.Events) <= h.Config.MaxEventsPerBatch {
+		if err := v.err(); err != nil {
+			return nil, nil, err
+		}
+	}
+	if req.Events == nil {
+		events = nil
+	}
+	return h.validateSync(&req, events)
+}
+
 // validateSync checks the whole batch and builds its events.
-func (h *Handlers) validateSync(req *syncRequest) ([]models.AutofillEvent, *learning.Form, error) {
+func (h *Handlers) validateSync(req *syncRequest, in []eventRequest) ([]models.AutofillEvent, *learning.Form, error) {
 	v := &checker{maxLen: h.Config.MaxStringLen, maxKeys: h.Config.MaxMapKeys}
 	top := learning.Form{Host: v.host("host", req.Host, true), SchemaHash: v.text("schema_hash", req.SchemaHash, true, 256)}
 	topStyle := v.ident("gen_style_id", req.GenStyleID, false)
 	topPolicy := v.oneOf("policy", req.Policy, learning.PolicyExploit, learning.PolicyExplore, learning.PolicyFallback)
 	switch {
-	case req.Events == nil:
+	case in == nil:
 		v.fail("events", "is required (an array of events)")
-	case len(req.Events) == 0:
+	case len(in) == 0:
 		v.fail("events", "is empty; send at least one event")
-	case len(req.Events) > h.Config.MaxEventsPerBatch:
-		v.fail("events", "has %d events; at most %d are allowed per batch", len(req.Events), h.Config.MaxEventsPerBatch)
+	case len(in) > h.Config.MaxEventsPerBatch:
+		v.fail("events", "has %d events; at most %d are allowed per batch", len(in), h.Config.MaxEventsPerBatch)
 		return nil, nil, v.err()
 	}
-	events := make([]models.AutofillEvent, 0, len(req.Events))
+	events := make([]models.AutofillEvent, 0, len(in))
 	now := time.Now().UTC()
-	for i, raw := range req.Events {
-		prefix := fmt.Sprintf("events[%d].", i)
-		var in eventRequest
-		if err := decodeBytes(raw, &in, prefix); err != nil {
-			var we *web.Error
-			if errors.As(err, &we) {
-				v.fields = append(v.fields, we.Fields...)
-			}
-			continue
-		}
-		if e, ok := h.buildEvent(v, prefix, &in, topStyle, topPolicy, now); ok {
+	for i := range in {
+		if e, ok := h.buildEvent(v, fmt.Sprintf("events[%d].", i), &in[i], topStyle, topPolicy, now); ok {
 			events = append(events, e)
 		}
 	}

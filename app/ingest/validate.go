@@ -133,15 +133,24 @@ func truncate(s string, n int) string {
 // decode reads a JSON body into dst: 413 when it is over the limit, 422 naming the field when
 // it does not parse or a value has the wrong type.
 func decode(c *gin.Context, dst any, prefix string) error {
+	body, err := readBody(c)
+	if err != nil {
+		return err
+	}
+	return decodeBytes(body, dst, prefix)
+}
+
+// readBody reads the whole body: 413 when it is over the limit.
+func readBody(c *gin.Context) ([]byte, error) {
 	body, err := io.ReadAll(c.Request.Body)
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			return web.Errorf(http.StatusRequestEntityTooLarge, "request body is larger than %d bytes", tooBig.Limit)
+			return nil, web.Errorf(http.StatusRequestEntityTooLarge, "request body is larger than %d bytes", tooBig.Limit)
 		}
-		return web.Errorf(http.StatusBadRequest, "cannot read the request body")
+		return nil, web.Errorf(http.StatusBadRequest, "cannot read the request body")
 	}
-	return decodeBytes(body, dst, prefix)
+	return body, nil
 }
 
 func decodeBytes(body []byte, dst any, prefix string) error {

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -104,14 +106,11 @@ func SaveEvents(ctx context.Context, db *gorm.DB, userID string, events []models
 		}
 		inserted := map[string]bool{}
 		if len(rows) > 0 {
-			r := tx.Clauses(clause.OnConflict{
-				Columns:   []clause.Column{{Name: "user_id"}, {Name: "event_id"}},
-				DoNothing: true,
-			}).CreateInBatches(rows, 1000)
-			if r.Error != nil {
-				return fmt.Errorf("insert events: %w", r.Error)
+			affected, err := insertEvents(ctx, tx, rows)
+			if err != nil {
+				return fmt.Errorf("insert events: %w", err)
 			}
-			if int(r.RowsAffected) == len(rows) {
+			if int(affected) == len(rows) {
 				for _, e := range rows {
 					inserted[e.ID] = true
 				}
@@ -158,8 +157,67 @@ func SaveEvents(ctx context.Context, db *gorm.DB, userID string, events []models
 	return res, nil
 }
 
+// eventColumns are the columns a sync writes, in the order insertEvents binds them.
+var eventColumns = strings.Join([]string{"id", "event_id", "user_id", "host", "schema_hash", "host_family",
+	"suggested_map", "final_map", "gen_style_id", "edit_stats", "duration_ms", "validation_errors", "status",
+	"application_id", "feedback_status", "edit_chars", "segment_key", "policy", "propensity", "occurred_at",
+	"feedback_at", "created_at"}, ", ")
+
+const eventColumnCount = 22
+
+// insertEvents writes rows with multi-row INSERTs that skip replays (ON CONFLICT DO NOTHING),
+// built by hand: gorm's reflection was a third of the endpoint's CPU. It returns how many rows
+// were stored.
+func insertEvents(ctx context.Context, tx *gorm.DB, rows []models.AutofillEvent) (int64, error) {
+	const chunk = 1000 // 22,000 parameters: under both databases' limits
+	pg := tx.Dialector.Name() == "postgres"
+	var total int64
+	for start := 0; start < len(rows); start += chunk {
+		part := rows[start:min(start+chunk, len(rows))]
+		var sb strings.Builder
+		sb.Grow(64 + len(eventColumns) + len(part)*eventColumnCount*5)
+		sb.WriteString("INSERT INTO autofill_events (")
+		sb.WriteString(eventColumns)
+		sb.WriteString(") VALUES ")
+		args := make([]any, 0, len(part)*eventColumnCount)
+		for i, e := range part {
+			if i > 0 {
+				sb.WriteByte(',')
+			}
+			sb.WriteByte('(')
+			for k := range eventColumnCount {
+				if k > 0 {
+					sb.WriteByte(',')
+				}
+				if pg {
+					sb.WriteByte('$')
+					sb.WriteString(strconv.Itoa(i*eventColumnCount + k + 1))
+				} else {
+					sb.WriteByte('?')
+				}
+			}
+			sb.WriteByte(')')
+			args = append(args, e.ID, e.EventID, e.UserID, e.Host, e.SchemaHash, e.HostFamily,
+				e.SuggestedMap, e.FinalMap, e.GenStyleID, e.EditStats, e.DurationMS, e.ValidationErrors, e.Status,
+				e.ApplicationID, e.FeedbackStatus, e.EditChars, e.SegmentKey, e.Policy, e.Propensity, e.OccurredAt,
+				e.FeedbackAt, e.CreatedAt)
+		}
+		sb.WriteString(" ON CONFLICT (user_id, event_id) DO NOTHING")
+		res, err := tx.Statement.ConnPool.ExecContext(ctx, sb.String(), args...)
+		if err != nil {
+			return total, err
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return total, err
+		}
+		total += n
+	}
+	return total, nil
+}
+
 // touchProfiles creates the profile of each form that has none and records when it was last
-// seen, in one statement. Forms go in a fixed order so that concurrent batches cannot deadlock.
+// seen (to the minute), in one statement. Forms go in a fixed order so that concurrent batches cannot deadlock.
 func touchProfiles(tx *gorm.DB, forms map[Form]bool, now time.Time) error {
 	if len(forms) == 0 {
 		return nil
@@ -185,6 +243,10 @@ func touchProfiles(tx *gorm.DB, forms map[Form]bool, now time.Time) error {
 		Clauses(clause.OnConflict{
 			Columns:   []clause.Column{{Name: "host"}, {Name: "schema_hash"}},
 			DoUpdates: clause.AssignmentColumns([]string{"last_seen_at"}),
+			// A busy form is rewritten at most once a minute, not on every batch.
+			Where: clause.Where{Exprs: []clause.Expression{clause.Expr{
+				SQL: "form_profiles.last_seen_at IS NULL OR form_profiles.last_seen_at < ?", Vars: []any{now.Add(-time.Minute)},
+			}}},
 		}).Create(&profiles).Error
 	if err != nil {
 		return fmt.Errorf("touch form profiles: %w", err)

@@ -13,7 +13,6 @@ import (
 	"github.com/glebarez/sqlite"
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
-	"gorm.io/gorm/logger"
 
 	"github.com/applylens/learning/app/config"
 )
@@ -21,12 +20,7 @@ import (
 // Open connects to the database the configuration names and checks that it answers.
 func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*gorm.DB, error) {
 	gcfg := &gorm.Config{
-		Logger: logger.NewSlogLogger(log.With("component", "gorm"), logger.Config{
-			SlowThreshold:             time.Second,
-			LogLevel:                  logger.Warn,
-			IgnoreRecordNotFoundError: true,
-			ParameterizedQueries:      true,
-		}),
+		Logger:                 newGormLogger(log.With("component", "gorm"), time.Second),
 		NowFunc:                func() time.Time { return time.Now().UTC() },
 		TranslateError:         true,
 		SkipDefaultTransaction: true,
