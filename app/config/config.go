@@ -132,7 +132,7 @@ func Load(getenv func(string) string) (Config, error) {
 		r.fail("AGGREGATOR_INTERVAL", "must not be negative")
 	}
 	if (c.AdminEmail == "") != (c.AdminPassword == "") {
-		r.fail("ADMIN_EMAIL", "ADMIN_EMAIL and ADMIN_PASSWORD are set together or not at all")
+		r.fail("ADMIN_EMAIL", "and ADMIN_PASSWORD are set together or not at all")
 	}
 	if c.AdminPassword != "" && len(c.AdminPassword) < 8 {
 		r.fail("ADMIN_PASSWORD", "must be at least 8 characters")

@@ -33,7 +33,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*gorm.DB, e
 	case config.Postgres:
 		db, err = gorm.Open(postgres.Open(cfg.DatabaseURL), gcfg)
 		if err != nil {
-			return nil, fmt.Errorf("open postgres: %w", err)
+			return nil, fmt.Errorf("database does not answer (postgres): %w", err)
 		}
 		sqlDB, _ := db.DB()
 		sqlDB.SetMaxOpenConns(20)

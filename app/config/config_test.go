@@ -1,0 +1,79 @@
+package config_test
+
+import (
+	"log/slog"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/applylens/learning/app/config"
+)
+
+func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+func TestDefaults(t *testing.T) {
+	c, err := config.Load(env(nil))
+	require.NoError(t, err)
+	require.Equal(t, ":8080", c.HTTPAddr)
+	require.True(t, c.Embedded())
+	require.Equal(t, filepath.Join("data", "applylens.db"), c.SQLitePath())
+	require.Equal(t, slog.LevelInfo, c.LogLevel)
+	require.Equal(t, 6*time.Hour, c.AggregatorInterval)
+	require.Equal(t, 30, c.AggregatorDays)
+	require.Equal(t, 5, c.MinFormRuns)
+	require.Equal(t, 5, c.MinSegmentRuns)
+	require.Equal(t, 10, c.MinFamilyRuns)
+	require.True(t, c.BanditEnabled)
+	require.Equal(t, "http://localhost:8080", c.PublicURL)
+}
+
+func TestDatabaseKinds(t *testing.T) {
+	c, err := config.Load(env(map[string]string{"DATABASE_URL": "postgres://u:p@db:5432/app"}))
+	require.NoError(t, err)
+	require.Equal(t, config.Postgres, c.DBKind())
+	c, err = config.Load(env(map[string]string{"DATABASE_URL": "sqlite:/tmp/x.db"}))
+	require.NoError(t, err)
+	require.Equal(t, "/tmp/x.db", c.SQLitePath())
+	require.True(t, c.Embedded())
+}
+
+func TestErrorsNameTheVariable(t *testing.T) {
+	cases := map[string]map[string]string{
+		"config: DATABASE_URL must start with postgres://":           {"DATABASE_URL": "mysql://u:secret@x/y"},
+		"config: HTTP_ADDR must be host:port":                        {"HTTP_ADDR": "8080"},
+		"config: LOG_LEVEL must be debug, info, warn or error":       {"LOG_LEVEL": "loud"},
+		"config: LOG_FORMAT must be one of text, json":               {"LOG_FORMAT": "xml"},
+		"config: AGGREGATOR_INTERVAL must be a duration":             {"AGGREGATOR_INTERVAL": "often"},
+		"config: MIN_FORM_RUNS must be between 1 and":                {"MIN_FORM_RUNS": "0"},
+		"config: API_MAX_EVENTS_PER_BATCH must be a whole number":    {"API_MAX_EVENTS_PER_BATCH": "lots"},
+		"config: BANDIT_ENABLED must be true or false":               {"BANDIT_ENABLED": "maybe"},
+		"config: ADMIN_EMAIL and ADMIN_PASSWORD are set together":    {"ADMIN_EMAIL": "a@b.c"},
+		"config: SESSION_SECRET is required when APP_ENV=production": {"APP_ENV": "production"},
+		"config: APP_ENV must be one of":                             {"APP_ENV": "staging"},
+	}
+	for want, vars := range cases {
+		_, err := config.Load(env(vars))
+		require.ErrorContains(t, err, want)
+	}
+	_, err := config.Load(env(map[string]string{"DATABASE_URL": "mysql://u:secret@x/y"}))
+	require.NotContains(t, err.Error(), "secret", "passwords are not echoed")
+	// Several wrong variables are all named.
+	_, err = config.Load(env(map[string]string{"HTTP_ADDR": "x", "LOG_LEVEL": "loud"}))
+	require.ErrorContains(t, err, "HTTP_ADDR")
+	require.ErrorContains(t, err, "LOG_LEVEL")
+}
+
+func TestSecretsFromFiles(t *testing.T) {
+	f := filepath.Join(t.TempDir(), "pw")
+	require.NoError(t, os.WriteFile(f, []byte("correct horse battery\n"), 0o600))
+	c, err := config.Load(env(map[string]string{"ADMIN_EMAIL": "a@b.c", "ADMIN_PASSWORD_FILE": f}))
+	require.NoError(t, err)
+	require.Equal(t, "correct horse battery", c.AdminPassword)
+	_, err = config.Load(env(map[string]string{"ADMIN_EMAIL": "a@b.c", "ADMIN_PASSWORD_FILE": f + ".missing"}))
+	require.ErrorContains(t, err, "ADMIN_PASSWORD_FILE cannot be read")
+	_, err = config.Load(env(map[string]string{"ADMIN_PASSWORD": "x", "ADMIN_PASSWORD_FILE": f}))
+	require.ErrorContains(t, err, "ADMIN_PASSWORD and ADMIN_PASSWORD_FILE are both set")
+}
