@@ -4,6 +4,7 @@ package seeds
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -137,4 +138,45 @@ func Insert(ctx context.Context, db *gorm.DB, evs []Ev) ([]models.AutofillEvent,
 		return nil, fmt.Errorf("fixture events: %w", err)
 	}
 	return rows, nil
+}
+
+// AggregatorElsewhere makes the database look as if another process were running the
+// aggregator: it records a running run with a fresh heartbeat and, on Postgres, holds the
+// aggregator's advisory lock on a connection of its own. release frees the lock and marks
+// the run finished.
+func AggregatorElsewhere(ctx context.Context, db *gorm.DB) (runID string, release func() error, err error) {
+	now := time.Now().UTC()
+	run := models.AggregatorRun{
+		ID: uuid.Must(uuid.NewV7()).String(), Trigger: learning.TriggerSchedule, Days: 30,
+		Status: learning.StatusRunning, SourceMix: models.NewJSON(map[string]int{}), StartedAt: now, HeartbeatAt: now,
+	}
+	unlock := func() error { return nil }
+	if db.Dialector.Name() == "postgres" {
+		sqlDB, err := db.DB()
+		if err != nil {
+			return "", nil, err
+		}
+		conn, err := sqlDB.Conn(ctx)
+		if err != nil {
+			return "", nil, err
+		}
+		if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock($1)", learning.AdvisoryLockKey); err != nil {
+			_ = conn.Close()
+			return "", nil, fmt.Errorf("take the aggregator lock: %w", err)
+		}
+		unlock = func() error {
+			_, err := conn.ExecContext(context.Background(), "SELECT pg_advisory_unlock($1)", learning.AdvisoryLockKey)
+			return errors.Join(err, conn.Close())
+		}
+	}
+	if err := db.WithContext(ctx).Create(&run).Error; err != nil {
+		return "", nil, errors.Join(fmt.Errorf("record the running run: %w", err), unlock())
+	}
+	release = func() error {
+		done := time.Now().UTC()
+		err := db.Model(&models.AggregatorRun{}).Where("id = ?", run.ID).
+			Updates(map[string]any{"status": learning.StatusOK, "finished_at": done}).Error
+		return errors.Join(err, unlock())
+	}
+	return run.ID, release, nil
 }

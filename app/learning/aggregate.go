@@ -1,0 +1,95 @@
+package learning
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/applylens/learning/app/models"
+)
+
+// One run reads the window with two GROUP BY statements (the event statistics and the
+// canonical-map vote), reads the profiles and styles, and writes every profile with bulk
+// upserts of writeBatch rows and the style weights with one UPDATE: a fixed number of
+// statements for up to writeBatch forms, and one more per writeBatch beyond. Everything
+// happens in one transaction, so a run that fails leaves the previous profiles intact.
+
+// writeBatch is how many profiles one upsert writes; progress is reported after each.
+const writeBatch = 500
+
+// settings are what one aggregation needs to know.
+type settings struct {
+	days       int
+	dryRun     bool
+	runID      string
+	now        func() time.Time
+	thresholds models.Thresholds
+	postgres   bool
+}
+
+// since is the start of the window, or the zero time for all time.
+func (s settings) since() time.Time {
+	if s.days <= 0 {
+		return time.Time{}
+	}
+	return s.now().AddDate(0, 0, -s.days)
+}
+
+// result is what an aggregation computed (and, unless dry, wrote).
+type result struct {
+	eventsRead   int64
+	profiles     []profileRow
+	hintsChanged int
+	mix          map[string]int // profiles by the source of their overall hint
+	choices      []choiceLabel  // one per profile, for the style-choice metric
+	weights      map[string]float64
+}
+
+type choiceLabel struct{ source, family, segment string }
+
+// aggregate computes every profile and style weight from the window's events and writes them
+// in one transaction (a read-only one for a dry run, which writes nothing).
+func aggregate(ctx context.Context, conn *gorm.DB, s settings, progress func(total, done int)) (*result, error) {
+	var res *result
+	err := conn.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if s.postgres {
+			// The statistics GROUP BY holds one group per (form, family, segment, style):
+			// give its hash table room instead of spilling to disk.
+			if err := tx.Exec("SET LOCAL work_mem = '64MB'").Error; err != nil {
+				return err
+			}
+		}
+		d := dialect{postgres: s.postgres}
+		w := newWindow(s.thresholds)
+		if err := w.readCells(tx, d, s.since()); err != nil {
+			return fmt.Errorf("read event statistics: %w", err)
+		}
+		if err := w.readVotes(tx, d, s.since()); err != nil {
+			return fmt.Errorf("read field-map votes: %w", err)
+		}
+		stored, err := readProfiles(tx)
+		if err != nil {
+			return fmt.Errorf("read form profiles: %w", err)
+		}
+		styles, err := readStyles(tx)
+		if err != nil {
+			return fmt.Errorf("read styles: %w", err)
+		}
+		res = w.plan(stored, styles, s)
+		if s.dryRun {
+			return nil
+		}
+		progress(len(res.profiles), 0)
+		if err := writeProfiles(tx, d, res.profiles, func(done int) { progress(len(res.profiles), done) }); err != nil {
+			return fmt.Errorf("write form profiles: %w", err)
+		}
+		if err := writeWeights(tx, d, res.weights, s.now()); err != nil {
+			return fmt.Errorf("write style weights: %w", err)
+		}
+		return nil
+	}, &sql.TxOptions{ReadOnly: s.dryRun})
+	return res, err
+}

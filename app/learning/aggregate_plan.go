@@ -1,0 +1,176 @@
+package learning
+
+import (
+	"cmp"
+	"maps"
+	"math"
+	"slices"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/applylens/learning/app/models"
+)
+
+// profileRow is one profile as the run writes it.
+type profileRow struct {
+	id            string
+	key           formKey
+	family        string
+	fields        models.StringMap
+	successRate   *float64
+	avgEditChars  *float64
+	avgDurationMS *int
+	eventCount    int64
+	lastEventAt   *time.Time
+	hint          *models.StyleHint
+	createdAt     time.Time
+	updatedAt     time.Time
+}
+
+// plan computes every profile (each stored one, and one for each form of the window that has
+// none yet), the hints changed and the style weights to write.
+func (w *window) plan(stored map[formKey]*storedProfile, styles map[string]float64, s settings) *result {
+	now := s.now()
+	keys := make([]formKey, 0, len(stored)+len(w.forms))
+	for k := range stored {
+		keys = append(keys, k)
+	}
+	for k := range w.forms {
+		if _, ok := stored[k]; !ok {
+			keys = append(keys, k)
+		}
+	}
+	slices.SortFunc(keys, func(a, b formKey) int {
+		return cmp.Or(cmp.Compare(a.host, b.host), cmp.Compare(a.schemaHash, b.schemaHash))
+	})
+
+	res := &result{
+		eventsRead: w.events,
+		profiles:   make([]profileRow, 0, len(keys)),
+		mix:        map[string]int{},
+		weights:    map[string]float64{},
+	}
+	for _, src := range Sources() {
+		res.mix[src] = 0
+	}
+	empty := &formAcc{styles: map[string]*styleAcc{}}
+	for _, k := range keys {
+		f, ok := w.forms[k]
+		if !ok {
+			f = empty
+		}
+		p := w.profile(k, f, s, now)
+		old := stored[k]
+		if old != nil {
+			p.id = old.id
+			if f.runs == 0 {
+				p.fields = old.fields // no events in the window: the map stays
+				p.lastEventAt = old.lastEventAt.Ptr()
+			}
+		}
+		if p.fields == nil {
+			p.fields = models.StringMap{}
+		}
+		hintSame := old != nil && sameHint(old.hint, p.hint)
+		if !hintSame {
+			res.hintsChanged++
+		}
+		p.updatedAt = now
+		if old != nil && hintSame && old.updatedAt.Valid && sameFigures(old, &p) {
+			p.updatedAt = old.updatedAt.Time
+		}
+		res.mix[p.hint.Source]++
+		res.choices = append(res.choices, choiceLabel{p.hint.Source, p.family, p.hint.SegmentKey})
+		res.profiles = append(res.profiles, p)
+	}
+	for id, stored := range styles {
+		acc := w.styles[id]
+		if acc == nil {
+			acc = &styleAcc{}
+		}
+		if wt := priorWeight(*acc); wt != stored {
+			res.weights[id] = wt
+		}
+	}
+	return res
+}
+
+// profile computes one form's row from its events in the window.
+func (w *window) profile(k formKey, f *formAcc, s settings, now time.Time) profileRow {
+	p := profileRow{
+		id:         uuid.Must(uuid.NewV7()).String(),
+		key:        k,
+		family:     formFamily(k.host, f.families),
+		eventCount: f.runs,
+		createdAt:  now,
+	}
+	if f.runs > 0 {
+		p.fields = vote(f.votes)
+		p.successRate = ptr(round(float64(f.ok)/float64(f.runs), 2)) // numeric(5,2)
+		t := f.last
+		p.lastEventAt = &t
+	}
+	if f.editN > 0 {
+		p.avgEditChars = ptr(math.Min(round(float64(f.editSum)/float64(f.editN), 2), 99_999_999.99)) // numeric(10,2)
+	}
+	if f.durN > 0 {
+		p.avgDurationMS = ptr(int(math.Round(float64(f.durSum) / float64(f.durN))))
+	}
+
+	h := &models.StyleHint{
+		HostFamily: p.family,
+		StyleStats: map[string]models.StyleStats{},
+		Thresholds: w.thresholds,
+		WindowDays: s.days,
+		ComputedAt: now,
+		RunID:      s.runID,
+	}
+	for id, acc := range f.styles {
+		h.StyleStats[id] = acc.stats(id, models.SourceForm, "")
+	}
+	h.Choice = w.choose(f, p.family, mostCommon(f.segments))
+	if len(f.segments) > 0 {
+		h.BySegment = map[string]models.Choice{}
+		for _, seg := range slices.Sorted(maps.Keys(f.segments)) {
+			h.BySegment[seg] = w.choose(f, p.family, seg)
+		}
+	}
+	p.hint = h
+	return p
+}
+
+// formFamily is the family most of the form's events were stored with (a non-empty one on a
+// tie), or, for a form with no events in the window, the family of its host today.
+func formFamily(host string, families map[string]int64) string {
+	if len(families) == 0 {
+		return Family(NormalizeHost(host))
+	}
+	best, bestN := "", int64(-1)
+	for fam, n := range families {
+		if n > bestN || (n == bestN && fam > best) {
+			best, bestN = fam, n
+		}
+	}
+	return best
+}
+
+// sameFigures reports whether a stored profile already holds the row's figures, so that a run
+// with no new data leaves updated_at alone.
+func sameFigures(old *storedProfile, p *profileRow) bool {
+	return maps.Equal(old.fields, p.fields) &&
+		sameFloat(old.successRate.Valid, old.successRate.Float64, p.successRate) &&
+		sameFloat(old.avgEditChars.Valid, old.avgEditChars.Float64, p.avgEditChars) &&
+		old.avgDurationMS.Valid == (p.avgDurationMS != nil) &&
+		(p.avgDurationMS == nil || old.avgDurationMS.Int64 == int64(*p.avgDurationMS)) &&
+		old.eventCount == p.eventCount &&
+		old.lastEventAt.Valid == (p.lastEventAt != nil) &&
+		(p.lastEventAt == nil || old.lastEventAt.Time.Equal(*p.lastEventAt))
+}
+
+func sameFloat(valid bool, v float64, p *float64) bool {
+	if p == nil {
+		return !valid
+	}
+	return valid && v == *p
+}

@@ -1,0 +1,253 @@
+package learning
+
+import (
+	"database/sql"
+	"encoding/json"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/applylens/learning/app/models"
+	"github.com/applylens/learning/app/store"
+)
+
+type formKey struct{ host, schemaHash string }
+
+type segmentKey struct{ family, segment string }
+
+// formAcc is what the window holds of one form.
+type formAcc struct {
+	runs, ok       int64
+	editSum, editN int64 // edits (added + deleted) over events that reported them
+	durSum, durN   int64
+	last           time.Time
+	families       map[string]int64     // events by host_family ("" = none)
+	segments       map[string]int64     // events by segment, events with a segment only
+	styles         map[string]*styleAcc // form-level style statistics
+	votes          map[string]map[string]int64
+}
+
+// window accumulates the statistics of the events in the lookback window.
+type window struct {
+	thresholds models.Thresholds
+	events     int64
+	forms      map[formKey]*formAcc
+	segments   map[segmentKey]map[string]*styleAcc // (family, segment) → style → runs
+	families   map[string]map[string]*styleAcc     // family → style → runs
+	styles     map[string]*styleAcc                // every event with a style, for prior weights
+}
+
+func newWindow(th models.Thresholds) *window {
+	return &window{
+		thresholds: th,
+		forms:      map[formKey]*formAcc{},
+		segments:   map[segmentKey]map[string]*styleAcc{},
+		families:   map[string]map[string]*styleAcc{},
+		styles:     map[string]*styleAcc{},
+	}
+}
+
+func (w *window) form(k formKey) *formAcc {
+	f, ok := w.forms[k]
+	if !ok {
+		f = &formAcc{
+			families: map[string]int64{},
+			segments: map[string]int64{},
+			styles:   map[string]*styleAcc{},
+			votes:    map[string]map[string]int64{},
+		}
+		w.forms[k] = f
+	}
+	return f
+}
+
+// addTo adds s to m[style], creating the entry.
+func addTo(m map[string]*styleAcc, style string, s styleAcc) {
+	acc, ok := m[style]
+	if !ok {
+		acc = &styleAcc{}
+		m[style] = acc
+	}
+	acc.add(s)
+}
+
+// cell is one row of the statistics GROUP BY.
+type cell struct {
+	key                      formKey
+	family, segment, style   string
+	runs, ok                 int64
+	helpful, unhelpful       int64
+	editSum, editN           int64
+	editCharsSum, editCharsN int64
+	durSum, durN             int64
+	last                     store.NullTime
+}
+
+// readCells runs the statistics GROUP BY and rolls its rows up into forms and the three
+// levels of style statistics. Events of a host in no family have no family or segment level.
+func (w *window) readCells(tx *gorm.DB, d dialect, since time.Time) error {
+	where, args := windowClause(since)
+	rows, err := tx.Raw(d.cellsSQL(where), args...).Rows()
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var c cell
+		if err := rows.Scan(&c.key.host, &c.key.schemaHash, &c.family, &c.segment, &c.style,
+			&c.runs, &c.ok, &c.helpful, &c.unhelpful, &c.editSum, &c.editN,
+			&c.editCharsSum, &c.editCharsN, &c.durSum, &c.durN, &c.last); err != nil {
+			return err
+		}
+		w.add(c)
+	}
+	return rows.Err()
+}
+
+func (w *window) add(c cell) {
+	w.events += c.runs
+	f := w.form(c.key)
+	f.runs += c.runs
+	f.ok += c.ok
+	f.editSum += c.editSum
+	f.editN += c.editN
+	f.durSum += c.durSum
+	f.durN += c.durN
+	if c.last.Valid && c.last.Time.After(f.last) {
+		f.last = c.last.Time
+	}
+	f.families[c.family] += c.runs
+	if c.segment != "" {
+		f.segments[c.segment] += c.runs
+	}
+	if c.style == "" {
+		return
+	}
+	s := styleAcc{runs: c.runs, helpful: c.helpful, unhelpful: c.unhelpful, editSum: c.editCharsSum, editN: c.editCharsN}
+	addTo(f.styles, c.style, s)
+	addTo(w.styles, c.style, s)
+	if c.family == "" {
+		return
+	}
+	if w.families[c.family] == nil {
+		w.families[c.family] = map[string]*styleAcc{}
+	}
+	addTo(w.families[c.family], c.style, s)
+	if c.segment == "" {
+		return
+	}
+	sk := segmentKey{c.family, c.segment}
+	if w.segments[sk] == nil {
+		w.segments[sk] = map[string]*styleAcc{}
+	}
+	addTo(w.segments[sk], c.style, s)
+}
+
+// readVotes reads the canonical-map votes of the window's forms.
+func (w *window) readVotes(tx *gorm.DB, d dialect, since time.Time) error {
+	where, args := windowClause(since)
+	rows, err := tx.Raw(d.votesSQL(where), args...).Rows()
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			k          formKey
+			key, value string
+			n          int64
+		)
+		if err := rows.Scan(&k.host, &k.schemaHash, &key, &value, &n); err != nil {
+			return err
+		}
+		f := w.form(k)
+		if f.votes[key] == nil {
+			f.votes[key] = map[string]int64{}
+		}
+		f.votes[key][value] += n
+	}
+	return rows.Err()
+}
+
+// storedProfile is a form profile as the run found it.
+type storedProfile struct {
+	id            string
+	key           formKey
+	fields        models.StringMap
+	hint          []byte // as stored; compared without computed_at and run_id
+	successRate   sql.NullFloat64
+	avgEditChars  sql.NullFloat64
+	avgDurationMS sql.NullInt64
+	eventCount    int64
+	lastEventAt   store.NullTime
+	lastSeenAt    store.NullTime
+	updatedAt     store.NullTime
+}
+
+func readProfiles(tx *gorm.DB) (map[formKey]*storedProfile, error) {
+	rows, err := tx.Raw(`SELECT id, host, schema_hash, fields, style_hint, success_rate, avg_edit_chars,
+		avg_duration_ms, event_count, last_event_at, last_seen_at, updated_at FROM form_profiles`).Rows()
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[formKey]*storedProfile{}
+	for rows.Next() {
+		var (
+			p      storedProfile
+			fields models.JSON[models.StringMap]
+			hint   sql.NullString
+		)
+		if err := rows.Scan(&p.id, &p.key.host, &p.key.schemaHash, &fields, &hint, &p.successRate, &p.avgEditChars,
+			&p.avgDurationMS, &p.eventCount, &p.lastEventAt, &p.lastSeenAt, &p.updatedAt); err != nil {
+			return nil, err
+		}
+		p.fields = fields.V
+		if hint.Valid {
+			p.hint = []byte(hint.String)
+		}
+		out[p.key] = &p
+	}
+	return out, rows.Err()
+}
+
+// readStyles returns every style's stored prior weight.
+func readStyles(tx *gorm.DB) (map[string]float64, error) {
+	rows, err := tx.Raw("SELECT id, prior_weight FROM gen_styles").Rows()
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]float64{}
+	for rows.Next() {
+		var (
+			id string
+			w  float64
+		)
+		if err := rows.Scan(&id, &w); err != nil {
+			return nil, err
+		}
+		out[id] = w
+	}
+	return out, rows.Err()
+}
+
+// sameHint reports whether a stored hint equals a new one apart from computed_at and run_id.
+// A hint that does not parse (an older shape) differs.
+func sameHint(stored []byte, h *models.StyleHint) bool {
+	if len(stored) == 0 {
+		return false
+	}
+	var old models.StyleHint
+	if err := json.Unmarshal(stored, &old); err != nil {
+		return false
+	}
+	a, err1 := json.Marshal(withoutStamp(old))
+	b, err2 := json.Marshal(withoutStamp(*h))
+	return err1 == nil && err2 == nil && string(a) == string(b)
+}
+
+func withoutStamp(h models.StyleHint) models.StyleHint {
+	h.ComputedAt, h.RunID = time.Time{}, ""
+	return h
+}

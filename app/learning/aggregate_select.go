@@ -1,0 +1,189 @@
+package learning
+
+import (
+	"math"
+	"math/big"
+	"slices"
+
+	"github.com/applylens/learning/app/models"
+)
+
+// styleAcc counts one style's runs at one level. Everything is an integer sum, so totals and
+// the ranking (which compares ratios by cross-multiplying) never depend on row order.
+type styleAcc struct {
+	runs, helpful, unhelpful int64
+	editSum, editN           int64 // edit_chars over the runs that reported it
+}
+
+func (s *styleAcc) add(o styleAcc) {
+	s.runs += o.runs
+	s.helpful += o.helpful
+	s.unhelpful += o.unhelpful
+	s.editSum += o.editSum
+	s.editN += o.editN
+}
+
+// rated counts the runs with feedback; unrated runs are neither helpful nor unhelpful.
+func (s styleAcc) rated() int64 { return s.helpful + s.unhelpful }
+
+// stats are the figures shown in a hint. Ratios are rounded for display only; ranking uses
+// the exact counts.
+func (s styleAcc) stats(styleID, level, segment string) models.StyleStats {
+	st := models.StyleStats{
+		StyleID:     styleID,
+		Level:       level,
+		SegmentKey:  segment,
+		TotalRuns:   int(s.runs),
+		HelpfulRuns: int(s.helpful),
+		Unhelpful:   int(s.unhelpful),
+		RatedRuns:   int(s.rated()),
+	}
+	if s.rated() > 0 {
+		st.HelpfulRatio = ptr(round(float64(s.helpful)/float64(s.rated()), 4))
+	}
+	if s.editN > 0 {
+		st.AvgEditChars = ptr(round(float64(s.editSum)/float64(s.editN), 2))
+	}
+	return st
+}
+
+type candidate struct {
+	id  string
+	acc styleAcc
+}
+
+// better reports whether a ranks before b: a higher helpful ratio (a style with no rated run
+// last), then fewer average edit_chars (none reported last), then more runs, then the smaller
+// style id, so that no two styles ever tie.
+func better(a, b candidate) bool {
+	ar, br := a.acc.rated(), b.acc.rated()
+	if (ar > 0) != (br > 0) {
+		return ar > 0
+	}
+	if ar > 0 {
+		if c := cmpRatio(a.acc.helpful, ar, b.acc.helpful, br); c != 0 {
+			return c > 0
+		}
+	}
+	if (a.acc.editN > 0) != (b.acc.editN > 0) {
+		return a.acc.editN > 0
+	}
+	if a.acc.editN > 0 {
+		if c := cmpRatio(a.acc.editSum, a.acc.editN, b.acc.editSum, b.acc.editN); c != 0 {
+			return c < 0
+		}
+	}
+	if a.acc.runs != b.acc.runs {
+		return a.acc.runs > b.acc.runs
+	}
+	return a.id < b.id
+}
+
+// cmpRatio compares a/b with c/d (b, d > 0) exactly.
+func cmpRatio(a, b, c, d int64) int {
+	const small = 1 << 31
+	if a >= 0 && c >= 0 && a < small && b < small && c < small && d < small {
+		x, y := a*d, c*b
+		switch {
+		case x < y:
+			return -1
+		case x > y:
+			return 1
+		}
+		return 0
+	}
+	x := new(big.Int).Mul(big.NewInt(a), big.NewInt(d))
+	y := new(big.Int).Mul(big.NewInt(c), big.NewInt(b))
+	return x.Cmp(y)
+}
+
+// compete returns the styles of one level with at least min runs, best first.
+func compete(styles map[string]*styleAcc, min int) []candidate {
+	var out []candidate
+	for id, acc := range styles {
+		if acc.runs >= int64(min) {
+			out = append(out, candidate{id: id, acc: *acc})
+		}
+	}
+	slices.SortFunc(out, func(a, b candidate) int {
+		if better(a, b) {
+			return -1
+		}
+		return 1
+	})
+	return out
+}
+
+// choose picks the style for one segment of a form ("" for none): the first level at which
+// some style has enough runs (form, then the segment within the form's family, then the
+// family), the best of the styles that clear that level's threshold; or none.
+func (w *window) choose(f *formAcc, family, segment string) models.Choice {
+	type level struct {
+		source, segment string
+		styles          map[string]*styleAcc
+		min             int
+	}
+	levels := []level{{source: models.SourceForm, styles: f.styles, min: w.thresholds.Form}}
+	if family != "" && segment != "" {
+		levels = append(levels, level{models.SourceSegment, segment, w.segments[segmentKey{family, segment}], w.thresholds.Segment})
+	}
+	if family != "" {
+		levels = append(levels, level{source: models.SourceFamily, styles: w.families[family], min: w.thresholds.Family})
+	}
+	for _, l := range levels {
+		cands := compete(l.styles, l.min)
+		if len(cands) == 0 {
+			continue
+		}
+		ch := models.Choice{Source: l.source, SegmentKey: segment, PreferredStyleID: ptr(cands[0].id)}
+		for i, c := range cands {
+			st := c.acc.stats(c.id, l.source, l.segment)
+			st.IsWinner = i == 0
+			ch.Candidates = append(ch.Candidates, st)
+		}
+		return ch
+	}
+	return models.Choice{Source: models.SourceNone, SegmentKey: segment, Candidates: []models.StyleStats{}}
+}
+
+// mostCommon returns the key with the most events (ties: the smaller key), or "".
+func mostCommon(counts map[string]int64) string {
+	best, bestN := "", int64(0)
+	for k, n := range counts {
+		if n > bestN || (n == bestN && k < best) {
+			best, bestN = k, n
+		}
+	}
+	return best
+}
+
+// vote returns the canonical map: for each key, the value with the most votes, ties going to
+// the smallest value (byte order), so that the map never depends on row order.
+func vote(votes map[string]map[string]int64) models.StringMap {
+	out := models.StringMap{}
+	for key, values := range votes {
+		best, bestN := "", int64(-1)
+		for v, n := range values {
+			if n > bestN || (n == bestN && v < best) {
+				best, bestN = v, n
+			}
+		}
+		out[key] = best
+	}
+	return out
+}
+
+// priorWeight is a style's prior for the bandit: 2·(helpful+1)/(rated+2), the mean of a
+// Beta(1,1) prior updated with the window's ratings, scaled so that no data gives 1. It is a
+// pure function of the window (no compounding) and stays within [0.0001, 2], which fits the
+// column's numeric(10,4) and never rounds to 0 (a style with weight 0 could never be tried).
+func priorWeight(s styleAcc) float64 {
+	return max(round(2*float64(s.helpful+1)/float64(s.rated()+2), 4), 0.0001)
+}
+
+func round(x float64, places int) float64 {
+	p := math.Pow10(places)
+	return math.Round(x*p) / p
+}
+
+func ptr[T any](v T) *T { return &v }

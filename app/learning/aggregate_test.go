@@ -1,0 +1,558 @@
+package learning_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"gorm.io/gorm"
+
+	"github.com/applylens/learning/app/learning"
+	"github.com/applylens/learning/app/models"
+	"github.com/applylens/learning/app/store/storetest"
+	"github.com/applylens/learning/seeds"
+)
+
+func TestCanonicalMapVoteAndTieRule(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		h := newHarness(t, db)
+		m := func(kv ...string) map[string]string {
+			out := map[string]string{}
+			for i := 0; i < len(kv); i += 2 {
+				out[kv[i]] = kv[i+1]
+			}
+			return out
+		}
+		ev := func(form string, fm map[string]string) seeds.Ev {
+			return seeds.Ev{Host: ghAcme, SchemaHash: form, FinalMap: fm}
+		}
+		// The same votes on two forms, stored in opposite orders.
+		votes := seeds.Concat(
+			ev("", m("#a", "y", "#b", "q")).Times(2),
+			ev("", m("#b", "q", "#c", "z")).Times(1),
+			ev("", m("#a", "x", "#b", "p", "#e", "email")).Times(3),
+			ev("", m("#e", "Email")).Times(3),
+		)
+		var forward, backward []seeds.Ev
+		for i := range votes {
+			f, b := votes[i], votes[len(votes)-1-i]
+			f.SchemaHash, b.SchemaHash = "fwd", "bwd"
+			forward, backward = append(forward, f), append(backward, b)
+		}
+		h.insert(forward, backward)
+		h.run(30)
+
+		want := models.StringMap{
+			"#a": "x",     // 3 votes against 2
+			"#b": "p",     // 3 against 3: the smaller value
+			"#c": "z",     // the only vote
+			"#e": "Email", // 3 against 3 in byte order: "E" < "e", whatever the collation
+		}
+		require.Equal(t, want, h.profile(ghAcme, "fwd").Fields.V)
+		require.Equal(t, want, h.profile(ghAcme, "bwd").Fields.V)
+	})
+}
+
+func TestAveragesCountOnlyReportedValues(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		h := newHarness(t, db)
+		i := seeds.Int
+		evs := []seeds.Ev{
+			{Style: concise, Added: i(10), Deleted: i(5), DurationMS: i(1000), EditChars: i(10)},
+			{Style: concise, Deleted: i(20), EditChars: nil},
+			{Style: concise, Status: "error", DurationMS: i(3000), EditChars: i(30)},
+			{Style: concise, Added: i(4)},
+		}
+		var forward, backward []seeds.Ev
+		for k := range evs {
+			f, b := evs[k], evs[len(evs)-1-k]
+			f.Host, f.SchemaHash = noFamily, "fwd"
+			b.Host, b.SchemaHash = noFamily, "bwd"
+			forward, backward = append(forward, f), append(backward, b)
+		}
+		h.insert(forward, backward)
+		h.run(30)
+
+		for _, form := range []string{"fwd", "bwd"} {
+			p := h.profile(noFamily, form)
+			require.EqualValues(t, 4, p.EventCount)
+			require.InDelta(t, 0.75, *p.SuccessRate, 1e-9, "3 of 4 ok")
+			require.InDelta(t, 13.0, *p.AvgEditChars, 1e-9, "(15 + 20 + 4) / 3: the run with no edit stats is left out")
+			require.Equal(t, 2000, *p.AvgDurationMS, "(1000 + 3000) / 2")
+			st := p.StyleHint.V.StyleStats[concise]
+			require.Equal(t, 4, st.TotalRuns)
+			require.InDelta(t, 20.0, *st.AvgEditChars, 1e-9, "(10 + 30) / 2")
+			require.Nil(t, st.HelpfulRatio, "no run is rated")
+		}
+	})
+}
+
+func TestHelpfulRatioCountsRatedRunsOnly(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		h := newHarness(t, db)
+		h.insert(
+			rated(noFamily, "f", concise, "", learning.Helpful, 8),
+			rated(noFamily, "f", concise, "", learning.Unhelpful, 1),
+			rated(noFamily, "f", concise, "", "", 3),
+		)
+		h.run(30)
+		hint := h.hint(noFamily, "f")
+		st := candidate(t, hint.Choice, concise)
+		require.Equal(t, 12, st.TotalRuns)
+		require.Equal(t, 8, st.HelpfulRuns)
+		require.Equal(t, 1, st.Unhelpful)
+		require.Equal(t, 9, st.RatedRuns)
+		require.InDelta(t, 0.889, *st.HelpfulRatio, 0.0005, "8 / 9: unrated runs are not unhelpful")
+		require.True(t, st.IsWinner)
+	})
+}
+
+// TestSelectionLevels plays the seed's scenarios: the form first when it has enough runs, the
+// segment (within the family) before the family, the family when the segment is too sparse,
+// and none when nothing has enough.
+func TestSelectionLevels(t *testing.T) {
+	cases := []struct {
+		name     string
+		events   []seeds.Ev
+		source   string
+		style    string
+		segment  string
+		runs     int // the winner's runs at the level used
+		rivals   []string
+		noFamily bool
+	}{
+		{
+			name: "form first when it has enough",
+			events: seeds.Concat(
+				rated(ghAcme, "target", narrative, "senior", learning.Helpful, 1),
+				rated(ghAcme, "target", narrative, "senior", learning.Unhelpful, 4),
+				// The segment and the family both favour concise.
+				rated(ghGlobex, "other", concise, "senior", learning.Helpful, 12),
+			),
+			source: models.SourceForm, style: narrative, segment: "senior", runs: 5,
+		},
+		{
+			name: "segment preferred over family when the segment has enough",
+			events: seeds.Concat(
+				rated(ghAcme, "target", confident, "senior", learning.Helpful, 2),
+				rated(ghGlobex, "other", narrative, "senior", learning.Helpful, 4),
+				rated(ghGlobex, "other", narrative, "senior", learning.Unhelpful, 1),
+				// The family favours concise (12 runs, all helpful), but not for senior jobs.
+				rated(ghGlobex, "other", concise, "junior", learning.Helpful, 12),
+				// Senior runs of another family do not count for greenhouse.
+				rated(leverCo, "lv", concise, "senior", learning.Helpful, 20),
+			),
+			source: models.SourceSegment, style: narrative, segment: "senior", runs: 5,
+		},
+		{
+			name: "family when the segment is too sparse",
+			events: seeds.Concat(
+				rated(ghAcme, "target", confident, "senior", learning.Helpful, 2),
+				rated(ghGlobex, "other", narrative, "senior", learning.Helpful, 4),
+				rated(ghGlobex, "other", concise, "junior", learning.Helpful, 9),
+				rated(ghGlobex, "other", concise, "junior", learning.Unhelpful, 1),
+			),
+			source: models.SourceFamily, style: concise, segment: "senior", runs: 10,
+		},
+		{
+			name: "none when nothing has enough",
+			events: seeds.Concat(
+				rated(ghAcme, "target", confident, "senior", learning.Helpful, 4),
+				rated(ghGlobex, "other", narrative, "senior", learning.Helpful, 4),
+				rated(ghGlobex, "other", concise, "", learning.Helpful, 5),
+			),
+			source: models.SourceNone, segment: "senior",
+		},
+		{
+			name: "a host in no family has no family or segment level",
+			events: seeds.Concat(
+				rated(noFamily, "target", confident, "senior", learning.Helpful, 2),
+				rated("jobs.initech.example", "other", concise, "senior", learning.Helpful, 30),
+			),
+			source: models.SourceNone, segment: "senior", noFamily: true,
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+				h := newHarness(t, db)
+				h.insert(tc.events)
+				h.run(30)
+				host := ghAcme
+				if tc.noFamily {
+					host = noFamily
+				}
+				hint := h.hint(host, "target")
+				require.Equal(t, tc.source, hint.Source)
+				require.Equal(t, tc.segment, hint.SegmentKey)
+				if tc.noFamily {
+					require.Empty(t, hint.HostFamily)
+				} else {
+					require.Equal(t, "greenhouse", hint.HostFamily)
+				}
+				require.Equal(t, tc.style, preferred(hint.Choice))
+				if tc.source == models.SourceNone {
+					require.Empty(t, hint.Candidates)
+					return
+				}
+				win := hint.Candidates[0]
+				require.True(t, win.IsWinner)
+				require.Equal(t, tc.style, win.StyleID)
+				require.Equal(t, tc.source, win.Level)
+				require.Equal(t, tc.runs, win.TotalRuns)
+				for _, c := range hint.Candidates[1:] {
+					require.False(t, c.IsWinner)
+					require.Equal(t, tc.source, c.Level)
+				}
+				if tc.source == models.SourceSegment {
+					require.Equal(t, tc.segment, win.SegmentKey)
+				}
+			})
+		})
+	}
+}
+
+// TestRanking: a higher helpful ratio (none rated last), then fewer edits (none reported
+// last), then more runs, then the style id; styles under the threshold do not compete.
+func TestRanking(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		h := newHarness(t, db)
+		i := seeds.Int
+		withEdits := func(evs []seeds.Ev, n *int) []seeds.Ev {
+			for k := range evs {
+				evs[k].EditChars = n
+			}
+			return evs
+		}
+		h.insert(
+			// Form "ratio": b and a tie on 3/4 helpful; b has fewer edits; c has no rating;
+			// d is perfect but has too few runs.
+			withEdits(rated(noFamily, "ratio", "a", "", learning.Helpful, 3), i(50)),
+			withEdits(rated(noFamily, "ratio", "a", "", learning.Unhelpful, 1), i(50)),
+			rated(noFamily, "ratio", "a", "", "", 2),
+			withEdits(rated(noFamily, "ratio", "b", "", learning.Helpful, 3), i(20)),
+			withEdits(rated(noFamily, "ratio", "b", "", learning.Unhelpful, 1), i(20)),
+			rated(noFamily, "ratio", "b", "", "", 2),
+			rated(noFamily, "ratio", "e", "", learning.Helpful, 3),
+			rated(noFamily, "ratio", "e", "", learning.Unhelpful, 1),
+			rated(noFamily, "ratio", "e", "", "", 2),
+			rated(noFamily, "ratio", "c", "", "", 10),
+			rated(noFamily, "ratio", "d", "", learning.Helpful, 4),
+			// Form "runs": equal ratios and edits; more runs wins. Form "id": all equal.
+			rated(noFamily, "runs", "a", "", learning.Helpful, 5),
+			rated(noFamily, "runs", "b", "", learning.Helpful, 6),
+			rated(noFamily, "id", "b", "", learning.Helpful, 5),
+			rated(noFamily, "id", "a", "", learning.Helpful, 5),
+		)
+		h.run(30)
+		order := func(form string) []string {
+			var ids []string
+			for _, c := range h.hint(noFamily, form).Candidates {
+				ids = append(ids, c.StyleID)
+			}
+			return ids
+		}
+		require.Equal(t, []string{"b", "a", "e", "c"}, order("ratio"))
+		require.Equal(t, []string{"b", "a"}, order("runs"))
+		require.Equal(t, []string{"a", "b"}, order("id"))
+		require.Contains(t, h.hint(noFamily, "ratio").StyleStats, "d", "style_stats keeps every style of the form")
+	})
+}
+
+func TestWindow(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		h := newHarness(t, db)
+		day := 24 * time.Hour
+		h.insert(
+			seeds.Ev{Host: noFamily, SchemaHash: "w", Style: concise, Age: 2 * day, FinalMap: map[string]string{"#a": "new"}}.Times(2),
+			seeds.Ev{Host: noFamily, SchemaHash: "w", Style: concise, Age: 40 * day, FinalMap: map[string]string{"#a": "old"}}.Times(5),
+		)
+		run := h.run(30)
+		require.EqualValues(t, 2, run.EventsRead)
+		p := h.profile(noFamily, "w")
+		require.EqualValues(t, 2, p.EventCount)
+		require.Equal(t, "new", p.Fields.V["#a"])
+		require.Equal(t, models.SourceNone, p.StyleHint.V.Source, "2 runs in the window are not enough")
+		require.Equal(t, 30, p.StyleHint.V.WindowDays)
+
+		run = h.run(0) // all time
+		require.EqualValues(t, 7, run.EventsRead)
+		p = h.profile(noFamily, "w")
+		require.EqualValues(t, 7, p.EventCount)
+		require.Equal(t, "old", p.Fields.V["#a"])
+		require.Equal(t, models.SourceForm, p.StyleHint.V.Source)
+		require.Equal(t, 0, p.StyleHint.V.WindowDays)
+	})
+}
+
+// TestStaleHintCleared: when a form's data ages out of the window, its hint is recomputed
+// (none) and its figures reset, but its canonical map stays.
+func TestStaleHintCleared(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		h := newHarness(t, db)
+		h.insert(seeds.Ev{Host: noFamily, SchemaHash: "s", Style: concise, Feedback: learning.Helpful,
+			DurationMS: seeds.Int(900), FinalMap: map[string]string{"#email": "email"}}.Times(6))
+		h.run(30)
+		before := h.profile(noFamily, "s")
+		require.Equal(t, models.SourceForm, before.StyleHint.V.Source)
+
+		// Forty days pass.
+		require.NoError(t, db.Exec("UPDATE autofill_events SET created_at = ?", time.Now().UTC().AddDate(0, 0, -40)).Error)
+		run := h.run(30)
+		require.Equal(t, 1, run.HintsChanged)
+		after := h.profile(noFamily, "s")
+		require.Equal(t, before.ID, after.ID)
+		require.Zero(t, after.EventCount)
+		require.Nil(t, after.SuccessRate)
+		require.Nil(t, after.AvgDurationMS)
+		require.Equal(t, models.StringMap{"#email": "email"}, after.Fields.V, "the map stays")
+		hint := after.StyleHint.V
+		require.Equal(t, models.SourceNone, hint.Source)
+		require.Nil(t, hint.PreferredStyleID)
+		require.Empty(t, hint.Candidates)
+		require.Empty(t, hint.StyleStats)
+		require.Equal(t, run.ID, hint.RunID)
+	})
+}
+
+// TestPerSegmentHints: one form serves jobs of every level; each segment seen on it gets its
+// own choice, and the overall hint is the one of its most common segment.
+func TestPerSegmentHints(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		h := newHarness(t, db)
+		h.insert(
+			rated(ghAcme, "p", "", "senior", "", 1),
+			rated(ghAcme, "p", "", "junior", "", 2),
+			rated(ghAcme, "p", "", "intern", "", 1),
+			rated(ghAcme, "p", "", "", "", 5), // no job: counts for nothing segment-wise
+			rated(ghGlobex, "o", narrative, "senior", learning.Helpful, 5),
+			rated(ghGlobex, "o", concise, "junior", learning.Helpful, 5),
+			rated(ghGlobex, "o", concise, "default", learning.Unhelpful, 6),
+		)
+		h.run(30)
+		hint := h.hint(ghAcme, "p")
+		require.Len(t, hint.BySegment, 3)
+		senior, junior, intern := hint.BySegment["senior"], hint.BySegment["junior"], hint.BySegment["intern"]
+		require.Equal(t, models.SourceSegment, senior.Source)
+		require.Equal(t, narrative, preferred(senior))
+		require.Equal(t, models.SourceSegment, junior.Source)
+		require.Equal(t, concise, preferred(junior))
+		require.Equal(t, models.SourceFamily, intern.Source, "no intern runs in the family: the family decides")
+		require.Equal(t, concise, preferred(intern))
+		require.Equal(t, 11, intern.Candidates[0].TotalRuns)
+
+		require.Equal(t, "junior", hint.SegmentKey, "the most common segment")
+		require.Equal(t, junior, hint.Choice)
+		require.Equal(t, "greenhouse", hint.HostFamily)
+	})
+}
+
+// TestIdempotent: a second run over the same data changes nothing but computed_at and
+// run_id.
+func TestIdempotent(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		h := newHarness(t, db)
+		h.insert(
+			rated(ghAcme, "a", concise, "senior", learning.Helpful, 6),
+			rated(ghAcme, "a", narrative, "junior", learning.Unhelpful, 3),
+			rated(ghGlobex, "b", narrative, "senior", learning.Helpful, 2),
+			rated(noFamily, "c", confident, "", "", 1),
+		)
+		first := h.run(30)
+		require.Equal(t, 3, first.HintsChanged)
+		profiles1, styles1 := snapshot(t, db)
+
+		second := h.run(30)
+		require.Zero(t, second.HintsChanged)
+		require.Equal(t, first.SourceMix.V, second.SourceMix.V)
+		profiles2, styles2 := snapshot(t, db)
+		require.Equal(t, styles1, styles2, "styles (weights and updated_at) unchanged")
+		require.Len(t, profiles2, len(profiles1))
+		for i := range profiles1 {
+			a, b := profiles1[i], profiles2[i]
+			require.Equal(t, second.ID, b.StyleHint.V.RunID)
+			require.NotEqual(t, a.StyleHint.V.RunID, b.StyleHint.V.RunID)
+			a.StyleHint.V.ComputedAt, a.StyleHint.V.RunID = time.Time{}, ""
+			b.StyleHint.V.ComputedAt, b.StyleHint.V.RunID = time.Time{}, ""
+			require.Equal(t, a, b, "profile %s/%s", a.Host, a.SchemaHash)
+		}
+	})
+}
+
+func snapshot(t *testing.T, db *gorm.DB) ([]models.FormProfile, []models.GenStyle) {
+	t.Helper()
+	var ps []models.FormProfile
+	require.NoError(t, db.Order("host, schema_hash").Find(&ps).Error)
+	var ss []models.GenStyle
+	require.NoError(t, db.Order("id").Find(&ss).Error)
+	return ps, ss
+}
+
+func TestDryRunWritesNothing(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		h := newHarness(t, db)
+		h.insert(rated(ghAcme, "a", concise, "senior", learning.Helpful, 6), rated(noFamily, "b", concise, "", "", 1))
+		_, styles := snapshot(t, db)
+
+		run, err := h.r.Run(context.Background(), learning.RunParams{Days: 30, DryRun: true})
+		require.NoError(t, err)
+		require.True(t, run.DryRun)
+		require.Equal(t, learning.StatusOK, run.Status)
+		require.EqualValues(t, 7, run.EventsRead)
+		require.Equal(t, 2, run.ProfilesUpdated, "what a real run would write")
+		require.Equal(t, 2, run.HintsChanged)
+		require.Equal(t, map[string]int{"form": 1, "segment": 0, "family": 0, "none": 1}, run.SourceMix.V)
+
+		require.Zero(t, storetest.Count(t, db, "form_profiles"))
+		require.Zero(t, storetest.Count(t, db, "aggregator_runs"))
+		_, after := snapshot(t, db)
+		require.Equal(t, styles, after)
+		require.Zero(t, metricValue(t, h.m.Registry, "applylens_autofill_agg_runs_total", map[string]string{"status": "ok"}))
+	})
+}
+
+// TestPriorWeights: 2·(helpful+1)/(rated+2) over the window, the same for the same data.
+func TestPriorWeights(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		h := newHarness(t, db)
+		h.insert(
+			rated(ghAcme, "a", concise, "", learning.Helpful, 8),
+			rated(noFamily, "b", concise, "", learning.Unhelpful, 1),
+			rated(noFamily, "b", concise, "", "", 4),
+			rated(noFamily, "b", confident, "", learning.Unhelpful, 3),
+		)
+		weights := func() map[string]float64 {
+			var ss []models.GenStyle
+			require.NoError(t, db.Find(&ss).Error)
+			out := map[string]float64{}
+			for _, s := range ss {
+				out[s.ID] = s.PriorWeight
+			}
+			return out
+		}
+		want := map[string]float64{concise: 1.6364, narrative: 1, confident: 0.4}
+		h.run(30)
+		require.Equal(t, want, weights())
+		h.run(30)
+		require.Equal(t, want, weights(), "no compounding")
+
+		require.NoError(t, db.Exec("UPDATE autofill_events SET created_at = ?", time.Now().UTC().AddDate(0, 0, -90)).Error)
+		h.run(30)
+		require.Equal(t, map[string]float64{concise: 1, narrative: 1, confident: 1}, weights(), "no data: the prior")
+	})
+}
+
+// TestProfilesCreatedAndLegacyHintReplaced: a form with events and no profile gets one; a
+// profile of the original service keeps its id and gets a hint of the new shape.
+func TestProfilesCreatedAndLegacyHintReplaced(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		h := newHarness(t, db)
+		legacy := `{"gen_style_id": "concise_bullets_v1", "confidence": 0.5, "preferred_style_id": "concise_bullets_v1"}`
+		require.NoError(t, db.Exec(`INSERT INTO form_profiles (id, host, schema_hash, fields, style_hint, created_at)
+			VALUES ('0193a5b0-0000-7000-8000-000000000001', ?, 'legacy', '{"#x": "old"}', ?, ?)`,
+			ghAcme, legacy, time.Now().UTC().AddDate(-1, 0, 0)).Error)
+		h.insert(rated(ghAcme, "new", concise, "", learning.Helpful, 10))
+		run := h.run(30)
+		require.Equal(t, 2, run.ProfilesUpdated)
+		require.Equal(t, 2, run.HintsChanged)
+
+		old := h.profile(ghAcme, "legacy")
+		require.Equal(t, "0193a5b0-0000-7000-8000-000000000001", old.ID)
+		require.Equal(t, models.StringMap{"#x": "old"}, old.Fields.V)
+		require.Zero(t, old.EventCount)
+		require.Equal(t, models.SourceFamily, old.StyleHint.V.Source, "no events of its own: its family decides")
+		require.Equal(t, concise, preferred(old.StyleHint.V.Choice))
+		require.Equal(t, models.SourceForm, h.hint(ghAcme, "new").Source)
+		require.EqualValues(t, 10, h.profile(ghAcme, "new").EventCount)
+	})
+}
+
+// TestStatementsDoNotGrowWithForms: the run issues as many statements for 3 forms as for
+// 300 (no per-form or per-style query).
+func TestStatementsDoNotGrowWithForms(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		h := newHarness(t, db)
+		counted := countStatements(t, db)
+		var evs []seeds.Ev
+		for i := range 3 {
+			evs = append(evs, rated(ghAcme, "f"+string(rune('a'+i)), concise, "senior", learning.Helpful, 2)...)
+		}
+		h.insert(evs)
+		*counted = 0
+		h.run(30)
+		few := *counted
+
+		evs = nil
+		for i := range 300 {
+			evs = append(evs, seeds.Ev{Host: []string{ghGlobex, leverCo, noFamily}[i%3], SchemaHash: fmt.Sprintf("form-%d", i),
+				Style: []string{concise, narrative, confident}[i%3], Segment: learning.Segments()[i%4],
+				Feedback: learning.Helpful, FinalMap: map[string]string{"#a": "x"}})
+		}
+		h.insert(evs)
+		*counted = 0
+		h.run(30)
+		require.Equal(t, few, *counted)
+		require.Less(t, few, 20)
+	})
+}
+
+// countStatements counts every statement gorm sends on db from now on.
+func countStatements(t *testing.T, db *gorm.DB) *int {
+	t.Helper()
+	n := new(int)
+	inc := func(*gorm.DB) { *n++ }
+	cb := db.Callback()
+	require.NoError(t, cb.Create().After("gorm:create").Register("test:count_create", inc))
+	require.NoError(t, cb.Query().After("gorm:query").Register("test:count_query", inc))
+	require.NoError(t, cb.Update().After("gorm:update").Register("test:count_update", inc))
+	require.NoError(t, cb.Delete().After("gorm:delete").Register("test:count_delete", inc))
+	require.NoError(t, cb.Row().After("gorm:row").Register("test:count_row", inc))
+	require.NoError(t, cb.Raw().After("gorm:raw").Register("test:count_raw", inc))
+	return n
+}
+
+func TestMetricsAfterRun(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		h := newHarness(t, db)
+		h.insert(
+			rated(ghAcme, "a", concise, "senior", learning.Helpful, 5),
+			rated(noFamily, "b", concise, "", "", 1),
+		)
+		h.run(30)
+		reg := h.m.Registry
+		require.EqualValues(t, 1, metricValue(t, reg, "applylens_autofill_agg_runs_total", map[string]string{"status": "ok"}))
+		require.EqualValues(t, 2, metricValue(t, reg, "applylens_autofill_profiles_updated_total", nil))
+		require.EqualValues(t, 1, metricValue(t, reg, "applylens_autofill_style_choice_total",
+			map[string]string{"source": "form", "host_family": "greenhouse", "segment_key": "senior"}))
+		require.EqualValues(t, 1, metricValue(t, reg, "applylens_autofill_style_choice_total",
+			map[string]string{"source": "none", "host_family": "other", "segment_key": ""}))
+		require.EqualValues(t, 1, metricValue(t, reg, "applylens_autofill_hints", map[string]string{"source": "none"}))
+		require.EqualValues(t, 0, metricValue(t, reg, "applylens_autofill_hints", map[string]string{"source": "family"}))
+		require.Greater(t, metricValue(t, reg, "applylens_autofill_agg_last_run_timestamp_seconds", nil), 1e9)
+	})
+}
+
+// TestHintJSONShape pins the field names readers rely on.
+func TestHintJSONShape(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		h := newHarness(t, db)
+		h.insert(rated(ghAcme, "a", concise, "senior", learning.Helpful, 5))
+		run := h.run(30)
+		var raw string
+		require.NoError(t, db.Raw("SELECT CAST(style_hint AS TEXT) FROM form_profiles").Scan(&raw).Error)
+		var got map[string]any
+		require.NoError(t, json.Unmarshal([]byte(raw), &got))
+		for _, k := range []string{"preferred_style_id", "source", "segment_key", "host_family", "candidates",
+			"style_stats", "by_segment", "thresholds", "window_days", "computed_at", "run_id"} {
+			require.Contains(t, got, k)
+		}
+		require.Equal(t, run.ID, got["run_id"])
+		require.Equal(t, map[string]any{"min_form_runs": 5.0, "min_segment_runs": 5.0, "min_family_runs": 10.0}, got["thresholds"])
+		c := got["candidates"].([]any)[0].(map[string]any)
+		require.Equal(t, map[string]any{"style_id": concise, "level": "form", "total_runs": 5.0, "helpful_runs": 5.0,
+			"unhelpful_runs": 0.0, "rated_runs": 5.0, "helpful_ratio": 1.0, "avg_edit_chars": nil, "is_winner": true}, c)
+	})
+}

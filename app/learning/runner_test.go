@@ -1,0 +1,220 @@
+package learning_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"gorm.io/gorm"
+
+	"github.com/applylens/learning/app/learning"
+	"github.com/applylens/learning/app/models"
+	"github.com/applylens/learning/app/store/storetest"
+	"github.com/applylens/learning/seeds"
+)
+
+// TestAlreadyRunning: while another process runs the aggregator (it holds the lock and its
+// run is recorded as running), Run and Start refuse with that run's id and write nothing.
+func TestAlreadyRunning(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		ctx := context.Background()
+		h := newHarness(t, db)
+		h.insert(rated(ghAcme, "a", concise, "", learning.Helpful, 5))
+		id, release, err := seeds.AggregatorElsewhere(ctx, db)
+		require.NoError(t, err)
+
+		_, err = h.r.Run(ctx, learning.RunParams{Days: 30})
+		var busy *learning.AlreadyRunningError
+		require.ErrorAs(t, err, &busy)
+		require.Equal(t, id, busy.RunID)
+		require.EqualError(t, err, "another run is in progress: "+id)
+		_, err = h.r.Start(ctx, learning.RunParams{Days: 30, Trigger: learning.TriggerAdmin})
+		require.ErrorAs(t, err, &busy)
+		require.Equal(t, id, busy.RunID)
+		require.Zero(t, storetest.Count(t, db, "form_profiles"))
+		require.EqualValues(t, 1, storetest.Count(t, db, "aggregator_runs"), "no run recorded")
+
+		require.NoError(t, release())
+		h.run(30)
+		require.EqualValues(t, 1, storetest.Count(t, db, "form_profiles"))
+	})
+}
+
+// TestAbandonedRunDoesNotBlock: a run whose process died (its row still says running, its
+// heartbeat is old, and on Postgres nobody holds the lock) is marked failed by the next run.
+func TestAbandonedRunDoesNotBlock(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		h := newHarness(t, db)
+		long := time.Now().UTC().Add(-time.Hour)
+		dead := models.AggregatorRun{ID: "dead-run", Trigger: learning.TriggerSchedule, Days: 30, Status: learning.StatusRunning,
+			SourceMix: models.NewJSON(map[string]int{}), StartedAt: long, HeartbeatAt: long}
+		require.NoError(t, db.Create(&dead).Error)
+
+		h.run(30)
+		got, err := h.r.Get(context.Background(), "dead-run")
+		require.NoError(t, err)
+		require.Equal(t, learning.StatusError, got.Status)
+		require.Contains(t, *got.Error, "abandoned")
+		require.NotNil(t, got.FinishedAt)
+	})
+}
+
+// TestRunningRowWithoutLockIsDeadOnPostgres: on Postgres the lock alone tells a live run from a
+// dead one, so a fresh heartbeat does not keep a dead run's row blocking.
+func TestRunningRowWithoutLockIsDeadOnPostgres(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		if db.Dialector.Name() != "postgres" {
+			t.Skip("SQLite's lock is in-process: a fresh heartbeat from another process must block (TestAlreadyRunning)")
+		}
+		h := newHarness(t, db)
+		now := time.Now().UTC()
+		require.NoError(t, db.Create(&models.AggregatorRun{ID: "crashed", Trigger: learning.TriggerCLI, Status: learning.StatusRunning,
+			SourceMix: models.NewJSON(map[string]int{}), StartedAt: now, HeartbeatAt: now}).Error)
+		h.run(30)
+		got, err := h.r.Get(context.Background(), "crashed")
+		require.NoError(t, err)
+		require.Equal(t, learning.StatusError, got.Status)
+	})
+}
+
+// TestFailedRunLeavesHintsIntact: when a write fails, the transaction rolls back (every
+// profile keeps its previous hint), and the run is recorded as failed with the reason.
+func TestFailedRunLeavesHintsIntact(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		ctx := context.Background()
+		h := newHarness(t, db)
+		h.insert(rated(ghAcme, "a", concise, "", learning.Helpful, 5))
+		first := h.run(30)
+		before := h.profile(ghAcme, "a")
+
+		// New data that changes the hint, a new form and the style weights; then the last
+		// write of the run (the style weights, after every profile) fails.
+		h.insert(rated(ghAcme, "a", narrative, "", learning.Helpful, 9), rated(noFamily, "new", concise, "", "", 1))
+		restore := failStyleUpdates(t, db)
+
+		run, err := h.r.Run(ctx, learning.RunParams{Days: 30})
+		require.Error(t, err)
+		require.ErrorContains(t, err, "injected failure")
+		require.Equal(t, learning.StatusError, run.Status)
+		require.Zero(t, run.ProfilesUpdated)
+
+		after := h.profile(ghAcme, "a")
+		require.Equal(t, first.ID, after.StyleHint.V.RunID)
+		require.Equal(t, before, after)
+		require.EqualValues(t, 1, storetest.Count(t, db, "form_profiles"), "the new form's profile was rolled back")
+
+		stored, err := h.r.Get(ctx, run.ID)
+		require.NoError(t, err)
+		require.Equal(t, learning.StatusError, stored.Status)
+		require.Contains(t, *stored.Error, "injected failure")
+		require.NotNil(t, stored.FinishedAt)
+		require.EqualValues(t, 1, metricValue(t, h.m.Registry, "applylens_autofill_agg_runs_total", map[string]string{"status": "error"}))
+
+		restore()
+		second := h.run(30)
+		require.Equal(t, narrative, preferred(h.hint(ghAcme, "a").Choice))
+		require.Equal(t, second.ID, h.hint(ghAcme, "a").RunID)
+	})
+}
+
+// failStyleUpdates makes every UPDATE of gen_styles fail until restore is called.
+func failStyleUpdates(t *testing.T, db *gorm.DB) (restore func()) {
+	t.Helper()
+	if db.Dialector.Name() == "postgres" {
+		require.NoError(t, db.Exec(`CREATE FUNCTION fail_styles() RETURNS trigger LANGUAGE plpgsql
+			AS $$ BEGIN RAISE EXCEPTION 'injected failure'; END $$`).Error)
+		require.NoError(t, db.Exec(`CREATE TRIGGER fail_styles BEFORE UPDATE ON gen_styles
+			FOR EACH ROW EXECUTE FUNCTION fail_styles()`).Error)
+		return func() { require.NoError(t, db.Exec("DROP TRIGGER fail_styles ON gen_styles").Error) }
+	}
+	require.NoError(t, db.Exec(`CREATE TRIGGER fail_styles BEFORE UPDATE ON gen_styles
+		BEGIN SELECT RAISE(ABORT, 'injected failure'); END`).Error)
+	return func() { require.NoError(t, db.Exec("DROP TRIGGER fail_styles").Error) }
+}
+
+// TestStartGetRecent: Start returns at once with the run's id; Get follows it to its end.
+func TestStartGetRecent(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		ctx := context.Background()
+		h := newHarness(t, db)
+		var evs []seeds.Ev
+		for i := range 600 { // two write batches
+			evs = append(evs, seeds.Ev{Host: noFamily, SchemaHash: fmt.Sprintf("f%03d", i), Style: concise})
+		}
+		h.insert(evs)
+
+		id, err := h.r.Start(ctx, learning.RunParams{Days: 7, Trigger: learning.TriggerAdmin})
+		require.NoError(t, err)
+		h.r.Wait()
+		run, err := h.r.Get(ctx, id)
+		require.NoError(t, err)
+		require.Equal(t, learning.StatusOK, run.Status)
+		require.Equal(t, learning.TriggerAdmin, run.Trigger)
+		require.Equal(t, 7, run.Days)
+		require.Equal(t, 600, run.FormsTotal)
+		require.Equal(t, 600, run.FormsDone)
+		require.Equal(t, 600, run.ProfilesUpdated)
+		require.EqualValues(t, 600, run.EventsRead)
+		require.Equal(t, map[string]int{"form": 0, "segment": 0, "family": 0, "none": 600}, run.SourceMix.V)
+		require.NotNil(t, run.FinishedAt)
+		require.NotNil(t, run.DurationMS)
+		require.Nil(t, run.Error)
+
+		_, err = h.r.Get(ctx, "no-such-run")
+		require.ErrorIs(t, err, learning.ErrRunNotFound)
+		recent, err := h.r.Recent(ctx, 5)
+		require.NoError(t, err)
+		require.Len(t, recent, 1)
+		require.Equal(t, id, recent[0].ID)
+
+		_, err = h.r.Run(ctx, learning.RunParams{Days: -1})
+		require.ErrorContains(t, err, "days")
+		_, err = h.r.Run(ctx, learning.RunParams{Trigger: "cron"})
+		require.ErrorContains(t, err, "trigger")
+	})
+}
+
+// TestProgressWhileWriting holds a row lock on a profile of the second write batch, so that a
+// run stops in the middle of its writes: its row shows it running, with the first batch done.
+// Postgres only: SQLite has no row locks (and serialises writers as a whole).
+func TestProgressWhileWriting(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		if db.Dialector.Name() != "postgres" {
+			t.Skip("needs a row lock (Postgres)")
+		}
+		ctx := context.Background()
+		h := newHarness(t, db)
+		var evs []seeds.Ev
+		for i := range 600 {
+			evs = append(evs, seeds.Ev{Host: noFamily, SchemaHash: fmt.Sprintf("f%03d", i), Style: concise})
+		}
+		h.insert(evs)
+		h.run(30)
+
+		blocker := db.Begin()
+		require.NoError(t, blocker.Error)
+		require.NoError(t, blocker.Exec("SELECT id FROM form_profiles WHERE schema_hash = 'f550' FOR UPDATE").Error)
+		id, err := h.r.Start(ctx, learning.RunParams{Days: 30, Trigger: learning.TriggerAdmin})
+		require.NoError(t, err)
+
+		var stored models.AggregatorRun
+		require.Eventually(t, func() bool {
+			return db.Where("id = ?", id).Take(&stored).Error == nil && stored.FormsDone == 500
+		}, 30*time.Second, 10*time.Millisecond, "the first batch is reported")
+		require.Equal(t, learning.StatusRunning, stored.Status)
+		require.Equal(t, 600, stored.FormsTotal)
+		live, err := h.r.Get(ctx, id)
+		require.NoError(t, err)
+		require.Equal(t, learning.StatusRunning, live.Status)
+		require.Equal(t, 500, live.FormsDone)
+
+		require.NoError(t, blocker.Rollback().Error)
+		h.r.Wait()
+		done, err := h.r.Get(ctx, id)
+		require.NoError(t, err)
+		require.Equal(t, learning.StatusOK, done.Status)
+		require.Equal(t, 600, done.FormsDone)
+	})
+}
