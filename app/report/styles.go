@@ -66,3 +66,12 @@ func ListStyles(ctx context.Context, db *gorm.DB, now time.Time) ([]StyleRow, er
 func GetStyle(ctx context.Context, db *gorm.DB, id string) (*models.GenStyle, error) {
 	return byID[models.GenStyle](ctx, db, "style", id)
 }
+
+// StyleIDs lists the ids of the generation styles.
+func StyleIDs(ctx context.Context, db *gorm.DB) ([]string, error) {
+	var ids []string
+	if err := db.WithContext(ctx).Model(&models.GenStyle{}).Order("id").Pluck("id", &ids).Error; err != nil {
+		return nil, fmt.Errorf("list style ids: %w", err)
+	}
+	return ids, nil
+}

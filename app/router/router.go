@@ -10,8 +10,10 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"gorm.io/gorm"
 
+	"github.com/applylens/learning/app/admin"
 	"github.com/applylens/learning/app/config"
 	"github.com/applylens/learning/app/ingest"
+	"github.com/applylens/learning/app/learning"
 	"github.com/applylens/learning/app/metrics"
 	"github.com/applylens/learning/app/web"
 	"github.com/applylens/learning/static"
@@ -23,6 +25,7 @@ type Deps struct {
 	DB      *gorm.DB
 	Log     *slog.Logger
 	Metrics *metrics.Metrics
+	Runner  *learning.Runner // the aggregator's runner: the dashboard's Run button (nil: off)
 }
 
 // PathMetrics is the Prometheus endpoint.
@@ -40,6 +43,13 @@ func New(d Deps) (*gin.Engine, error) {
 	e.GET(PathMetrics, metricsAuth(d.Config.MetricsToken), gin.WrapH(promhttp.HandlerFor(d.Metrics.Registry, promhttp.HandlerOpts{})))
 	e.StaticFS("/static", http.FS(static.FS))
 	ingest.Register(e, &ingest.Handlers{DB: d.DB, Config: d.Config, Metrics: d.Metrics})
+	ad := admin.Deps{DB: d.DB, Config: d.Config, Log: d.Log}
+	if d.Runner != nil {
+		ad.Runner = d.Runner
+	}
+	if err := admin.Register(e, ad); err != nil {
+		return nil, err
+	}
 	return e, nil
 }
 

@@ -1,0 +1,170 @@
+// Package admin is the dashboard: handlers that read through app/report (or act through the
+// package that owns the work) and render views through web.Page. One file per page or action.
+// Access is by email and password, a signed session cookie, a login rate limit, and a CSRF
+// token plus an Origin check on every POST.
+package admin
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"log/slog"
+	"net/netip"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"gorm.io/gorm"
+
+	"github.com/applylens/learning/app/config"
+	"github.com/applylens/learning/app/learning"
+	"github.com/applylens/learning/app/models"
+	"github.com/applylens/learning/app/web"
+)
+
+// Routes. Tests use these constants.
+const (
+	PathOverview     = "/admin"
+	PathLogin        = "/admin/login"
+	PathLogout       = "/admin/logout"
+	PathStatsRefresh = "/admin/stats/refresh"
+	PathProfiles     = "/admin/profiles"
+	PathProfile      = "/admin/profiles/:id"
+	PathEvents       = "/admin/events"
+	PathStyles       = "/admin/styles"
+	PathStyleNew     = "/admin/styles/new"
+	PathStyle        = "/admin/styles/:id"
+	PathRuns         = "/admin/runs"
+	PathRun          = "/admin/runs/:id"
+	PathRunPanel     = "/admin/runs/:id/panel"
+	PathTokens       = "/admin/tokens"
+	PathTokenRevoke  = "/admin/tokens/:id/revoke"
+	PathSchema       = "/admin/schema"
+)
+
+// Runner starts aggregator runs and reports their progress (*learning.Runner).
+type Runner interface {
+	Start(ctx context.Context, p learning.RunParams) (runID string, err error)
+	Get(ctx context.Context, id string) (*models.AggregatorRun, error)
+}
+
+// Deps is what the dashboard needs.
+type Deps struct {
+	DB     *gorm.DB
+	Config config.Config
+	Log    *slog.Logger
+	Runner Runner           // nil: the Run aggregator button is off
+	Now    func() time.Time // time.Now when nil (tests pin it)
+}
+
+// Handlers serves the dashboard.
+type Handlers struct {
+	db       *gorm.DB
+	cfg      config.Config
+	log      *slog.Logger
+	runner   Runner
+	now      func() time.Time
+	sessions *sessions
+	limiter  *loginLimiter
+	proxies  []netip.Prefix
+}
+
+// New builds the handlers. With no SESSION_SECRET (development) sessions are signed with a
+// random key of this process, so a restart signs everyone out.
+func New(d Deps) (*Handlers, error) {
+	key := []byte(d.Config.SessionSecret)
+	if len(key) == 0 {
+		key = make([]byte, 32)
+		if _, err := rand.Read(key); err != nil {
+			return nil, fmt.Errorf("admin: session key: %w", err)
+		}
+	}
+	proxies, err := parseProxies(d.Config.TrustedProxies)
+	if err != nil {
+		return nil, err
+	}
+	h := &Handlers{db: d.DB, cfg: d.Config, log: d.Log, runner: d.Runner, now: d.Now,
+		sessions: newSessions(key, d.DB), limiter: newLoginLimiter(), proxies: proxies}
+	if h.now == nil {
+		h.now = time.Now
+	}
+	if h.log == nil {
+		h.log = slog.Default()
+	}
+	return h, nil
+}
+
+// Register mounts the dashboard on e and makes errors under /admin render as pages.
+func Register(e *gin.Engine, d Deps) error {
+	h, err := New(d)
+	if err != nil {
+		return err
+	}
+	web.ErrorPage = renderError
+	g := e.Group(PathOverview, securityHeaders(), h.sameOrigin())
+	g.GET("/login", h.loginGet)
+	g.POST("/login", h.loginPost)
+
+	a := g.Group("", h.requireSession(), h.checkCSRF())
+	a.GET("", h.overviewGet)
+	a.POST("/logout", h.logoutPost)
+	a.POST("/stats/refresh", h.statsRefreshPost)
+	a.GET("/profiles", h.profilesGet)
+	a.GET("/profiles/:id", h.profileGet)
+	a.GET("/events", h.eventsGet)
+	a.GET("/styles", h.stylesGet)
+	a.GET("/styles/new", h.styleNewGet)
+	a.POST("/styles", h.styleCreatePost)
+	a.GET("/styles/:id", h.styleEditGet)
+	a.POST("/styles/:id", h.styleUpdatePost)
+	a.GET("/runs", h.runsGet)
+	a.POST("/runs", h.runsCreatePost)
+	a.GET("/runs/:id", h.runGet)
+	a.GET("/runs/:id/panel", h.runPanelGet)
+	a.GET("/tokens", h.tokensGet)
+	a.POST("/tokens", h.tokensCreatePost)
+	a.POST("/tokens/:id/revoke", h.tokenRevokePost)
+	a.GET("/schema", h.schemaGet)
+	return nil
+}
+
+// pathFor fills a route's :id.
+func pathFor(route, id string) string { return strings.Replace(route, ":id", id, 1) }
+
+func parseProxies(list []string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, s := range list {
+		if p, err := netip.ParsePrefix(s); err == nil {
+			out = append(out, p.Masked())
+			continue
+		}
+		a, err := netip.ParseAddr(s)
+		if err != nil {
+			return nil, fmt.Errorf("config: TRUSTED_PROXIES: %q is neither an IP nor a CIDR", s)
+		}
+		out = append(out, netip.PrefixFrom(a, a.BitLen()))
+	}
+	return out, nil
+}
+
+// secureRequest reports whether the browser reached us over TLS: directly, or through a
+// trusted proxy that says so in X-Forwarded-Proto.
+func (h *Handlers) secureRequest(c *gin.Context) bool {
+	if c.Request.TLS != nil {
+		return true
+	}
+	if !strings.EqualFold(c.GetHeader("X-Forwarded-Proto"), "https") {
+		return false
+	}
+	ip, err := netip.ParseAddr(c.RemoteIP())
+	if err != nil {
+		return false
+	}
+	ip = ip.Unmap()
+	for _, p := range h.proxies {
+		if p.Contains(ip) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,47 @@
+package admin
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/applylens/learning/app/account"
+	"github.com/applylens/learning/app/web"
+	"github.com/applylens/learning/views/pages"
+)
+
+// loginPost checks the form's token, the rate limit, then the email and password.
+func (h *Handlers) loginPost(c *gin.Context) {
+	email, pw := c.PostForm("email"), c.PostForm("password")
+	vm := pages.LoginPageVM{Email: email, Next: safeNext(c.PostForm("next"))}
+	nonce, err := c.Cookie(loginCookie)
+	if err != nil || !validToken(c.PostForm(csrfField), h.sessions.loginToken(nonce)) {
+		vm.Error = "The sign-in form expired (or cookies are off). Please try again."
+		h.renderLogin(c, http.StatusForbidden, vm)
+		return
+	}
+	if ok, wait := h.limiter.allow(c.ClientIP(), email, h.now()); !ok {
+		secs := int(math.Ceil(wait.Seconds()))
+		c.Header("Retry-After", fmt.Sprint(secs))
+		vm.Error = fmt.Sprintf("Too many sign-in attempts. Try again in %d seconds.", secs)
+		h.renderLogin(c, http.StatusTooManyRequests, vm)
+		return
+	}
+	u, err := account.Login(c.Request.Context(), h.db, email, pw)
+	if errors.Is(err, account.ErrBadLogin) {
+		h.log.WarnContext(c.Request.Context(), "admin sign-in refused", "client_ip", c.ClientIP())
+		vm.Error = "Email or password is wrong."
+		h.renderLogin(c, http.StatusUnauthorized, vm)
+		return
+	}
+	if err != nil {
+		web.Fail(c, web.Internal(err))
+		return
+	}
+	h.log.InfoContext(c.Request.Context(), "admin signed in", "user_id", u.ID)
+	h.startSession(c, u)
+	web.Redirect(c, vm.Next)
+}

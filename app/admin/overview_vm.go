@@ -1,0 +1,166 @@
+package admin
+
+import (
+	"fmt"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/applylens/learning/app/learning"
+	"github.com/applylens/learning/app/report"
+	"github.com/applylens/learning/views/components"
+	"github.com/applylens/learning/views/pages"
+)
+
+// overviewVM turns the overview's numbers into display text. It is the one place that knows
+// how the overview words them, so the handler test can compare them with the database.
+func overviewVM(o *report.Overview, now time.Time) pages.OverviewPageVM {
+	w := o.Window
+	vm := pages.OverviewPageVM{
+		WindowLabel:   fmt.Sprintf("Last %d days: %s to %s (UTC days)", w.Days, w.FromDay, w.ToDay),
+		RefreshAction: PathStatsRefresh + "?" + url.Values{"days": {strconv.Itoa(w.Days)}}.Encode(),
+		AsOf:          "never",
+		AsOfNote:      fmt.Sprintf("The event counts come from a rollup refreshed every %s; profiles and runs are live.", fmtEvery(report.RefreshEvery)),
+	}
+	for _, d := range report.WindowDays {
+		vm.Windows = append(vm.Windows, pages.Link{Label: fmt.Sprintf("%d days", d),
+			Href: PathOverview + "?days=" + strconv.Itoa(d), Active: d == w.Days})
+	}
+	if o.State != nil {
+		vm.AsOf = fmt.Sprintf("%s (%s)", o.State.RefreshedAt.UTC().Format("15:04 UTC"), fmtAgo(o.State.RefreshedAt, now))
+	} else {
+		vm.Stale = true
+		vm.AsOfNote = "The event rollup has not been built yet: the server builds it within a minute of starting, or press Refresh now."
+	}
+	if !o.AnyEvents && o.Profiles == 0 {
+		vm.Empty = &components.Empty{
+			TestID: "overview-empty",
+			Title:  "No autofill events yet",
+			Body: "Load demo data to explore the dashboard, or connect the Companion extension: issue a token on the Tokens page " +
+				"and paste it into the extension's settings. Then run the aggregator to build form profiles and style hints.",
+			Commands: []string{"go run . seed", "go run . aggregate"},
+			LinkText: "Issue an extension token", LinkURL: PathTokens,
+		}
+	}
+
+	vm.Cards = overviewCards(o, now)
+	for _, d := range o.Daily {
+		vm.Spark = append(vm.Spark, components.SparkPoint{Label: fmt.Sprintf("%s: %s events", d.Key, fmtInt(d.Count)), Value: float64(d.Count)})
+	}
+
+	vm.Sources = components.ChartProps{TestID: "source-mix", Title: "Source", Total: fmtInt(o.Profiles), TotalLabel: "profiles",
+		ExtraHead: "Helpful ratio", Empty: "No form profiles yet: they appear when the extension syncs and the aggregator runs."}
+	for _, s := range o.Sources {
+		share := report.Share(s.Profiles, o.Profiles)
+		vm.Sources.Items = append(vm.Sources.Items, components.ChartItem{Key: s.Source, Label: title(s.Source),
+			Count: fmtInt(s.Profiles), Pct: fmtPct(share), Share: share, Extra: fmtRatio(s.HelpfulRatio())})
+	}
+	vm.SourcesNote = fmt.Sprintf("Where each of the %s form profiles' style hint comes from, live. "+
+		"Helpful ratio: rated runs of the recommended style found helpful. Expected on real data: form 30–40%%, segment 20–30%%, family 20–30%%, none 10–20%%.",
+		fmtInt(o.Profiles))
+	if o.NotAggregated > 0 {
+		vm.SourcesNote += fmt.Sprintf(" %s not aggregated yet count as none.", plural(o.NotAggregated, "profile", "profiles"))
+	}
+
+	vm.Segments = components.ChartProps{TestID: "segment-mix", Title: "Segment", Empty: "No events in this window."}
+	var withSegment int64
+	for _, s := range o.Segments {
+		share := report.Share(s.Count, o.Events)
+		label := title(s.Key)
+		if s.Key == report.None {
+			label = "None (no job title)"
+		} else {
+			withSegment += s.Count
+		}
+		vm.Segments.Items = append(vm.Segments.Items, components.ChartItem{Key: "seg-" + s.Key, Label: label,
+			Count: fmtInt(s.Count), Pct: fmtPct(share), Share: share})
+	}
+	vm.SegmentsNote = fmt.Sprintf("Events of the window by the job's level: %s of %s have a segment (%s). "+
+		"Expected among those: senior 30–40%%, default 30–40%%, junior 15–25%%, intern 5–10%%.",
+		fmtInt(withSegment), fmtInt(o.Events), fmtPct(report.Share(withSegment, o.Events)))
+
+	vm.Policies = components.ChartProps{TestID: "policy-mix", Title: "Policy", Empty: "No events in this window."}
+	for _, p := range o.Policies {
+		share := report.Share(p.Count, o.Events)
+		label := title(p.Key)
+		if p.Key == report.None {
+			label = "Not recorded"
+		}
+		vm.Policies.Items = append(vm.Policies.Items, components.ChartItem{Key: p.Key, Label: label,
+			Count: fmtInt(p.Count), Pct: fmtPct(share), Share: share})
+	}
+	vm.ExploreRate = dash
+	if rate, ok := o.ExploreRate(); ok {
+		vm.ExploreRate = fmtPct(rate)
+	}
+	vm.ExploreNote = "explore rate: explore ÷ (exploit + explore). With the bandit on, the extension explores about 15% of the time."
+
+	for _, sh := range o.SegmentHints {
+		vm.SegmentHints = append(vm.SegmentHints, pages.SegmentHintRow{Segment: sh.Segment,
+			Form: fmtInt(sh.BySource["form"]), Seg: fmtInt(sh.BySource["segment"]), Family: fmtInt(sh.BySource["family"]),
+			None: fmtInt(sh.BySource["none"]), Total: fmtInt(sh.Total)})
+	}
+	for _, s := range o.Styles {
+		vm.Styles = append(vm.Styles, pages.StyleUsageRow{StyleID: s.StyleID, Runs: fmtInt(s.Runs),
+			Rated: fmtInt(s.Helpful + s.Unhelpful), Ratio: fmtRatio(s.HelpfulRatio())})
+	}
+	return vm
+}
+
+func overviewCards(o *report.Overview, now time.Time) []components.StatCard {
+	coverageTone := ""
+	if o.Events > 0 && o.FeedbackCoverage() < 0.05 {
+		coverageTone = "warn"
+	}
+	var helpful *float64
+	if o.Rated() > 0 {
+		r := report.Share(o.Helpful, o.Rated())
+		helpful = &r
+	}
+	cards := []components.StatCard{
+		{TestID: "card-events", Label: "Events", Value: fmtInt(o.Events),
+			Sub: fmt.Sprintf("%s succeeded (%s)", fmtInt(o.OKEvents), fmtPct(report.Share(o.OKEvents, o.Events))), Href: PathEvents},
+		{TestID: "card-forms", Label: "Forms", Value: fmtInt(o.ActiveForms),
+			Sub: fmt.Sprintf("active in the window · %s profiles in all", fmtInt(o.Profiles)), Href: PathProfiles},
+		{TestID: "card-users", Label: "Active users", Value: fmtInt(o.ActiveUsers), Sub: "with at least one run in the window"},
+		{TestID: "card-coverage", Label: "Feedback coverage", Value: fmtPct(o.FeedbackCoverage()), Tone: coverageTone,
+			Sub: fmt.Sprintf("%s rated of %s runs · %s helpful", fmtInt(o.Rated()), fmtInt(o.Events), fmtRatio(helpful))},
+	}
+	last := components.StatCard{TestID: "card-last-run", Label: "Last aggregator run", Value: "never",
+		Sub: "Run it below to build profiles and hints.", Href: PathRuns}
+	if r := o.LastRun; r != nil {
+		last.Value = orDash(runStatusLabel[r.Status])
+		last.Href = pathFor(PathRun, r.ID)
+		last.Sub = fmt.Sprintf("%s · %s", fmtAgo(r.StartedAt, now), fmtWindow(r.Days))
+		switch r.Status {
+		case learning.StatusOK:
+			last.Tone = "good"
+			last.Sub += fmt.Sprintf(" · %s profiles updated", fmtInt(r.ProfilesUpdated))
+		case learning.StatusError:
+			last.Tone = "bad"
+		case learning.StatusRunning:
+			last.Tone = "warn"
+		}
+	}
+	asOf := components.StatCard{TestID: "card-as-of", Label: "Data as of", Value: "not built", Tone: "warn",
+		Sub: "The event rollup builds when the server starts."}
+	if o.State != nil {
+		asOf.Value, asOf.Tone = o.State.RefreshedAt.UTC().Format("15:04 UTC"), ""
+		asOf.Sub = fmt.Sprintf("%s · refreshed every %s", fmtAgo(o.State.RefreshedAt, now), fmtEvery(report.RefreshEvery))
+	}
+	return append(cards, last, asOf)
+}
+
+func fmtEvery(d time.Duration) string {
+	if d%time.Minute == 0 {
+		return fmt.Sprintf("%d min", int(d.Minutes()))
+	}
+	return d.String()
+}
+
+func plural(n int64, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmtInt(n) + " " + many
+}

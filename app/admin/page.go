@@ -1,0 +1,127 @@
+package admin
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+
+	"github.com/a-h/templ"
+	"github.com/gin-gonic/gin"
+
+	"github.com/applylens/learning/app/report"
+	"github.com/applylens/learning/app/web"
+	"github.com/applylens/learning/views/components"
+	"github.com/applylens/learning/views/layouts"
+	"github.com/applylens/learning/views/pages"
+)
+
+// nav lists the sidebar: key, label, path.
+var nav = [][3]string{
+	{"overview", "Overview", PathOverview},
+	{"profiles", "Profiles", PathProfiles},
+	{"events", "Events", PathEvents},
+	{"styles", "Styles", PathStyles},
+	{"runs", "Runs", PathRuns},
+	{"tokens", "Tokens", PathTokens},
+	{"schema", "Schema", PathSchema},
+}
+
+// shell is the frame of a signed-in page.
+func shell(c *gin.Context, pageTitle, active string) layouts.ShellProps {
+	p := layouts.ShellProps{Title: pageTitle, LogoutURL: PathLogout, CSRF: csrf(c)}
+	if u := web.CurrentUser(c); u != nil {
+		p.UserEmail = u.Email
+	}
+	for _, n := range nav {
+		p.Nav = append(p.Nav, layouts.NavItem{Key: n[0], Label: n[1], Href: n[2], Active: n[0] == active})
+	}
+	return p
+}
+
+// render writes a page with status 200; pageWithStatus with another.
+func pageWithStatus(c *gin.Context, status int, page templ.Component) { web.Page(c, status, page) }
+
+// render writes a page with status 200.
+func render(c *gin.Context, page templ.Component) { web.Page(c, http.StatusOK, page) }
+
+// renderError is web.ErrorPage for the dashboard: the error in the frame when someone is
+// signed in, else a bare page.
+func renderError(c *gin.Context, e *web.Error) {
+	vm := pages.ErrorPageVM{
+		Status: http.StatusText(e.Status), Title: errorTitle(e.Status), Message: e.Message,
+		BackURL: PathOverview, BackLabel: "Back to the overview", RequestID: c.GetString("request_id"),
+	}
+	if e.Status >= 500 {
+		vm.Message = "Something went wrong on our side. It has been logged; try again, and quote the request id if it persists."
+	}
+	if web.CurrentUser(c) != nil {
+		s := shell(c, vm.Title, "")
+		vm.Shell = &s
+	} else {
+		vm.BackURL, vm.BackLabel = PathLogin, "Sign in"
+	}
+	vm.Status = http.StatusText(e.Status)
+	web.Page(c, e.Status, pages.ErrorPage(vm))
+}
+
+func errorTitle(status int) string {
+	switch status {
+	case http.StatusNotFound:
+		return "Not found"
+	case http.StatusForbidden:
+		return "Not allowed"
+	case http.StatusUnauthorized:
+		return "Sign in first"
+	case http.StatusTooManyRequests:
+		return "Too many requests"
+	case http.StatusUnprocessableEntity, http.StatusBadRequest:
+		return "That request does not work"
+	}
+	if status >= 500 {
+		return "Server error"
+	}
+	return http.StatusText(status)
+}
+
+// options builds a select's options: an "any" choice (value "") and one per value.
+func options(anyLabel string, values []string, selected string) []components.Option {
+	out := []components.Option{{Value: "", Label: anyLabel, Selected: selected == ""}}
+	for _, v := range values {
+		out = append(out, components.Option{Value: v, Label: v, Selected: v == selected})
+	}
+	return out
+}
+
+// oneOf returns v when it is one of allowed, else "" (an unknown filter value is ignored).
+func oneOf(v string, allowed []string) string {
+	for _, a := range allowed {
+		if a == v {
+			return v
+		}
+	}
+	return ""
+}
+
+// withQuery returns path?query with the empty values left out.
+func withQuery(path string, q url.Values) string {
+	clean := url.Values{}
+	for k, vs := range q {
+		for _, v := range vs {
+			if v != "" {
+				clean.Add(k, v)
+			}
+		}
+	}
+	if len(clean) == 0 {
+		return path
+	}
+	return path + "?" + clean.Encode()
+}
+
+// notFoundOr maps report.ErrNotFound to a 404 and anything else to a 500.
+func notFoundOr(err error, what string) *web.Error {
+	if errors.Is(err, report.ErrNotFound) {
+		return web.Errorf(http.StatusNotFound, "no such %s", what)
+	}
+	return web.Internal(err)
+}

@@ -1,0 +1,128 @@
+package admin
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/applylens/learning/app/learning"
+	"github.com/applylens/learning/app/models"
+	"github.com/applylens/learning/app/report"
+	"github.com/applylens/learning/views/components"
+	"github.com/applylens/learning/views/pages"
+)
+
+// runPanel is the Run aggregator box around the latest run.
+func (h *Handlers) runPanel(c *gin.Context, run *models.AggregatorRun, notice string) pages.RunPanelVM {
+	vm := pages.RunPanelVM{Enabled: h.runner != nil, StartAction: PathRuns, CSRF: csrf(c), Notice: notice}
+	days := []int{h.cfg.AggregatorDays}
+	for _, d := range []int{7, 30, 90, 0} {
+		if !slices.Contains(days, d) {
+			days = append(days, d)
+		}
+	}
+	for i, d := range days {
+		label := fmtWindow(d)
+		if i == 0 {
+			label += " (default)"
+		}
+		vm.DaysOptions = append(vm.DaysOptions, components.Option{Value: strconv.Itoa(d), Label: label, Selected: i == 0})
+	}
+	if run != nil {
+		r := runVM(*run, h.now())
+		vm.Run = &r
+	}
+	return vm
+}
+
+// freshRun returns the run with its latest progress: from the runner while it runs (on
+// SQLite the table cannot show progress until the run's transaction ends).
+func (h *Handlers) freshRun(c *gin.Context, run *models.AggregatorRun) *models.AggregatorRun {
+	if run == nil || run.Status != learning.StatusRunning || h.runner == nil {
+		return run
+	}
+	if live, err := h.runner.Get(c.Request.Context(), run.ID); err == nil && live != nil {
+		return live
+	}
+	return run
+}
+
+var runStatusLabel = map[string]string{
+	learning.StatusRunning: "running",
+	learning.StatusOK:      "finished",
+	learning.StatusError:   "failed",
+}
+
+var triggerLabel = map[string]string{
+	learning.TriggerAdmin:    "started from the dashboard",
+	learning.TriggerSchedule: "scheduled",
+	learning.TriggerCLI:      "started from the command line",
+}
+
+// runVM turns a run into display text.
+func runVM(r models.AggregatorRun, now time.Time) pages.RunVM {
+	vm := pages.RunVM{
+		ID: r.ID, URL: pathFor(PathRun, r.ID), Running: r.Status == learning.StatusRunning,
+		Status: orDash(runStatusLabel[r.Status]), StatusKey: r.Status, Trigger: orDash(triggerLabel[r.Trigger]),
+		Window: fmtWindow(r.Days), DryRun: r.DryRun, Started: fmtTime(r.StartedAt), StartedAgo: fmtAgo(r.StartedAt, now),
+		Finished: fmtTimePtr(r.FinishedAt), FormsDone: fmtInt(r.FormsDone), FormsTotal: fmtInt(r.FormsTotal),
+		ProgressValue: r.FormsDone, ProgressMax: max(r.FormsTotal, 1),
+		EventsRead: fmtInt(r.EventsRead), ProfilesUpdated: fmtInt(r.ProfilesUpdated), HintsChanged: fmtInt(r.HintsChanged),
+		Error: deref(r.Error), Duration: dash,
+	}
+	if vm.Status == dash {
+		vm.Status = r.Status
+	}
+	if r.FormsTotal > 0 {
+		vm.ProgressPct = fmtPct(report.Share(int64(r.FormsDone), int64(r.FormsTotal)))
+	}
+	switch {
+	case r.DurationMS != nil:
+		vm.Duration = fmtMillis(*r.DurationMS)
+	case vm.Running:
+		vm.Duration = fmtMillis(now.Sub(r.StartedAt).Milliseconds()) + " so far"
+	}
+	if vm.Running {
+		vm.PollURL = pathFor(PathRunPanel, r.ID)
+	}
+	if r.Status == learning.StatusError && vm.Error == "" {
+		vm.Error = "The run failed."
+	}
+	if r.Status == learning.StatusOK {
+		vm.SourceMix = sourceMixChart("run-source-mix", r.SourceMix.V)
+	}
+	return vm
+}
+
+// sourceMixChart draws a run's source mix (profiles by source) as bars.
+func sourceMixChart(testID string, mix map[string]int) components.ChartProps {
+	var total int64
+	for _, n := range mix {
+		total += int64(n)
+	}
+	p := components.ChartProps{TestID: testID, Title: "Source", Empty: "No profiles in this run's window."}
+	if total == 0 {
+		return p
+	}
+	for _, s := range report.Sources() {
+		n := int64(mix[s])
+		p.Items = append(p.Items, components.ChartItem{Key: s, Label: title(s), Count: fmtInt(n),
+			Pct: fmtPct(report.Share(n, total)), Share: report.Share(n, total)})
+	}
+	return p
+}
+
+// runDays reads the window of a run to start: one of the offered windows.
+func (h *Handlers) runDays(v string) (int, error) {
+	if v == "" {
+		return h.cfg.AggregatorDays, nil
+	}
+	d, err := strconv.Atoi(v)
+	if err != nil || d < 0 || d > 3650 {
+		return 0, fmt.Errorf("days must be a whole number of days from 0 (all time) to 3650")
+	}
+	return d, nil
+}

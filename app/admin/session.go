@@ -1,0 +1,230 @@
+package admin
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"gorm.io/gorm"
+
+	"github.com/applylens/learning/app/account"
+	"github.com/applylens/learning/app/models"
+	"github.com/applylens/learning/app/web"
+)
+
+const (
+	sessionCookie = "applylens_admin"
+	loginCookie   = "applylens_login" // a nonce that ties the sign-in form's CSRF token to the browser
+	sessionTTL    = 12 * time.Hour
+	csrfField     = "csrf_token"
+	csrfKey       = "admin_csrf" // the gin context key of the current page's token
+	// userCheckEvery is how long a verified session's user is trusted before it is read again
+	// (still an admin, same password). It also keeps the run's progress page off the database,
+	// which a running aggregator holds on SQLite.
+	userCheckEvery = 30 * time.Second
+)
+
+// session is the content of the signed cookie.
+type session struct {
+	UserID  string `json:"u"`
+	Expires int64  `json:"e"`
+	Nonce   string `json:"n"` // the CSRF token derives from it
+	PwTag   string `json:"p"` // changes when the password does: old sessions stop working
+}
+
+type cachedUser struct {
+	user    *models.User
+	checked time.Time
+}
+
+// sessions signs and verifies session cookies with an HMAC key.
+type sessions struct {
+	key []byte
+	db  *gorm.DB
+
+	mu    sync.Mutex
+	users map[string]cachedUser
+}
+
+func newSessions(secret []byte, db *gorm.DB) *sessions {
+	// Derive the key so that the same secret used elsewhere never signs our cookies as is.
+	m := hmac.New(sha256.New, secret)
+	m.Write([]byte("applylens admin session v1"))
+	return &sessions{key: m.Sum(nil), db: db, users: map[string]cachedUser{}}
+}
+
+func (s *sessions) mac(parts ...string) []byte {
+	m := hmac.New(sha256.New, s.key)
+	m.Write([]byte(strings.Join(parts, "\x00")))
+	return m.Sum(nil)
+}
+
+var b64 = base64.RawURLEncoding
+
+func (s *sessions) encode(v session) string {
+	payload, _ := json.Marshal(v)
+	p := b64.EncodeToString(payload)
+	return p + "." + b64.EncodeToString(s.mac("session", p))
+}
+
+func (s *sessions) decode(cookie string, now time.Time) (session, bool) {
+	var v session
+	p, sig, ok := strings.Cut(cookie, ".")
+	if !ok {
+		return v, false
+	}
+	got, err := b64.DecodeString(sig)
+	if err != nil || !hmac.Equal(got, s.mac("session", p)) {
+		return v, false
+	}
+	payload, err := b64.DecodeString(p)
+	if err != nil || json.Unmarshal(payload, &v) != nil {
+		return v, false
+	}
+	if now.Unix() >= v.Expires || v.UserID == "" || v.Nonce == "" {
+		return v, false
+	}
+	return v, true
+}
+
+// csrfToken is the token a session's forms carry.
+func (s *sessions) csrfToken(nonce string) string { return b64.EncodeToString(s.mac("csrf", nonce)) }
+
+// loginToken is the token of the sign-in form, tied to the login cookie's nonce.
+func (s *sessions) loginToken(nonce string) string { return b64.EncodeToString(s.mac("login", nonce)) }
+
+func validToken(got, want string) bool { return got != "" && hmac.Equal([]byte(got), []byte(want)) }
+
+// user returns the session's user when it is still an admin with the same password.
+func (s *sessions) user(ctx context.Context, v session, now time.Time) (*models.User, error) {
+	s.mu.Lock()
+	cu, ok := s.users[v.UserID]
+	s.mu.Unlock()
+	if !ok || now.Sub(cu.checked) > userCheckEvery {
+		u, err := account.UserByID(ctx, s.db, v.UserID)
+		if errors.Is(err, account.ErrNotFound) {
+			return nil, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		cu = cachedUser{user: u, checked: now}
+		s.mu.Lock()
+		if len(s.users) > 1000 {
+			s.users = map[string]cachedUser{}
+		}
+		s.users[v.UserID] = cu
+		s.mu.Unlock()
+	}
+	if !cu.user.IsAdmin || passwordTag(cu.user) != v.PwTag {
+		return nil, nil
+	}
+	return cu.user, nil
+}
+
+func (s *sessions) forget(userID string) {
+	s.mu.Lock()
+	delete(s.users, userID)
+	s.mu.Unlock()
+}
+
+func passwordTag(u *models.User) string {
+	if u.PasswordHash == nil {
+		return ""
+	}
+	sum := sha256.Sum256([]byte(*u.PasswordHash))
+	return hex.EncodeToString(sum[:8])
+}
+
+func randomNonce() string {
+	var b [18]byte
+	_, _ = rand.Read(b[:])
+	return b64.EncodeToString(b[:])
+}
+
+// setCookie writes an HttpOnly, SameSite=Lax cookie under /admin, Secure behind TLS.
+func (h *Handlers) setCookie(c *gin.Context, name, value string, maxAge time.Duration) {
+	ck := &http.Cookie{Name: name, Value: value, Path: PathOverview, HttpOnly: true,
+		SameSite: http.SameSiteLaxMode, Secure: h.secureRequest(c)}
+	if maxAge < 0 {
+		ck.MaxAge = -1
+	} else {
+		ck.MaxAge = int(maxAge.Seconds())
+		ck.Expires = h.now().Add(maxAge)
+	}
+	http.SetCookie(c.Writer, ck)
+}
+
+// startSession signs the user in.
+func (h *Handlers) startSession(c *gin.Context, u *models.User) {
+	v := session{UserID: u.ID, Expires: h.now().Add(sessionTTL).Unix(), Nonce: randomNonce(), PwTag: passwordTag(u)}
+	h.sessions.forget(u.ID)
+	h.setCookie(c, sessionCookie, h.sessions.encode(v), sessionTTL)
+	h.setCookie(c, loginCookie, "", -1)
+}
+
+// requireSession admits a signed-in admin and puts the user and the page's CSRF token in the
+// context; anyone else goes to the sign-in page (htmx requests are told to go there too).
+func (h *Handlers) requireSession() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if v, ok := h.readSession(c); ok {
+			u, err := h.sessions.user(c.Request.Context(), v, h.now())
+			if err != nil {
+				web.Fail(c, web.Internal(err))
+				return
+			}
+			if u != nil {
+				web.SetUser(c, u)
+				c.Set(csrfKey, h.sessions.csrfToken(v.Nonce))
+				c.Next()
+				return
+			}
+		}
+		h.setCookie(c, sessionCookie, "", -1)
+		to := PathLogin
+		if c.Request.Method == http.MethodGet && c.Request.URL.RequestURI() != PathOverview {
+			to += "?next=" + url.QueryEscape(c.Request.URL.RequestURI())
+		}
+		if c.GetHeader("HX-Request") == "true" {
+			c.Header("HX-Redirect", to)
+			c.AbortWithStatus(http.StatusUnauthorized)
+			return
+		}
+		c.Redirect(http.StatusSeeOther, to)
+		c.Abort()
+	}
+}
+
+func (h *Handlers) readSession(c *gin.Context) (session, bool) {
+	ck, err := c.Cookie(sessionCookie)
+	if err != nil || ck == "" {
+		return session{}, false
+	}
+	return h.sessions.decode(ck, h.now())
+}
+
+// csrf is the token of the current page's forms.
+func csrf(c *gin.Context) string { return c.GetString(csrfKey) }
+
+// safeNext keeps a post-login redirect on the dashboard (no open redirect).
+func safeNext(next string) string {
+	if next == "" || !strings.HasPrefix(next, PathOverview) || strings.HasPrefix(next, "//") ||
+		strings.ContainsAny(next, "\\\r\n") || strings.HasPrefix(next, PathLogin) {
+		return PathOverview
+	}
+	if rest := strings.TrimPrefix(next, PathOverview); rest != "" && rest[0] != '/' && rest[0] != '?' {
+		return PathOverview
+	}
+	return next
+}

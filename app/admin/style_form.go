@@ -1,0 +1,135 @@
+package admin
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/applylens/learning/app/models"
+	"github.com/applylens/learning/views/components"
+	"github.com/applylens/learning/views/pages"
+)
+
+// styleForm is the style form as submitted: strings, validated into a models.GenStyle.
+type styleForm struct {
+	ID, Name, Temperature, Tone, Format, LengthHint, Keywords, PriorWeight string
+}
+
+var (
+	styleIDPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9_]{1,63}$`)
+	lengthHints    = []string{"short", "medium", "long"}
+)
+
+func styleFormOf(s models.GenStyle) styleForm {
+	return styleForm{ID: s.ID, Name: s.Name, Temperature: strconv.FormatFloat(s.Temperature, 'f', -1, 64), Tone: s.Tone,
+		Format: s.Format, LengthHint: s.LengthHint, Keywords: strings.Join(s.KeywordsJSON.V, ", "),
+		PriorWeight: strconv.FormatFloat(s.PriorWeight, 'f', -1, 64)}
+}
+
+// validate checks every field and returns the style and the error of each wrong field.
+func (f styleForm) validate(isNew bool) (models.GenStyle, map[string]string) {
+	errs := map[string]string{}
+	s := models.GenStyle{ID: strings.TrimSpace(f.ID), Name: strings.TrimSpace(f.Name), Tone: strings.TrimSpace(f.Tone),
+		Format: strings.TrimSpace(f.Format), LengthHint: strings.TrimSpace(f.LengthHint)}
+	if isNew && !styleIDPattern.MatchString(s.ID) {
+		errs["id"] = "2 to 64 characters: lower-case letters, digits and _ (e.g. concise_bullets_v2)."
+	}
+	if s.Name == "" || len(s.Name) > 80 {
+		errs["name"] = "A name of 1 to 80 characters."
+	}
+	if t, err := strconv.ParseFloat(strings.TrimSpace(f.Temperature), 64); err != nil || t < 0 || t > 2 {
+		errs["temperature"] = "A number from 0 to 2."
+	} else {
+		s.Temperature = t
+	}
+	if s.Tone == "" || len(s.Tone) > 40 {
+		errs["tone"] = "A tone of 1 to 40 characters (e.g. concise, narrative)."
+	}
+	if s.Format == "" || len(s.Format) > 40 {
+		errs["format"] = "A format of 1 to 40 characters (e.g. bullets, paragraph)."
+	}
+	if oneOf(s.LengthHint, lengthHints) == "" {
+		errs["length_hint"] = "One of short, medium or long."
+	}
+	s.KeywordsJSON = models.NewJSON([]string{})
+	for _, k := range strings.Split(f.Keywords, ",") {
+		if k = strings.TrimSpace(k); k != "" {
+			s.KeywordsJSON.V = append(s.KeywordsJSON.V, k)
+			if len(k) > 40 {
+				errs["keywords"] = "Each keyword at most 40 characters."
+			}
+		}
+	}
+	if len(s.KeywordsJSON.V) > 20 {
+		errs["keywords"] = "At most 20 keywords, separated by commas."
+	}
+	if w, err := strconv.ParseFloat(strings.TrimSpace(f.PriorWeight), 64); err != nil || w < 0 || w > 1000 {
+		errs["prior_weight"] = "A number from 0 to 1000."
+	} else {
+		s.PriorWeight = w
+	}
+	return s, errs
+}
+
+// errStyleExists is returned when a new style's id is taken.
+var errStyleExists = errors.New("a style with this id exists already")
+
+// createStyle stores a new style.
+func createStyle(ctx context.Context, db *gorm.DB, s models.GenStyle, now time.Time) error {
+	s.CreatedAt, s.UpdatedAt = now.UTC(), now.UTC()
+	err := db.WithContext(ctx).Create(&s).Error
+	if errors.Is(err, gorm.ErrDuplicatedKey) {
+		return errStyleExists
+	}
+	return err
+}
+
+// updateStyle rewrites an existing style's fields; gorm.ErrRecordNotFound when it is gone.
+func updateStyle(ctx context.Context, db *gorm.DB, id string, s models.GenStyle, now time.Time) error {
+	kw, err := s.KeywordsJSON.Value()
+	if err != nil {
+		return err
+	}
+	r := db.WithContext(ctx).Model(&models.GenStyle{}).Where("id = ?", id).Updates(map[string]any{
+		"name": s.Name, "temperature": s.Temperature, "tone": s.Tone, "format": s.Format, "length_hint": s.LengthHint,
+		"keywords_json": kw, "prior_weight": s.PriorWeight, "updated_at": now.UTC(),
+	})
+	if r.Error != nil {
+		return fmt.Errorf("update style: %w", r.Error)
+	}
+	if r.RowsAffected == 0 {
+		return gorm.ErrRecordNotFound
+	}
+	return nil
+}
+
+// styleFormVM fills the form page.
+func styleFormVM(f styleForm, errs map[string]string, isNew bool) pages.StyleFormPageVM {
+	field := func(name, label, value, hint string) components.Field {
+		return components.Field{Name: name, Label: label, Value: value, Error: errs[name], Hint: hint}
+	}
+	vm := pages.StyleFormPageVM{
+		IsNew: isNew, CancelURL: PathStyles,
+		ID:          field("id", "Id", f.ID, "Lower-case letters, digits and _. It cannot change later."),
+		Name:        field("name", "Name", f.Name, ""),
+		Temperature: field("temperature", "Temperature", f.Temperature, "0 to 2: higher is more varied."),
+		Tone:        field("tone", "Tone", f.Tone, "e.g. concise, narrative, confident"),
+		Format:      field("format", "Format", f.Format, "e.g. bullets, paragraph"),
+		LengthHint:  field("length_hint", "Length", f.LengthHint, ""),
+		Keywords:    field("keywords", "Keywords", f.Keywords, "Separated by commas."),
+		PriorWeight: field("prior_weight", "Prior weight", f.PriorWeight, "The bandit's prior for this style (1 is neutral)."),
+	}
+	for _, l := range lengthHints {
+		vm.Lengths = append(vm.Lengths, components.Option{Value: l, Label: l, Selected: l == f.LengthHint})
+	}
+	if len(errs) > 0 {
+		vm.FormError = "Some fields need fixing: see the messages next to them."
+	}
+	return vm
+}

@@ -1,0 +1,5 @@
+package layouts
+
+import "strconv"
+
+func refreshContent(seconds int) string { return strconv.Itoa(seconds) }
