@@ -1,0 +1,145 @@
+package admin_test
+
+import (
+	"context"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/stretchr/testify/require"
+
+	"github.com/applylens/learning/app/learning"
+	"github.com/applylens/learning/app/report"
+	"github.com/applylens/learning/app/store/storetest"
+	"github.com/applylens/learning/seeds"
+)
+
+// chromiumPath finds the browser: $CHROMIUM, else chromium on the PATH. With BROWSER_TESTS=1
+// (CI) a missing browser fails the test; without it the test skips.
+func chromiumPath(t *testing.T) string {
+	t.Helper()
+	required := os.Getenv("BROWSER_TESTS") == "1"
+	if !required {
+		t.Skip("set BROWSER_TESTS=1 to drive the dashboard in headless Chromium")
+	}
+	if p := os.Getenv("CHROMIUM"); p != "" {
+		if _, err := os.Stat(p); err != nil {
+			t.Fatalf("CHROMIUM=%s: %v", p, err)
+		}
+		return p
+	}
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	t.Fatal("BROWSER_TESTS=1 but no chromium is installed: apt-get install -y chromium, or set CHROMIUM")
+	return ""
+}
+
+// TestBrowserDashboard signs in, sees both charts, runs the aggregator and watches it finish,
+// then opens a profile, in a real headless Chromium. It saves artifacts/overview.png.
+func TestBrowserDashboard(t *testing.T) {
+	exe := chromiumPath(t)
+	ctx := context.Background()
+
+	db := storetest.Backends()[0].New(t) // the embedded SQLite: what a new user runs
+	cfg := testConfig(t, nil)
+	_, err := seeds.Seed(ctx, db, seeds.Options{Events: 6000, Days: 30, Users: 12, Seed: 7})
+	require.NoError(t, err)
+	engine, runner := newEngine(t, db, cfg)
+	_, err = runner.Run(ctx, learning.RunParams{Days: 30, Trigger: learning.TriggerCLI})
+	require.NoError(t, err)
+	_, err = report.Refresh(ctx, db)
+	require.NoError(t, err)
+	srv := httptest.NewServer(engine)
+	t.Cleanup(srv.Close)
+
+	alloc, cancelAlloc := chromedp.NewExecAllocator(ctx,
+		chromedp.ExecPath(exe),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.Flag("hide-scrollbars", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1440, 1000),
+	)
+	t.Cleanup(cancelAlloc)
+	bctx, cancel := chromedp.NewContext(alloc)
+	t.Cleanup(cancel)
+	// The first action starts the browser: no timeout on it (that would stop the browser).
+	require.NoError(t, chromedp.Do(bctx, chromedp.Navigate("about:blank")))
+	tctx, cancelT := context.WithTimeout(bctx, 90*time.Second)
+	t.Cleanup(cancelT)
+	css := func(testID string) chromedp.CSS { return chromedp.CSS(`[data-testid="` + testID + `"]`) }
+
+	// Sign in: /admin sends us to the form.
+	require.NoError(t, chromedp.Do(tctx,
+		chromedp.Navigate(srv.URL+"/admin"),
+		chromedp.WaitVisible(css("login-email")),
+		chromedp.SendKeys(css("login-email"), adminEmail),
+		chromedp.SendKeys(css("login-password"), adminPassword),
+		chromedp.Click(css("login-submit")),
+		chromedp.WaitVisible(css("source-mix-svg")),
+		chromedp.WaitVisible(css("segment-mix")),
+	))
+	loc, err := chromedp.Run(tctx, chromedp.Location())
+	require.NoError(t, err)
+	require.Equal(t, srv.URL+"/admin", loc)
+
+	// Both charts draw what the database holds.
+	slices, err := chromedp.Run(tctx, chromedp.Nodes(chromedp.CSSAll(`[data-testid^="source-mix-slice-"]`)))
+	require.NoError(t, err)
+	require.NotEmpty(t, slices, "the donut has slices")
+	bars, err := chromedp.Run(tctx, chromedp.Nodes(chromedp.CSSAll(`[data-testid^="segment-mix-bar-"]`)))
+	require.NoError(t, err)
+	require.Len(t, bars, 5, "intern, junior, senior, default, none")
+
+	shot, err := chromedp.Run(tctx, chromedp.FullScreenshot(100))
+	require.NoError(t, err)
+	dir := filepath.Join(storetest.RepoRoot(t), "artifacts")
+	require.NoError(t, os.MkdirAll(dir, 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "overview.png"), shot, 0o644))
+
+	// Run the aggregator: htmx swaps in the progress panel, which polls until the run ends.
+	require.NoError(t, chromedp.Do(tctx,
+		chromedp.Click(css("run-aggregator")),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="run-status"][data-status="ok"] [data-testid="run-result"]`)),
+	))
+	updated, err := chromedp.Run(tctx, chromedp.Text(css("run-profiles-updated")))
+	require.NoError(t, err)
+	require.NotEmpty(t, strings.TrimSpace(updated))
+	loc, err = chromedp.Run(tctx, chromedp.Location())
+	require.NoError(t, err)
+	require.Equal(t, srv.URL+"/admin", loc, "htmx updated the panel in place")
+	mix, err := chromedp.Run(tctx, chromedp.Nodes(chromedp.CSSAll(`[data-testid^="run-source-mix-bar-"]`)))
+	require.NoError(t, err)
+	require.Len(t, mix, 4, "the new source mix")
+
+	// Open a profile from the list and see its hint with the winner marked.
+	require.NoError(t, chromedp.Do(tctx,
+		chromedp.Click(css("nav-profiles")),
+		chromedp.WaitVisible(css("profiles-table")),
+		chromedp.Click(css("profile-link")),
+		chromedp.WaitVisible(css("choice-overall")),
+		chromedp.WaitVisible(css("canonical-map")),
+	))
+	explanation, err := chromedp.Run(tctx, chromedp.Text(`[data-testid="choice-overall"] [data-testid="explanation"]`))
+	require.NoError(t, err)
+	require.NotEmpty(t, explanation)
+	shot, err = chromedp.Run(tctx, chromedp.FullScreenshot(100))
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "profile.png"), shot, 0o644))
+}
