@@ -1,16 +1,72 @@
 package cli
 
 import (
-	"errors"
+	"fmt"
+	"io"
 
 	"github.com/spf13/cobra"
+
+	"github.com/applylens/learning/app/learning"
+	"github.com/applylens/learning/app/metrics"
+	"github.com/applylens/learning/app/models"
 )
 
 func newAggregateCmd(env *Env) *cobra.Command {
-	return &cobra.Command{
-		Use:    "aggregate",
-		Short:  "Rebuild form profiles and style hints",
-		Hidden: true,
-		RunE:   func(*cobra.Command, []string) error { return errors.New("aggregate: not built yet") },
+	var (
+		days int
+		dry  bool
+	)
+	cmd := &cobra.Command{
+		Use:   "aggregate [--days N] [--dry-run]",
+		Short: "Rebuild every form profile and style hint from the events of the last N days",
+		Long: `Rebuild every form profile (canonical field map, success rate, averages) and its style
+hint (form → segment → family → none) from the events received in the last N days, in one
+transaction, and record the run. Only one run proceeds at a time across every process on the
+database; this command fails with the id of the run in progress otherwise.
+
+With --dry-run it computes and reports the same figures but writes nothing (no profile, no
+style weight, no run record).`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return withMigratedApp(cmd, env, func(a *app) error {
+				if !cmd.Flags().Changed("days") {
+					days = a.cfg.AggregatorDays
+				}
+				r := learning.NewRunner(a.db, a.cfg, metrics.New(), a.log)
+				run, err := r.Run(cmd.Context(), learning.RunParams{Days: days, DryRun: dry, Trigger: learning.TriggerCLI})
+				if err != nil {
+					return err
+				}
+				printRun(env.Out, run)
+				return nil
+			})
+		},
+	}
+	cmd.Flags().IntVar(&days, "days", 30, "lookback window in days on server receipt time, 0 for all time (default AGGREGATOR_DAYS)")
+	cmd.Flags().BoolVar(&dry, "dry-run", false, "compute and report, write nothing")
+	return cmd
+}
+
+// printRun reports a finished run: the profiles updated and the mix of hint sources.
+func printRun(w io.Writer, run *models.AggregatorRun) {
+	window := fmt.Sprintf("the last %d days", run.Days)
+	if run.Days == 0 {
+		window = "all time"
+	}
+	if run.DryRun {
+		fmt.Fprintf(w, "Dry run: would update %d profiles (%d hints changed) from %d events of %s; nothing was written.\n",
+			run.ProfilesUpdated, run.HintsChanged, run.EventsRead, window)
+	} else {
+		fmt.Fprintf(w, "Updated %d profiles (%d hints changed) from %d events of %s; run %s.\n",
+			run.ProfilesUpdated, run.HintsChanged, run.EventsRead, window, run.ID)
+	}
+	fmt.Fprintln(w, "Source mix:")
+	for _, src := range learning.Sources() {
+		n := run.SourceMix.V[src]
+		pct := 0.0
+		if run.ProfilesUpdated > 0 {
+			pct = 100 * float64(n) / float64(run.ProfilesUpdated)
+		}
+		fmt.Fprintf(w, "  %-8s %7d  %5.1f%%\n", src, n, pct)
 	}
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/applylens/learning/app/account"
 	"github.com/applylens/learning/app/config"
+	"github.com/applylens/learning/app/learning"
 	"github.com/applylens/learning/app/metrics"
 	"github.com/applylens/learning/app/router"
 	"github.com/applylens/learning/app/store"
@@ -62,7 +63,14 @@ func runServe(ctx context.Context, env *Env, opts serveOptions) error {
 			return err
 		}
 	}
-	engine, err := router.New(router.Deps{Config: cfg, DB: db, Log: log, Metrics: m})
+	runner := learning.NewRunner(db, cfg, m, log)
+	if cfg.AggregatorInterval > 0 {
+		schedCtx, stop := context.WithCancel(ctx)
+		scheduled := make(chan struct{})
+		go func() { defer close(scheduled); runner.Schedule(schedCtx) }()
+		defer func() { stop(); <-scheduled }() // a scheduled run records its end before the pool closes
+	}
+	engine, err := router.New(router.Deps{Config: cfg, DB: db, Log: log, Metrics: m, Runner: runner})
 	if err != nil {
 		return err
 	}

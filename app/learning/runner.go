@@ -149,23 +149,6 @@ func (r *Runner) Get(ctx context.Context, id string) (*models.AggregatorRun, err
 	return &run, nil
 }
 
-// Recent returns the latest runs, newest first.
-func (r *Runner) Recent(ctx context.Context, limit int) ([]models.AggregatorRun, error) {
-	var runs []models.AggregatorRun
-	err := r.db.WithContext(ctx).Order("started_at DESC, id DESC").Limit(limit).Find(&runs).Error
-	if err != nil {
-		return nil, fmt.Errorf("list aggregator runs: %w", err)
-	}
-	r.mu.Lock()
-	for i := range runs {
-		if live, ok := r.live[runs[i].ID]; ok {
-			runs[i] = live
-		}
-	}
-	r.mu.Unlock()
-	return runs, nil
-}
-
 func (p RunParams) validate() (RunParams, error) {
 	if p.Trigger == "" {
 		p.Trigger = TriggerCLI

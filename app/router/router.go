@@ -11,6 +11,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/applylens/learning/app/admin"
+	"github.com/applylens/learning/app/adminapi"
 	"github.com/applylens/learning/app/config"
 	"github.com/applylens/learning/app/ingest"
 	"github.com/applylens/learning/app/learning"
@@ -49,6 +50,10 @@ func New(d Deps) (*gin.Engine, error) {
 	}
 	if err := admin.Register(e, ad); err != nil {
 		return nil, err
+	}
+	if d.Runner != nil {
+		api := e.Group(adminapi.Prefix, web.BearerAuth(d.DB), web.RequireAdmin())
+		adminapi.Mount(api, &adminapi.Handlers{Runner: d.Runner, DefaultDays: d.Config.AggregatorDays})
 	}
 	return e, nil
 }

@@ -1,0 +1,53 @@
+package adminapi
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/applylens/learning/app/learning"
+	"github.com/applylens/learning/app/web"
+)
+
+// runCreateRequest is the optional body of POST /api/admin/aggregator/run.
+type runCreateRequest struct {
+	Days *int `json:"days"` // default AGGREGATOR_DAYS; 0 = all time
+}
+
+// runsCreate starts a run in the background: 202 {run_id}, or 409 {error, run_id} while
+// another run is in progress (in any process).
+func (h *Handlers) runsCreate(c *gin.Context) {
+	var req runCreateRequest
+	if c.Request.ContentLength != 0 {
+		if err := c.ShouldBindJSON(&req); err != nil {
+			web.Fail(c, web.Invalid([]web.FieldError{{Field: "body", Message: "must be a JSON object such as {\"days\": 30}"}}))
+			return
+		}
+	}
+	days := h.DefaultDays
+	if req.Days != nil {
+		days = *req.Days
+	}
+	if days < 0 || days > 3650 {
+		web.Fail(c, web.Invalid([]web.FieldError{{Field: "days", Message: "must be between 0 (all time) and 3650"}}))
+		return
+	}
+	id, err := h.Runner.Start(c.Request.Context(), learning.RunParams{Days: days, Trigger: learning.TriggerAdmin})
+	var busy *learning.AlreadyRunningError
+	switch {
+	case errors.As(err, &busy):
+		// web.Error carries no extra fields, and the client needs the id to follow the run.
+		slog.WarnContext(c.Request.Context(), "request refused", "status", http.StatusConflict, "path", c.FullPath(), "error", err.Error())
+		c.AbortWithStatusJSON(http.StatusConflict, gin.H{"error": "another aggregator run is in progress", "run_id": busy.RunID})
+		return
+	case err != nil:
+		web.Fail(c, web.Internal(err))
+		return
+	}
+	user := web.CurrentUser(c)
+	slog.InfoContext(c.Request.Context(), "aggregator run started through the API", "run_id", id, "days", days, "user_id", user.ID)
+	c.Header("Location", PathRunShowBase+id)
+	c.JSON(http.StatusAccepted, gin.H{"run_id": id})
+}
