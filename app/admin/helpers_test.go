@@ -100,7 +100,9 @@ func (c *client) do(req *http.Request) response {
 		doc, err := goquery.NewDocumentFromReader(strings.NewReader(r.Body))
 		require.NoError(c.t, err)
 		r.Doc = doc
-		c.last = doc
+		if res.StatusCode < 300 || res.StatusCode >= 400 {
+			c.last = doc // a redirect's body is no page to submit from
+		}
 	}
 	return r
 }

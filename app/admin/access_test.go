@@ -1,0 +1,216 @@
+package admin_test
+
+import (
+	"context"
+	"crypto/tls"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+	"gorm.io/gorm"
+
+	"github.com/applylens/learning/app/account"
+	"github.com/applylens/learning/app/admin"
+	"github.com/applylens/learning/app/store/storetest"
+)
+
+func sessionCookieOf(t *testing.T, r response) *http.Cookie {
+	t.Helper()
+	for _, ck := range r.Cookies() {
+		if ck.Name == "applylens_admin" {
+			return ck
+		}
+	}
+	t.Fatal("no session cookie set")
+	return nil
+}
+
+func TestSignInAndOut(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		e, _ := newEngine(t, db, testConfig(t, nil))
+		c := newClient(t, e)
+
+		r := c.get(admin.PathOverview)
+		require.Equal(t, http.StatusSeeOther, r.StatusCode)
+		require.Equal(t, admin.PathLogin, r.Header.Get("Location"))
+		r = c.get(admin.PathProfiles + "?source=form")
+		require.Equal(t, admin.PathLogin+"?next="+url.QueryEscape("/admin/profiles?source=form"), r.Header.Get("Location"))
+
+		r = c.get(admin.PathLogin + "?next=" + url.QueryEscape("/admin/events"))
+		require.Equal(t, http.StatusOK, r.StatusCode)
+		require.Equal(t, "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "+
+			"form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'", r.Header.Get("Content-Security-Policy"))
+		require.Equal(t, "no-store", r.Header.Get("Cache-Control"))
+
+		// A wrong password, then a missing form token.
+		r = c.post(admin.PathLogin, url.Values{"email": {adminEmail}, "password": {"not the password"}})
+		require.Equal(t, http.StatusUnauthorized, r.StatusCode)
+		require.Equal(t, "Email or password is wrong.", text(r.Doc.Selection, "login-error"))
+		r = c.post(admin.PathLogin, url.Values{"email": {adminEmail}, "password": {adminPassword}, "csrf_token": {"forged"}})
+		require.Equal(t, http.StatusForbidden, r.StatusCode)
+
+		// The right one goes where the user was going, with a hardened cookie.
+		c.get(admin.PathLogin)
+		r = c.post(admin.PathLogin, url.Values{"email": {"  ADMIN@example.test "}, "password": {adminPassword}, "next": {"/admin/events"}})
+		require.Equal(t, http.StatusSeeOther, r.StatusCode, r.Body)
+		require.Equal(t, admin.PathEvents, r.Header.Get("Location"))
+		ck := sessionCookieOf(t, r)
+		require.True(t, ck.HttpOnly)
+		require.Equal(t, http.SameSiteLaxMode, ck.SameSite)
+		require.Equal(t, "/admin", ck.Path)
+		require.False(t, ck.Secure, "plain HTTP from an untrusted peer")
+		doc := c.page(admin.PathOverview)
+		require.Equal(t, adminEmail, text(doc.Selection, "current-user"))
+
+		// Signed in, the form goes straight to the dashboard.
+		r = c.get(admin.PathLogin)
+		require.Equal(t, http.StatusSeeOther, r.StatusCode)
+
+		// Sign out.
+		r = c.post(admin.PathLogout, nil)
+		require.Equal(t, http.StatusSeeOther, r.StatusCode, r.Body)
+		require.Equal(t, admin.PathLogin+"?signed_out=1", r.Header.Get("Location"))
+		r = c.get(admin.PathOverview)
+		require.Equal(t, http.StatusSeeOther, r.StatusCode)
+		r = c.get(admin.PathLogin + "?signed_out=1")
+		require.Equal(t, "You are signed out.", text(r.Doc.Selection, "login-notice"))
+	})
+}
+
+func TestSessionCookieIsSignedAndScoped(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		e, _ := newEngine(t, db, testConfig(t, map[string]string{"TRUSTED_PROXIES": "192.0.2.0/24"}))
+		c := newClient(t, e)
+		c.login()
+
+		// A tampered cookie is refused.
+		ck := c.cookies["applylens_admin"]
+		payload, sig, _ := strings.Cut(ck.Value, ".")
+		c.cookies["applylens_admin"] = &http.Cookie{Name: ck.Name, Value: payload + "x." + sig}
+		r := c.get(admin.PathOverview)
+		require.Equal(t, http.StatusSeeOther, r.StatusCode)
+
+		// Secure behind TLS, and behind a trusted proxy that says https.
+		c2 := newClient(t, e)
+		c2.get(admin.PathLogin)
+		req := httptest.NewRequest(http.MethodPost, admin.PathLogin, strings.NewReader(url.Values{
+			"email": {adminEmail}, "password": {adminPassword},
+			"csrf_token": {c2.last.Find(`input[name="csrf_token"]`).AttrOr("value", "")}}.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.TLS = &tls.ConnectionState{}
+		require.True(t, sessionCookieOf(t, c2.do(req)).Secure)
+
+		c3 := newClient(t, e)
+		c3.headers["X-Forwarded-Proto"] = "https" // httptest's peer 192.0.2.1 is a trusted proxy here
+		c3.get(admin.PathLogin)
+		r = c3.post(admin.PathLogin, url.Values{"email": {adminEmail}, "password": {adminPassword}})
+		require.True(t, sessionCookieOf(t, r).Secure)
+
+		// Not from an untrusted peer.
+		e2, _ := newEngine(t, db, testConfig(t, nil))
+		c4 := newClient(t, e2)
+		c4.headers["X-Forwarded-Proto"] = "https"
+		c4.get(admin.PathLogin)
+		r = c4.post(admin.PathLogin, url.Values{"email": {adminEmail}, "password": {adminPassword}})
+		require.False(t, sessionCookieOf(t, r).Secure)
+
+		// An open redirect through next is refused.
+		c5 := newClient(t, e)
+		c5.get(admin.PathLogin)
+		r = c5.post(admin.PathLogin, url.Values{"email": {adminEmail}, "password": {adminPassword}, "next": {"//evil.example/admin"}})
+		require.Equal(t, admin.PathOverview, r.Header.Get("Location"))
+	})
+}
+
+func TestOnlyAdminsSignIn(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		e, _ := newEngine(t, db, testConfig(t, nil))
+		_, err := account.CreateUser(context.Background(), db, account.NewUser{Email: "user@example.test", Password: "a password 123"})
+		require.NoError(t, err)
+		c := newClient(t, e)
+		c.get(admin.PathLogin)
+		r := c.post(admin.PathLogin, url.Values{"email": {"user@example.test"}, "password": {"a password 123"}})
+		require.Equal(t, http.StatusUnauthorized, r.StatusCode)
+	})
+}
+
+func TestLoginRateLimit(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		e, _ := newEngine(t, db, testConfig(t, nil))
+		c := newClient(t, e)
+		c.get(admin.PathLogin)
+		for i := range 5 {
+			r := c.post(admin.PathLogin, url.Values{"email": {adminEmail}, "password": {"guess"}})
+			require.Equal(t, http.StatusUnauthorized, r.StatusCode, "attempt %d", i+1)
+		}
+		r := c.post(admin.PathLogin, url.Values{"email": {adminEmail}, "password": {adminPassword}})
+		require.Equal(t, http.StatusTooManyRequests, r.StatusCode, "even the right password waits")
+		require.NotEmpty(t, r.Header.Get("Retry-After"))
+		require.Contains(t, text(r.Doc.Selection, "login-error"), "Too many sign-in attempts")
+
+		// Another email from the same address is limited on its own.
+		r = c.post(admin.PathLogin, url.Values{"email": {"other@example.test"}, "password": {"guess"}})
+		require.Equal(t, http.StatusUnauthorized, r.StatusCode)
+	})
+}
+
+func TestCrossSitePostsAreRefused(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		e, _ := newEngine(t, db, testConfig(t, nil))
+		c := newClient(t, e)
+		c.login()
+		c.page(admin.PathStyleNew)
+		form := func() url.Values { return url.Values{"id": {"x"}} }
+
+		r := c.post(admin.PathStyles, url.Values{"id": {"x"}, "csrf_token": {""}})
+		require.Equal(t, http.StatusForbidden, r.StatusCode, "no token")
+		require.NotNil(t, byTestID(r.Doc, "error-page").Nodes, "an error page")
+		r = c.post(admin.PathStyles, url.Values{"id": {"x"}, "csrf_token": {"forged"}})
+		require.Equal(t, http.StatusForbidden, r.StatusCode, "a forged token")
+
+		c.headers["Origin"] = "https://evil.example"
+		c.page(admin.PathStyleNew)
+		require.Equal(t, http.StatusForbidden, c.post(admin.PathStyles, form()).StatusCode, "another origin")
+		delete(c.headers, "Origin")
+
+		c.headers["Sec-Fetch-Site"] = "cross-site"
+		c.page(admin.PathStyleNew)
+		require.Equal(t, http.StatusForbidden, c.post(admin.PathStyles, form()).StatusCode, "a cross-site fetch")
+		delete(c.headers, "Sec-Fetch-Site")
+
+		c.headers["Origin"] = "http://example.com" // httptest's Host
+		c.headers["Sec-Fetch-Site"] = "same-origin"
+		c.page(admin.PathStyleNew)
+		require.Equal(t, http.StatusUnprocessableEntity, c.post(admin.PathStyles, form()).StatusCode, "our own form gets through")
+
+		// Another session's token does not work in this one.
+		other := newClient(t, e)
+		other.login()
+		other.page(admin.PathStyleNew)
+		theirs := other.last.Find(`input[name="csrf_token"]`).AttrOr("value", "")
+		require.Equal(t, http.StatusForbidden, c.post(admin.PathStyles, url.Values{"id": {"x"}, "csrf_token": {theirs}}).StatusCode)
+	})
+}
+
+func TestErrorPages(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		e, _ := newEngine(t, db, testConfig(t, nil))
+		c := newClient(t, e)
+		r := c.get("/admin/no-such-page")
+		require.Equal(t, http.StatusNotFound, r.StatusCode)
+		require.Empty(t, byTestID(r.Doc, "sidebar").Nodes, "signed out: no frame")
+		require.Equal(t, admin.PathLogin, r.Doc.Find(".error-page a.button").AttrOr("href", ""))
+		c.login()
+		r = c.get("/admin/profiles/00000000-0000-0000-0000-000000000000")
+		require.Equal(t, http.StatusNotFound, r.StatusCode)
+		require.Equal(t, "no such profile", text(r.Doc.Selection, "error-message"))
+		require.NotEmpty(t, byTestID(r.Doc, "sidebar").Nodes, "inside the frame when signed in")
+		r = c.get("/admin/runs/nope")
+		require.Equal(t, http.StatusNotFound, r.StatusCode)
+		r = c.get("/admin/styles/nope")
+		require.Equal(t, http.StatusNotFound, r.StatusCode)
+	})
+}
