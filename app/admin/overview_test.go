@@ -84,7 +84,7 @@ func TestOverviewMatchesDatabase(t *testing.T) {
 
 		for _, days := range []int{7, 30, 90} {
 			doc := c.page(fmt.Sprintf("%s?days=%d", admin.PathOverview, days))
-			since := time.Now().UTC().Truncate(24 * time.Hour).AddDate(0, 0, -(days - 1))
+			since := time.Now().UTC().Truncate(24*time.Hour).AddDate(0, 0, -(days - 1))
 			win := db.Model(&models.AutofillEvent{}).Where("created_at >= ?", since)
 
 			var events, ok, rated, users, forms int64
