@@ -1,0 +1,108 @@
+package admin
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"gorm.io/gorm"
+
+	"github.com/applylens/learning/app/account"
+	"github.com/applylens/learning/app/store/storetest"
+)
+
+func TestSessionLifetimeAndPasswordChange(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		ctx := context.Background()
+		u, err := account.CreateUser(ctx, db, account.NewUser{Email: "a@example.test", Admin: true, Password: "first password"})
+		require.NoError(t, err)
+		s := newSessions([]byte("k"), db)
+		now := time.Now()
+		v := session{UserID: u.ID, Expires: now.Add(time.Hour).Unix(), Nonce: "n", PwTag: passwordTag(u)}
+		got, ok := s.decode(s.encode(v), now)
+		require.True(t, ok)
+		require.Equal(t, v, got)
+		_, ok = s.decode(s.encode(v), now.Add(2*time.Hour))
+		require.False(t, ok, "expired")
+		_, ok = newSessions([]byte("other key"), db).decode(s.encode(v), now)
+		require.False(t, ok, "signed with another key")
+
+		who, err := s.user(ctx, v, now)
+		require.NoError(t, err)
+		require.Equal(t, u.ID, who.ID)
+		// A new password ends the session once the cached check expires.
+		require.NoError(t, account.SetPassword(ctx, db, u.ID, "second password", true))
+		who, err = s.user(ctx, v, now.Add(userCheckEvery+time.Second))
+		require.NoError(t, err)
+		require.Nil(t, who)
+		require.NotEqual(t, s.csrfToken("n"), s.csrfToken("m"))
+		require.NotEqual(t, s.csrfToken("n"), s.loginToken("n"))
+	})
+}
+
+func TestSafeNext(t *testing.T) {
+	for in, want := range map[string]string{
+		"":                      "/admin",
+		"/admin/events?x=1":     "/admin/events?x=1",
+		"/admin?days=7":         "/admin?days=7",
+		"//evil.example":        "/admin",
+		"https://evil.example":  "/admin",
+		"/administrator":        "/admin",
+		"/admin/login":          "/admin",
+		"/admin/\\evil.example": "/admin",
+	} {
+		require.Equal(t, want, safeNext(in), in)
+	}
+}
+
+func TestLoginLimiter(t *testing.T) {
+	l := newLoginLimiter()
+	now := time.Now()
+	for range loginPerEmailBurst {
+		ok, _ := l.allow("1.2.3.4", "a@x", now)
+		require.True(t, ok)
+	}
+	ok, wait := l.allow("1.2.3.4", "A@X ", now)
+	require.False(t, ok, "the same email, case and spaces aside")
+	require.Greater(t, wait, time.Duration(0))
+	ok, _ = l.allow("5.6.7.8", "a@x", now)
+	require.True(t, ok, "another address")
+	ok, _ = l.allow("1.2.3.4", "a@x", now.Add(loginPerEmailEvery))
+	require.True(t, ok, "a token back after the interval")
+	for i := range loginPerIPBurst {
+		l.allow("9.9.9.9", string(rune('a'+i%26))+"@x"+string(rune('a'+i/26)), now)
+	}
+	ok, _ = l.allow("9.9.9.9", "fresh@x", now)
+	require.False(t, ok, "many emails from one address")
+}
+
+func TestFormats(t *testing.T) {
+	require.Equal(t, "0", fmtInt(0))
+	require.Equal(t, "999", fmtInt(999))
+	require.Equal(t, "1,000", fmtInt(1000))
+	require.Equal(t, "1,234,567", fmtInt(int64(1234567)))
+	require.Equal(t, "-12,345", fmtInt(-12345))
+	require.Equal(t, "33.3%", fmtPct(1.0/3))
+	require.Equal(t, "—", fmtRatio(nil))
+	require.Equal(t, "850 ms", fmtMillis(850))
+	require.Equal(t, "1.2 s", fmtMillis(1234))
+	require.Equal(t, "2 min 5 s", fmtMillis(125_000))
+	now := time.Now()
+	require.Equal(t, "just now", fmtAgo(now.Add(-10*time.Second), now))
+	require.Equal(t, "5 min ago", fmtAgo(now.Add(-5*time.Minute), now))
+	require.Equal(t, "3 days ago", fmtAgo(now.Add(-72*time.Hour), now))
+	require.Equal(t, "never", fmtAgo(time.Time{}, now))
+}
+
+func TestStyleValidation(t *testing.T) {
+	f := styleForm{ID: "ok_id", Name: "N", Temperature: "0.5", Tone: "t", Format: "f", LengthHint: "short", Keywords: " a ,, b ", PriorWeight: "1"}
+	s, errs := f.validate(true)
+	require.Empty(t, errs)
+	require.Equal(t, []string{"a", "b"}, s.KeywordsJSON.V)
+	f.ID = "x"
+	_, errs = f.validate(true)
+	require.Contains(t, errs, "id")
+	_, errs = f.validate(false)
+	require.NotContains(t, errs, "id", "the id of an existing style is not edited")
+}
