@@ -159,9 +159,7 @@ func TestLoginRateLimit(t *testing.T) {
 
 func TestCrossSitePostsAreRefused(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
-		e, _ := newEngine(t, db, testConfig(t, nil))
-		c := newClient(t, e)
-		c.login()
+		c, _ := signedIn(t, db, false)
 		c.page(admin.PathStyleNew)
 		form := func() url.Values { return url.Values{"id": {"x"}} }
 
@@ -187,7 +185,7 @@ func TestCrossSitePostsAreRefused(t *testing.T) {
 		require.Equal(t, http.StatusUnprocessableEntity, c.post(admin.PathStyles, form()).StatusCode, "our own form gets through")
 
 		// Another session's token does not work in this one.
-		other := newClient(t, e)
+		other := newClient(t, c.h)
 		other.login()
 		other.page(admin.PathStyleNew)
 		theirs := other.last.Find(`input[name="csrf_token"]`).AttrOr("value", "")

@@ -56,6 +56,19 @@ func newEngine(t testing.TB, db *gorm.DB, cfg config.Config) (*gin.Engine, *lear
 	return e, runner
 }
 
+// signedIn returns a client signed in to the real engine on db, with the demo data when
+// withData (see seeded).
+func signedIn(t *testing.T, db *gorm.DB, withData bool) (*client, *learning.Runner) {
+	t.Helper()
+	e, runner := newEngine(t, db, testConfig(t, nil))
+	if withData {
+		seeded(t, db, runner)
+	}
+	c := newClient(t, e)
+	c.login()
+	return c, runner
+}
+
 // client is a browser for tests: it keeps cookies and reads the CSRF token of the last page.
 type client struct {
 	t       testing.TB

@@ -62,10 +62,7 @@ func row(t *testing.T, doc *goquery.Document, chart, key string) (int64, string)
 // table, profiles by source by decoding each profile's hint in Go.
 func TestOverviewMatchesDatabase(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
-		e, runner := newEngine(t, db, testConfig(t, nil))
-		seeded(t, db, runner)
-		c := newClient(t, e)
-		c.login()
+		c, _ := signedIn(t, db, true)
 
 		// Profiles by the source of their overall hint.
 		var profiles []models.FormProfile
@@ -161,9 +158,7 @@ func TestOverviewMatchesDatabase(t *testing.T) {
 func TestOverviewIsAsOfTheRollup(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
 		ctx := context.Background()
-		e, _ := newEngine(t, db, testConfig(t, nil))
-		c := newClient(t, e)
-		c.login()
+		c, _ := signedIn(t, db, false)
 
 		doc := c.page(admin.PathOverview)
 		require.Equal(t, "not built", text(byTestID(doc, "card-as-of"), "value"))
@@ -199,9 +194,7 @@ func TestOverviewIsAsOfTheRollup(t *testing.T) {
 
 func TestEmptyStates(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
-		e, _ := newEngine(t, db, testConfig(t, nil))
-		c := newClient(t, e)
-		c.login()
+		c, _ := signedIn(t, db, false)
 		doc := c.page(admin.PathOverview)
 		empty := byTestID(doc, "overview-empty")
 		require.Equal(t, 1, empty.Length())

@@ -21,10 +21,7 @@ import (
 
 func TestProfilesListAndPage(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
-		e, runner := newEngine(t, db, testConfig(t, nil))
-		seeded(t, db, runner)
-		c := newClient(t, e)
-		c.login()
+		c, _ := signedIn(t, db, true)
 
 		var profiles []models.FormProfile
 		require.NoError(t, db.Find(&profiles).Error)
@@ -118,10 +115,7 @@ func fmtCount(n int) string {
 
 func TestEventsList(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
-		e, runner := newEngine(t, db, testConfig(t, nil))
-		seeded(t, db, runner)
-		c := newClient(t, e)
-		c.login()
+		c, _ := signedIn(t, db, true)
 
 		doc := c.page(admin.PathEvents)
 		rows := byTestID(doc, "event-row")
@@ -151,9 +145,7 @@ func TestEventsList(t *testing.T) {
 
 func TestStylesCreateAndEdit(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
-		e, _ := newEngine(t, db, testConfig(t, nil))
-		c := newClient(t, e)
-		c.login()
+		c, _ := signedIn(t, db, false)
 
 		doc := c.page(admin.PathStyles)
 		require.Equal(t, 1, byTestID(doc, "style-row-concise_bullets_v1").Length())
@@ -203,9 +195,7 @@ func TestStylesCreateAndEdit(t *testing.T) {
 func TestTokensIssueAndRevoke(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
 		ctx := context.Background()
-		e, _ := newEngine(t, db, testConfig(t, nil))
-		c := newClient(t, e)
-		c.login()
+		c, _ := signedIn(t, db, false)
 
 		c.page(admin.PathTokens)
 		r := c.post(admin.PathTokens, url.Values{"email": {"dana@example.test"}, "name": {"laptop"}})
@@ -243,9 +233,7 @@ func TestTokensIssueAndRevoke(t *testing.T) {
 
 func TestSchemaPage(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
-		e, _ := newEngine(t, db, testConfig(t, nil))
-		c := newClient(t, e)
-		c.login()
+		c, _ := signedIn(t, db, false)
 		doc := c.page(admin.PathSchema)
 		require.Contains(t, text(doc.Selection, "schema-summary"), "The schema is current")
 		checks := byTestID(doc, "schema-check")

@@ -23,10 +23,7 @@ import (
 // browser to the run's page, which reloads itself until the run ends, then shows its result.
 func TestRunAggregatorWithoutJavaScript(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
-		e, runner := newEngine(t, db, testConfig(t, nil))
-		seeded(t, db, runner)
-		c := newClient(t, e)
-		c.login()
+		c, runner := signedIn(t, db, true)
 
 		doc := c.page(admin.PathOverview)
 		form := byTestID(doc, "run-aggregator").Closest("form")
@@ -70,10 +67,7 @@ func TestRunAggregatorWithoutJavaScript(t *testing.T) {
 // which polls its own URL until the run ends and then shows the result.
 func TestRunAggregatorWithHtmx(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
-		e, runner := newEngine(t, db, testConfig(t, nil))
-		seeded(t, db, runner)
-		c := newClient(t, e)
-		c.login()
+		c, runner := signedIn(t, db, true)
 		c.page(admin.PathOverview)
 
 		c.headers["HX-Request"] = "true"
