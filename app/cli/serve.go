@@ -12,6 +12,7 @@ import (
 	"github.com/applylens/learning/app/config"
 	"github.com/applylens/learning/app/learning"
 	"github.com/applylens/learning/app/metrics"
+	"github.com/applylens/learning/app/report"
 	"github.com/applylens/learning/app/router"
 	"github.com/applylens/learning/app/store"
 	"github.com/applylens/learning/app/web"
@@ -70,6 +71,11 @@ func runServe(ctx context.Context, env *Env, opts serveOptions) error {
 		go func() { defer close(scheduled); runner.Schedule(schedCtx) }()
 		defer func() { stop(); <-scheduled }() // a scheduled run records its end before the pool closes
 	}
+	// The dashboard's event rollup: built at start, refreshed every few minutes.
+	rollupCtx, stopRollup := context.WithCancel(ctx)
+	rolled := make(chan struct{})
+	go func() { defer close(rolled); (&report.Refresher{DB: db, Log: log}).Run(rollupCtx) }()
+	defer func() { stopRollup(); <-rolled }()
 	engine, err := router.New(router.Deps{Config: cfg, DB: db, Log: log, Metrics: m, Runner: runner})
 	if err != nil {
 		return err
