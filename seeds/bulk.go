@@ -1,0 +1,290 @@
+package seeds
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
+	"github.com/jackc/pgx/v5/stdlib"
+	"gorm.io/gorm"
+
+	"github.com/applylens/learning/app/store"
+)
+
+// eventColumns are the columns the writers fill, in order.
+var eventColumns = []string{
+	"id", "event_id", "user_id", "host", "schema_hash", "host_family", "suggested_map", "final_map",
+	"gen_style_id", "edit_stats", "duration_ms", "validation_errors", "status", "feedback_status",
+	"edit_chars", "segment_key", "policy", "propensity", "occurred_at", "feedback_at", "created_at",
+}
+
+// progressEvery is how many events pass between two progress reports.
+const progressEvery = 10_000
+
+// writeEvents writes every event of g in tx: COPY on Postgres, multi-row INSERTs on SQLite.
+func writeEvents(ctx context.Context, tx *gorm.DB, g *generator, progress func(done, total int), notify func(string)) (int, error) {
+	if progress == nil {
+		progress = func(int, int) {}
+	}
+	if notify == nil {
+		notify = func(string) {}
+	}
+	progress(0, g.total())
+	var (
+		n   int
+		err error
+	)
+	if store.IsPostgres(tx) {
+		n, err = copyEvents(ctx, tx, g, progress, notify)
+	} else {
+		n, err = insertEvents(ctx, tx, g, progress)
+	}
+	if err != nil {
+		return n, fmt.Errorf("write events: %w", err)
+	}
+	progress(n, g.total())
+	return n, nil
+}
+
+// rebuildMin is the size from which a seed into a table that holds fewer rows than it adds
+// drops the table's secondary indexes and foreign keys and puts them back after the COPY: one
+// sort per index and one join per key, instead of a million random index inserts and key
+// lookups (PostgreSQL's "Populating a Database" advice). It all happens in the seeding
+// transaction, so a failure restores everything; the events table is locked meanwhile.
+const rebuildMin = 200_000
+
+// copyEvents streams the events into COPY on the transaction's pgx connection. pgx encodes
+// rows on its own goroutine while the server inserts, so generating, encoding and inserting
+// overlap.
+func copyEvents(ctx context.Context, tx *gorm.DB, g *generator, progress func(done, total int), notify func(string)) (int, error) {
+	conn, ok := tx.Statement.ConnPool.(*sql.Conn)
+	if !ok {
+		return 0, fmt.Errorf("COPY needs a dedicated connection, got %T", tx.Statement.ConnPool)
+	}
+	var later *deferred
+	if g.total() >= rebuildMin {
+		var existing int64
+		err := tx.Raw("SELECT COUNT(*) FROM (SELECT 1 FROM autofill_events LIMIT ?) t", g.total()).Scan(&existing).Error
+		if err != nil {
+			return 0, err
+		}
+		if existing < int64(g.total()) {
+			if later, err = deferIndexesAndKeys(tx); err != nil {
+				return 0, err
+			}
+		}
+	}
+	var n int64
+	err := conn.Raw(func(dc any) error {
+		sc, ok := dc.(*stdlib.Conn)
+		if !ok {
+			return fmt.Errorf("COPY needs the pgx driver, got %T", dc)
+		}
+		src := &copySource{g: g, progress: progress, vals: make([]any, len(eventColumns))}
+		var err error
+		n, err = sc.Conn().CopyFrom(ctx, pgx.Identifier{"autofill_events"}, eventColumns, src)
+		return err
+	})
+	if err != nil || later == nil {
+		return int(n), err
+	}
+	progress(int(n), g.total())
+	notify(fmt.Sprintf("building %d indexes and checking %d foreign keys of autofill_events", len(later.indexes), len(later.keys)))
+	return int(n), later.restore(tx)
+}
+
+// deferred holds what deferIndexesAndKeys dropped: statements that create it again.
+type deferred struct{ indexes, keys []pgObject }
+
+type pgObject struct{ Name, Def string }
+
+// deferIndexesAndKeys drops the indexes of autofill_events that back no constraint (all but
+// the primary key) and its foreign keys.
+func deferIndexesAndKeys(tx *gorm.DB) (*deferred, error) {
+	d := &deferred{}
+	err := tx.Raw(`SELECT format('%I.%I', n.nspname, i.relname) AS name, pg_get_indexdef(i.oid) AS def
+		FROM pg_index x
+		JOIN pg_class i ON i.oid = x.indexrelid
+		JOIN pg_namespace n ON n.oid = i.relnamespace
+		WHERE x.indrelid = 'autofill_events'::regclass
+		  AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid)
+		ORDER BY i.relname`).Scan(&d.indexes).Error
+	if err != nil {
+		return nil, fmt.Errorf("list indexes: %w", err)
+	}
+	err = tx.Raw(`SELECT format('%I', conname) AS name, pg_get_constraintdef(oid) AS def FROM pg_constraint
+		WHERE conrelid = 'autofill_events'::regclass AND contype = 'f' ORDER BY conname`).Scan(&d.keys).Error
+	if err != nil {
+		return nil, fmt.Errorf("list foreign keys: %w", err)
+	}
+	for _, k := range d.keys {
+		if err := tx.Exec("ALTER TABLE autofill_events DROP CONSTRAINT " + k.Name).Error; err != nil {
+			return nil, fmt.Errorf("drop foreign key %s: %w", k.Name, err)
+		}
+	}
+	for _, ix := range d.indexes {
+		if err := tx.Exec("DROP INDEX " + ix.Name).Error; err != nil {
+			return nil, fmt.Errorf("drop index %s: %w", ix.Name, err)
+		}
+	}
+	return d, nil
+}
+
+// restore builds the indexes again and adds the foreign keys back, checking every row.
+func (d *deferred) restore(tx *gorm.DB) error {
+	if err := tx.Exec("SET LOCAL maintenance_work_mem = '256MB'").Error; err != nil {
+		return err
+	}
+	for _, ix := range d.indexes {
+		if err := tx.Exec(ix.Def).Error; err != nil {
+			return fmt.Errorf("rebuild index %s: %w", ix.Name, err)
+		}
+	}
+	for _, k := range d.keys {
+		if err := tx.Exec("ALTER TABLE autofill_events ADD CONSTRAINT " + k.Name + " " + k.Def).Error; err != nil {
+			return fmt.Errorf("restore foreign key %s: %w", k.Name, err)
+		}
+	}
+	return nil
+}
+
+// copySource is a pgx.CopyFromSource over the generator.
+type copySource struct {
+	g        *generator
+	ev       event
+	done     int
+	progress func(done, total int)
+	vals     []any
+}
+
+func (s *copySource) Next() bool {
+	if !s.g.next(&s.ev) {
+		return false
+	}
+	if s.done++; s.done%progressEvery == 0 {
+		s.progress(s.done, s.g.total())
+	}
+	return true
+}
+
+// Values reuses one slice: pgx encodes a row before it asks for the next.
+func (s *copySource) Values() ([]any, error) {
+	e := &s.ev
+	id := pgtype.UUID{Bytes: e.ID, Valid: true}
+	v := s.vals
+	v[0], v[1], v[2], v[3], v[4], v[5] = id, id, e.UserID, e.Host, e.SchemaHash, e.Family
+	v[6], v[7], v[8], v[9] = e.Suggested, e.Final, nullString(e.Style), e.EditStats
+	v[10], v[11], v[12], v[13] = nullInt32(e.DurationMS), e.Validation, e.Status, nullString(e.Feedback)
+	v[14], v[15], v[16], v[17] = nullInt32(e.EditChars), nullString(e.Segment), e.Policy, nullFloat(e.Propensity)
+	v[18], v[19], v[20] = e.OccurredAt, nullTime(e), e.CreatedAt
+	return v, nil
+}
+
+func (s *copySource) Err() error { return nil }
+
+// sqliteBatch is the number of rows per INSERT (21 parameters each, under SQLite's 32766).
+const sqliteBatch = 500
+
+// insertEvents writes the events with prepared multi-row INSERTs inside the transaction.
+func insertEvents(ctx context.Context, tx *gorm.DB, g *generator, progress func(done, total int)) (int, error) {
+	stmts := map[int]*sql.Stmt{}
+	defer func() {
+		for _, st := range stmts {
+			_ = st.Close()
+		}
+	}()
+	args := make([]any, 0, sqliteBatch*len(eventColumns))
+	var ev event
+	done, lastReport := 0, 0
+	flush := func(rows int) error {
+		st, ok := stmts[rows]
+		if !ok {
+			var err error
+			if st, err = tx.Statement.ConnPool.PrepareContext(ctx, insertSQL(rows)); err != nil {
+				return err
+			}
+			stmts[rows] = st
+		}
+		if _, err := st.ExecContext(ctx, args...); err != nil {
+			return err
+		}
+		done += rows
+		args = args[:0]
+		if done-lastReport >= progressEvery {
+			lastReport = done
+			progress(done, g.total())
+		}
+		return nil
+	}
+	rows := 0
+	for g.next(&ev) {
+		id := uuid.UUID(ev.ID).String()
+		args = append(args, id, id, ev.UserID, ev.Host, ev.SchemaHash, ev.Family, ev.Suggested, ev.Final,
+			nullString(ev.Style), ev.EditStats, nullInt64(ev.DurationMS), ev.Validation, ev.Status, nullString(ev.Feedback),
+			nullInt64(ev.EditChars), nullString(ev.Segment), ev.Policy, nullFloat(ev.Propensity), ev.OccurredAt, nullTime(&ev), ev.CreatedAt)
+		if rows++; rows == sqliteBatch {
+			if err := flush(rows); err != nil {
+				return done, err
+			}
+			rows = 0
+		}
+		if err := ctx.Err(); err != nil {
+			return done, err
+		}
+	}
+	if rows > 0 {
+		if err := flush(rows); err != nil {
+			return done, err
+		}
+	}
+	if done != g.total() {
+		return done, errors.New("generator stopped early")
+	}
+	return done, nil
+}
+
+func insertSQL(rows int) string {
+	one := "(" + strings.TrimSuffix(strings.Repeat("?,", len(eventColumns)), ",") + ")"
+	return "INSERT INTO autofill_events (" + strings.Join(eventColumns, ", ") + ") VALUES " +
+		strings.TrimSuffix(strings.Repeat(one+",", rows), ",")
+}
+
+func nullString(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+func nullInt32(n int) any {
+	if n < 0 {
+		return nil
+	}
+	return int32(n)
+}
+
+func nullInt64(n int) any {
+	if n < 0 {
+		return nil
+	}
+	return int64(n)
+}
+
+func nullFloat(x float64) any {
+	if x < 0 {
+		return nil
+	}
+	return x
+}
+
+func nullTime(e *event) any {
+	if e.FeedbackAt.IsZero() {
+		return nil
+	}
+	return e.FeedbackAt
+}
