@@ -1,0 +1,82 @@
+package ingest_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"testing"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/require"
+	"gorm.io/gorm"
+
+	"github.com/applylens/learning/app/ingest"
+	"github.com/applylens/learning/app/learning"
+	"github.com/applylens/learning/app/store/storetest"
+)
+
+// TestLearningLoopCloses drives the whole loop through the API: the shipped client syncs runs
+// with a top-level style, rates them with its form-level thumbs, the aggregator runs, and the
+// profile recommends the style users found helpful, per segment where the form has no data.
+func TestLearningLoopCloses(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		a := newAPI(t, db, map[string]string{"API_RATE_LIMIT_PER_MIN": "0"})
+		run := func(host, hash, style, title, rating string) {
+			t.Helper()
+			ev := map[string]any{"event_id": uuid.NewString(), "host": host, "schema_hash": hash,
+				"final_map": map[string]string{"#email": "email"}, "status": "ok",
+				"edit_stats": map[string]any{"total_chars_added": 10, "total_chars_deleted": 2}}
+			if title != "" {
+				ev["job"] = map[string]any{"title": title}
+			}
+			r := a.post(ingest.PathSync, map[string]any{"host": host, "schema_hash": hash, "gen_style_id": style,
+				"policy": "exploit", "events": []any{ev}})
+			require.Equal(t, http.StatusAccepted, r.Status, r.Raw)
+			if rating != "" {
+				r = a.post(ingest.PathLegacyFeedback, map[string]any{"host": host, "schema_hash": hash, "status": rating, "gen_style_id": style})
+				require.Equal(t, http.StatusOK, r.Status, r.Raw)
+			}
+		}
+		// A mature form: narrative is rated helpful, concise unhelpful.
+		for i := range 6 {
+			run("boards.greenhouse.io", "gh-mature", "narrative_para_v1", "Software Engineer", "helpful")
+			rating := "unhelpful"
+			if i == 0 {
+				rating = "helpful"
+			}
+			run("boards.greenhouse.io", "gh-mature", "concise_bullets_v1", "Software Engineer", rating)
+		}
+		// Senior jobs on other greenhouse forms prefer confident_detailed_v1.
+		for i := range 6 {
+			run("boards.greenhouse.io", fmt.Sprintf("gh-senior-%d", i), "confident_detailed_v1", "Senior Engineer", "helpful")
+		}
+		// A new greenhouse form, seen once for a senior job.
+		run("boards.greenhouse.io", "gh-new", "concise_bullets_v1", "Staff Engineer", "")
+
+		cfg := testConfig(t, nil)
+		_, err := learning.NewRunner(db, cfg, a.metrics, storetest.Logger(t)).Run(context.Background(),
+			learning.RunParams{Days: 30, Trigger: "cli"})
+		require.NoError(t, err)
+
+		r := a.get(ingest.PathProfile + "?host=boards.greenhouse.io&schema_hash=gh-mature")
+		require.Equal(t, http.StatusOK, r.Status, r.Raw)
+		require.Equal(t, map[string]any{"#email": "email"}, r.Body["canonical_map"])
+		h := r.Body["style_hint"].(map[string]any)
+		require.Equal(t, "narrative_para_v1", h["preferred_style_id"])
+		require.Equal(t, "form", h["source"])
+		require.Equal(t, 1.0, h["confidence"])
+		comp := h["competitors"].([]any)
+		require.Len(t, comp, 1)
+		require.Equal(t, "concise_bullets_v1", comp[0].(map[string]any)["style_id"])
+
+		x := a.get(ingest.PathExplainStyle + "?host=boards.greenhouse.io&schema_hash=gh-mature")
+		require.Equal(t, "narrative_para_v1", x.Body["chosen_style_id"])
+		require.Contains(t, x.Body["explanation"], "6 of 6 rated runs were helpful (100%)")
+
+		r = a.get(ingest.PathProfile + "?host=boards.greenhouse.io&schema_hash=gh-new&job_title=Senior+Engineer")
+		h = r.Body["style_hint"].(map[string]any)
+		require.Equal(t, "confident_detailed_v1", h["preferred_style_id"], r.Raw)
+		require.Equal(t, "segment", h["source"])
+		require.Equal(t, "senior", h["segment_key"])
+	})
+}
