@@ -188,7 +188,7 @@ func (s *copySource) Values() ([]any, error) {
 func (s *copySource) Err() error { return nil }
 
 // sqliteBatch is the number of rows per INSERT (21 parameters each, under SQLite's 32766).
-const sqliteBatch = 500
+const sqliteBatch = 32
 
 // insertEvents writes the events with prepared multi-row INSERTs inside the transaction.
 func insertEvents(ctx context.Context, tx *gorm.DB, g *generator, progress func(done, total int)) (int, error) {
@@ -198,6 +198,17 @@ func insertEvents(ctx context.Context, tx *gorm.DB, g *generator, progress func(
 			_ = st.Close()
 		}
 	}()
+	// A transaction of thousands of rows across a dozen indexes outgrows SQLite's default page
+	// cache (2 MB) and spills to the WAL as it goes; a larger cache, for this run only, keeps
+	// the pages in memory until the commit.
+	var cacheSize int64
+	if err := tx.Raw("PRAGMA cache_size").Scan(&cacheSize).Error; err != nil {
+		return 0, err
+	}
+	if err := tx.Exec("PRAGMA cache_size = -262144").Error; err != nil { // 256 MB
+		return 0, err
+	}
+	defer tx.Exec(fmt.Sprintf("PRAGMA cache_size = %d", cacheSize))
 	args := make([]any, 0, sqliteBatch*len(eventColumns))
 	var ev event
 	done, lastReport := 0, 0
