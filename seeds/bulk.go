@@ -94,7 +94,7 @@ func copyEvents(ctx context.Context, tx *gorm.DB, g *generator, progress func(do
 		return int(n), err
 	}
 	progress(int(n), g.total())
-	notify(fmt.Sprintf("building %d indexes and checking %d foreign keys of autofill_events", len(later.indexes), len(later.keys)))
+	notify(fmt.Sprintf("building %d indexes and checking %d foreign key(s) of autofill_events", len(later.indexes), len(later.keys)))
 	return int(n), later.restore(tx)
 }
 

@@ -89,6 +89,23 @@ func TestDemoLandsInExpectedRanges(t *testing.T) {
 				require.Equal(t, len(res.World.Forms), run.ProfilesUpdated)
 				require.EqualValues(t, seeds.DefaultEvents, run.EventsRead)
 
+				// Each form gets its hint from the level it was designed for (the truth's
+				// expected_source), so the mix comes from the data's shape, not from luck.
+				var profiles []models.FormProfile
+				require.NoError(t, db.Find(&profiles).Error)
+				source := map[string]string{}
+				for _, p := range profiles {
+					require.NotNil(t, p.StyleHint.V, p.Host)
+					source[p.Host+" "+p.SchemaHash] = p.StyleHint.V.Source
+				}
+				agree := 0
+				for _, f := range res.World.Forms {
+					if source[f.Host+" "+f.SchemaHash] == f.Source {
+						agree++
+					}
+				}
+				require.GreaterOrEqual(t, agree, len(res.World.Forms)*98/100, "forms whose hint comes from their designed level")
+
 				m := measure(t, db)
 				t.Logf("sources %v segments %v", rounded(m.Sources), rounded(m.Segments))
 				requireInRanges(t, m)

@@ -98,8 +98,8 @@ func printSeeded(w io.Writer, res *seeds.Result) {
 		hosts[f.Host] = true
 	}
 	rate := float64(res.Events) / max(res.Elapsed.Seconds(), 1e-9)
-	fmt.Fprintf(w, "Seeded %s events on %d forms (%d hosts) for %d demo users in %s (%s events/s).\n",
-		thousands(res.Events), len(res.World.Forms), len(hosts), len(res.Users),
+	fmt.Fprintf(w, "Seeded %s events on %s forms (%s hosts) for %d demo users in %s (%s events/s).\n",
+		thousands(res.Events), thousands(len(res.World.Forms)), thousands(len(hosts)), len(res.Users),
 		res.Elapsed.Round(10*time.Millisecond), thousands(int(rate)))
 	fmt.Fprintf(w, "Demo extension token of %s (shown once): %s\n", res.Users[0].Email, res.Token)
 }
@@ -214,7 +214,7 @@ func startDemo(ctx context.Context, cfg config.Config, db *gorm.DB, m *metrics.M
 		}
 		log.Info("serve --demo: seeded", "events", res.Events, "forms", len(res.World.Forms), "users", len(res.Users), "took", res.Elapsed)
 		b.token, b.tokenUser = res.Token, res.Users[0].Email
-		b.note = fmt.Sprintf("%s events on %d forms for %d demo users", thousands(res.Events), len(res.World.Forms), len(res.Users))
+		b.note = fmt.Sprintf("%s events on %s forms for %d demo users", thousands(res.Events), thousands(len(res.World.Forms)), len(res.Users))
 		run, err := learning.NewRunner(db, cfg, m, log).Run(ctx, learning.RunParams{Days: cfg.AggregatorDays, Trigger: learning.TriggerCLI})
 		var busy *learning.AlreadyRunningError
 		switch {
