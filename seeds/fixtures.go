@@ -160,12 +160,12 @@ func AggregatorElsewhere(ctx context.Context, db *gorm.DB) (runID string, releas
 		if err != nil {
 			return "", nil, err
 		}
-		if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock($1)", learning.AdvisoryLockKey); err != nil {
+		if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock("+learning.AdvisoryLockKeySQL+")"); err != nil {
 			_ = conn.Close()
 			return "", nil, fmt.Errorf("take the aggregator lock: %w", err)
 		}
 		unlock = func() error {
-			_, err := conn.ExecContext(context.Background(), "SELECT pg_advisory_unlock($1)", learning.AdvisoryLockKey)
+			_, err := conn.ExecContext(context.Background(), "SELECT pg_advisory_unlock("+learning.AdvisoryLockKeySQL+")")
 			return errors.Join(err, conn.Close())
 		}
 	}

@@ -11,8 +11,8 @@ import (
 	"github.com/applylens/learning/app/models"
 )
 
-// One run reads the window with two GROUP BY statements (the event statistics and the
-// canonical-map vote), reads the profiles and styles, and writes every profile with bulk
+// One run reads the window with one statement (the event statistics and the canonical-map
+// votes, see windowSQL), reads the profiles and styles, and writes every profile with bulk
 // upserts of writeBatch rows and the style weights with one UPDATE: a fixed number of
 // statements for up to writeBatch forms, and one more per writeBatch beyond. Everything
 // happens in one transaction, so a run that fails leaves the previous profiles intact.
@@ -56,19 +56,16 @@ func aggregate(ctx context.Context, conn *gorm.DB, s settings, progress func(tot
 	var res *result
 	err := conn.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if s.postgres {
-			// The statistics GROUP BY holds one group per (form, family, segment, style):
-			// give its hash table room instead of spilling to disk.
+			// The window's GROUP BY holds one group per (form, family, segment, style, map):
+			// give its hash tables room instead of spilling to disk.
 			if err := tx.Exec("SET LOCAL work_mem = '64MB'").Error; err != nil {
 				return err
 			}
 		}
 		d := dialect{postgres: s.postgres}
 		w := newWindow(s.thresholds)
-		if err := w.readCells(tx, d, s.since()); err != nil {
-			return fmt.Errorf("read event statistics: %w", err)
-		}
-		if err := w.readVotes(tx, d, s.since()); err != nil {
-			return fmt.Errorf("read field-map votes: %w", err)
+		if err := w.readWindow(tx, d, s.since()); err != nil {
+			return fmt.Errorf("read the window's events: %w", err)
 		}
 		stored, err := readProfiles(tx)
 		if err != nil {

@@ -3,6 +3,7 @@ package learning
 import (
 	"database/sql"
 	"encoding/json"
+	"reflect"
 	"time"
 
 	"gorm.io/gorm"
@@ -71,7 +72,7 @@ func addTo(m map[string]*styleAcc, style string, s styleAcc) {
 	acc.add(s)
 }
 
-// cell is one row of the statistics GROUP BY.
+// cell is one (form, family, segment, style) row of the window statement.
 type cell struct {
 	key                      formKey
 	family, segment, style   string
@@ -83,21 +84,29 @@ type cell struct {
 	last                     store.NullTime
 }
 
-// readCells runs the statistics GROUP BY and rolls its rows up into forms and the three
-// levels of style statistics. Events of a host in no family have no family or segment level.
-func (w *window) readCells(tx *gorm.DB, d dialect, since time.Time) error {
+// readWindow runs the window's one statement (see windowSQL) and rolls its rows up into
+// forms, their map votes and the three levels of style statistics.
+func (w *window) readWindow(tx *gorm.DB, d dialect, since time.Time) error {
 	where, args := windowClause(since)
-	rows, err := tx.Raw(d.cellsSQL(where), args...).Rows()
+	rows, err := tx.Raw(d.windowSQL(where), args...).Rows()
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var c cell
-		if err := rows.Scan(&c.key.host, &c.key.schemaHash, &c.family, &c.segment, &c.style,
+		var (
+			c          cell
+			kind       int
+			key, value string
+		)
+		if err := rows.Scan(&kind, &c.key.host, &c.key.schemaHash, &c.family, &c.segment, &c.style, &key, &value,
 			&c.runs, &c.ok, &c.helpful, &c.unhelpful, &c.editSum, &c.editN,
 			&c.editCharsSum, &c.editCharsN, &c.durSum, &c.durN, &c.last); err != nil {
 			return err
+		}
+		if kind == 1 {
+			w.vote(c.key, key, value, c.runs)
+			continue
 		}
 		w.add(c)
 	}
@@ -143,30 +152,13 @@ func (w *window) add(c cell) {
 	addTo(w.segments[sk], c.style, s)
 }
 
-// readVotes reads the canonical-map votes of the window's forms.
-func (w *window) readVotes(tx *gorm.DB, d dialect, since time.Time) error {
-	where, args := windowClause(since)
-	rows, err := tx.Raw(d.votesSQL(where), args...).Rows()
-	if err != nil {
-		return err
+// vote counts n events whose final map sets key to value.
+func (w *window) vote(k formKey, key, value string, n int64) {
+	f := w.form(k)
+	if f.votes[key] == nil {
+		f.votes[key] = map[string]int64{}
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var (
-			k          formKey
-			key, value string
-			n          int64
-		)
-		if err := rows.Scan(&k.host, &k.schemaHash, &key, &value, &n); err != nil {
-			return err
-		}
-		f := w.form(k)
-		if f.votes[key] == nil {
-			f.votes[key] = map[string]int64{}
-		}
-		f.votes[key][value] += n
-	}
-	return rows.Err()
+	f.votes[key][value] += n
 }
 
 // storedProfile is a form profile as the run found it.
@@ -233,7 +225,8 @@ func readStyles(tx *gorm.DB) (map[string]float64, error) {
 }
 
 // sameHint reports whether a stored hint equals a new one apart from computed_at and run_id.
-// A hint that does not parse (an older shape) differs.
+// A hint that does not parse (an older shape) differs. Both sides are compared as the values
+// the JSON stands for: a stored hint went through jsonb, which reorders and respaces it.
 func sameHint(stored []byte, h *models.StyleHint) bool {
 	if len(stored) == 0 {
 		return false
@@ -242,11 +235,8 @@ func sameHint(stored []byte, h *models.StyleHint) bool {
 	if err := json.Unmarshal(stored, &old); err != nil {
 		return false
 	}
-	a, err1 := json.Marshal(withoutStamp(old))
-	b, err2 := json.Marshal(withoutStamp(*h))
-	return err1 == nil && err2 == nil && string(a) == string(b)
+	return reflect.DeepEqual(withoutStamp(old), withoutStamp(*h))
 }
-
 func withoutStamp(h models.StyleHint) models.StyleHint {
 	h.ComputedAt, h.RunID = time.Time{}, ""
 	return h

@@ -31,60 +31,65 @@ func (d dialect) editCount(key string) string {
 			THEN CAST(round(json_extract(edit_stats, '$.%[1]s')) AS INTEGER) END END`, key)
 }
 
-// cellsSQL is the one pass over the window's events: one row per (form, family, segment,
-// style) with every sum the profiles and the three levels of style statistics are rolled up
-// from. An event's edits are total_chars_added + total_chars_deleted, a missing one counting
-// 0; an event with neither has no edits and stays out of the average.
-func (d dialect) cellsSQL(where string) string {
-	return `SELECT host, schema_hash, fam, seg, style,
-	COUNT(*),
-	SUM(CASE WHEN status = 'ok' THEN 1 ELSE 0 END),
-	SUM(CASE WHEN feedback_status = 'helpful' THEN 1 ELSE 0 END),
-	SUM(CASE WHEN feedback_status = 'unhelpful' THEN 1 ELSE 0 END),
-	CAST(COALESCE(SUM(added), 0) + COALESCE(SUM(deleted), 0) AS BIGINT),
-	COUNT(COALESCE(added, deleted)),
-	COALESCE(SUM(edit_chars), 0),
-	COUNT(edit_chars),
-	COALESCE(SUM(duration_ms), 0),
-	COUNT(duration_ms),
-	MAX(created_at)
-FROM (
-	SELECT host, schema_hash,
-		COALESCE(host_family, '') AS fam, COALESCE(segment_key, '') AS seg, COALESCE(gen_style_id, '') AS style,
-		status, feedback_status, edit_chars, duration_ms, created_at,
-		` + d.editCount("total_chars_added") + ` AS added,
-		` + d.editCount("total_chars_deleted") + ` AS deleted
-	FROM autofill_events
-	WHERE ` + where + `
-) ev
-GROUP BY host, schema_hash, fam, seg, style`
+// windowSQL is the one pass over the window's events. The CTE groups them by form, family,
+// segment, style and whole final_map (a form sees few distinct maps, so this is barely more
+// groups than without the map) with every sum the run needs. From it come two kinds of rows:
+//
+//	kind 0: one per (form, family, segment, style): the profiles and the three levels of
+//	        style statistics are rolled up from these;
+//	kind 1: one per (form, distinct map, key) with a string value: the canonical-map votes,
+//	        unpacking each distinct map once instead of each event's.
+//
+// An event's edits are total_chars_added + total_chars_deleted, a missing one counting 0; an
+// event with neither has no edits and stays out of the average.
+func (d dialect) windowSQL(where string) string {
+	entries, join := d.mapEntries()
+	return `WITH g AS MATERIALIZED (
+	SELECT host, schema_hash, host_family, segment_key, gen_style_id, final_map,
+		COUNT(*) AS n,
+		SUM(CASE WHEN status = 'ok' THEN 1 ELSE 0 END) AS ok,
+		SUM(CASE WHEN feedback_status = 'helpful' THEN 1 ELSE 0 END) AS helpful,
+		SUM(CASE WHEN feedback_status = 'unhelpful' THEN 1 ELSE 0 END) AS unhelpful,
+		COALESCE(SUM(added), 0) + COALESCE(SUM(deleted), 0) AS edit_sum,
+		COUNT(COALESCE(added, deleted)) AS edit_n,
+		COALESCE(SUM(edit_chars), 0) AS chars_sum,
+		COUNT(edit_chars) AS chars_n,
+		COALESCE(SUM(duration_ms), 0) AS dur_sum,
+		COUNT(duration_ms) AS dur_n,
+		MAX(created_at) AS last
+	FROM (
+		SELECT host, schema_hash, host_family, segment_key, gen_style_id, final_map,
+			status, feedback_status, edit_chars, duration_ms, created_at,
+			` + d.editCount("total_chars_added") + ` AS added,
+			` + d.editCount("total_chars_deleted") + ` AS deleted
+		FROM autofill_events
+		WHERE ` + where + `
+	) ev
+	GROUP BY host, schema_hash, host_family, segment_key, gen_style_id, final_map
+)
+SELECT 0, host, schema_hash, COALESCE(host_family, ''), COALESCE(segment_key, ''), COALESCE(gen_style_id, ''), '', '',
+	CAST(SUM(n) AS BIGINT), CAST(SUM(ok) AS BIGINT), CAST(SUM(helpful) AS BIGINT), CAST(SUM(unhelpful) AS BIGINT),
+	CAST(SUM(edit_sum) AS BIGINT), CAST(SUM(edit_n) AS BIGINT), CAST(SUM(chars_sum) AS BIGINT), CAST(SUM(chars_n) AS BIGINT),
+	CAST(SUM(dur_sum) AS BIGINT), CAST(SUM(dur_n) AS BIGINT), MAX(last)
+FROM g
+GROUP BY host, schema_hash, host_family, segment_key, gen_style_id
+UNION ALL
+SELECT 1, m.host, m.schema_hash, '', '', '', ` + entries + `
+FROM (SELECT host, schema_hash, final_map, SUM(n) AS n FROM g GROUP BY host, schema_hash, final_map) m` + join
 }
 
-// votesSQL counts, per form, key and value, the window's events whose final_map maps the key
-// to the value. Events are first grouped by their whole map (a form sees few distinct maps),
-// so only distinct maps are unpacked. Only string values vote.
-func (d dialect) votesSQL(where string) string {
+// mapEntries unpacks m.final_map (when it is a JSON object) into its keys and string values:
+// the select list (key, value, the events that voted, zeros for the statistics) and the join.
+func (d dialect) mapEntries() (cols, join string) {
+	cols = `CAST(m.n AS BIGINT), 0, 0, 0, 0, 0, 0, 0, 0, 0, NULL`
 	if d.postgres {
-		return `SELECT m.host, m.schema_hash, kv.key, kv.value #>> '{}', CAST(SUM(m.n) AS BIGINT)
-FROM (
-	SELECT host, schema_hash, final_map, COUNT(*) AS n
-	FROM autofill_events
-	WHERE ` + where + ` AND jsonb_typeof(final_map) = 'object'
-	GROUP BY host, schema_hash, final_map
-) m
-CROSS JOIN LATERAL jsonb_each(m.final_map) kv
-WHERE jsonb_typeof(kv.value) = 'string'
-GROUP BY m.host, m.schema_hash, kv.key, kv.value #>> '{}'`
+		return `kv.key, kv.value #>> '{}', ` + cols, `
+CROSS JOIN LATERAL jsonb_each(CASE WHEN jsonb_typeof(m.final_map) = 'object' THEN m.final_map END) kv
+WHERE jsonb_typeof(kv.value) = 'string'`
 	}
-	return `SELECT m.host, m.schema_hash, kv.key, kv.value, SUM(m.n)
-FROM (
-	SELECT host, schema_hash, final_map, COUNT(*) AS n
-	FROM autofill_events
-	WHERE ` + where + ` AND (CASE WHEN json_valid(final_map) THEN json_type(final_map) END) = 'object'
-	GROUP BY host, schema_hash, final_map
-) m, json_each(m.final_map) kv
-WHERE kv.type = 'text'
-GROUP BY m.host, m.schema_hash, kv.key, kv.value`
+	return `kv.key, kv.value, ` + cols, `,
+json_each(CASE WHEN json_valid(m.final_map) THEN CASE WHEN json_type(m.final_map) = 'object' THEN m.final_map END END) kv
+WHERE kv.type = 'text'`
 }
 
 // profileColumns are written by upsertSQL, in this order.

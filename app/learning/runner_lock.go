@@ -11,9 +11,11 @@ import (
 	"github.com/applylens/learning/app/store"
 )
 
-// AdvisoryLockKey is the Postgres advisory lock that one aggregator run holds for its whole
-// duration. Holding it elsewhere (as tests do) makes every run wait its turn.
-const AdvisoryLockKey int64 = 0x61_70_6c_79_61_67_67 // "aplyagg"
+// AdvisoryLockKeySQL computes the Postgres advisory lock that one aggregator run holds for its
+// whole duration. Advisory locks belong to the whole database, so the key is derived from the
+// schema: deployments (and tests) that share a database in separate schemas do not block each
+// other. Holding it elsewhere (as tests do) makes every run of that schema wait its turn.
+const AdvisoryLockKeySQL = "hashtextextended('applylens.aggregator:' || current_schema(), 0)"
 
 // runLock lets one run at a time proceed.
 type runLock interface {
@@ -52,7 +54,7 @@ func (l advisoryLock) tryAcquire(ctx context.Context, _ string) (*heldLock, stri
 		return nil, "", err
 	}
 	var ok bool
-	if err := conn.QueryRowContext(ctx, "SELECT pg_try_advisory_lock($1)", AdvisoryLockKey).Scan(&ok); err != nil {
+	if err := conn.QueryRowContext(ctx, "SELECT pg_try_advisory_lock("+AdvisoryLockKeySQL+")").Scan(&ok); err != nil {
 		_ = conn.Close()
 		return nil, "", err
 	}
@@ -65,7 +67,7 @@ func (l advisoryLock) tryAcquire(ctx context.Context, _ string) (*heldLock, stri
 	pinned.Statement.ConnPool = conn
 	release := func() {
 		var unlocked bool
-		err := conn.QueryRowContext(context.Background(), "SELECT pg_advisory_unlock($1)", AdvisoryLockKey).Scan(&unlocked)
+		err := conn.QueryRowContext(context.Background(), "SELECT pg_advisory_unlock("+AdvisoryLockKeySQL+")").Scan(&unlocked)
 		if err != nil || !unlocked {
 			// Never hand a connection that may still hold the lock back to the pool: drop it,
 			// which ends its session and frees the lock.

@@ -214,3 +214,19 @@ func TestProgressWhileWriting(t *testing.T) {
 		require.Equal(t, 600, done.FormsDone)
 	})
 }
+
+// TestLockIsPerSchema: advisory locks belong to the whole database, so the key is derived from
+// the schema; a run held in one schema does not block another schema's.
+func TestLockIsPerSchema(t *testing.T) {
+	storetest.EachBackend(t, func(t *testing.T, b storetest.Backend) {
+		if b.Name != "postgres" {
+			t.Skip("SQLite databases are files: nothing is shared")
+		}
+		ctx := context.Background()
+		other, here := b.New(t), b.New(t)
+		_, release, err := seeds.AggregatorElsewhere(ctx, other)
+		require.NoError(t, err)
+		defer func() { require.NoError(t, release()) }()
+		newHarness(t, here).run(30)
+	})
+}

@@ -1,0 +1,183 @@
+package learning_test
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib"
+	"github.com/stretchr/testify/require"
+	"gorm.io/gorm"
+
+	"github.com/applylens/learning/app/config"
+	"github.com/applylens/learning/app/learning"
+	"github.com/applylens/learning/app/metrics"
+	"github.com/applylens/learning/app/store"
+	"github.com/applylens/learning/app/store/storetest"
+	"github.com/applylens/learning/migrations"
+	"github.com/applylens/learning/seeds"
+)
+
+// The benchmark's data: the demo generator's realistic events (families, segments, styles,
+// ratings, a few field-map variants per form) spread over the last 30 days.
+const (
+	benchEvents = 1_000_000
+	benchForms  = 2_000
+	benchDays   = 30
+)
+
+// BenchmarkAggregate loads 1,000,000 events over 2,000 forms into Postgres once per process,
+// then times, in the same process and on the same data, the bare GROUP BY that reads the
+// window (the floor: no aggregator can read its input faster) and a full run (both reads,
+// ranking, every hint, the upserts, the run bookkeeping). It reports both, their ratio and
+// the run's events per second.
+//
+//	TEST_DATABASE_URL=postgres://… go test ./app/learning -run '^$' -bench Aggregate -benchtime 3x -timeout 30m
+//
+// BENCH_DATABASE_URL, when set, is used instead of TEST_DATABASE_URL.
+func BenchmarkAggregate(b *testing.B) {
+	db := benchDB(b)
+	ctx := context.Background()
+	cfg, err := config.Load(func(string) string { return "" })
+	require.NoError(b, err)
+	r := learning.NewRunner(db, cfg, metrics.New(), storetest.Logger(b))
+
+	// Warm up: the first run creates the profiles; later runs rewrite them, as in production.
+	first, err := r.Run(ctx, learning.RunParams{Days: benchDays})
+	require.NoError(b, err)
+	require.Equal(b, benchForms, first.ProfilesUpdated)
+	b.Logf("source mix %v over %d events", first.SourceMix.V, first.EventsRead)
+
+	var floor, full time.Duration
+	var events int64
+	for b.Loop() {
+		start := time.Now()
+		groups := floorGroupBy(b, db, time.Now().UTC().AddDate(0, 0, -benchDays))
+		floor += time.Since(start)
+		require.Equal(b, benchForms, groups)
+
+		start = time.Now()
+		run, err := r.Run(ctx, learning.RunParams{Days: benchDays})
+		full += time.Since(start)
+		require.NoError(b, err)
+		events += run.EventsRead
+	}
+	n := float64(b.N)
+	b.ReportMetric(float64(floor.Milliseconds())/n, "floor-ms/op")
+	b.ReportMetric(float64(full.Milliseconds())/n, "run-ms/op")
+	b.ReportMetric(full.Seconds()/floor.Seconds(), "x-floor")
+	b.ReportMetric(float64(events)/full.Seconds(), "events/s")
+}
+
+// floorGroupBy is the bare SQL GROUP BY over the window, read to the end; it returns the
+// number of groups.
+func floorGroupBy(b *testing.B, db *gorm.DB, since time.Time) int {
+	rows, err := db.Raw(`SELECT host, schema_hash, COUNT(*) FROM autofill_events
+		WHERE created_at >= ? GROUP BY host, schema_hash`, since).Rows()
+	require.NoError(b, err)
+	defer rows.Close()
+	groups := 0
+	for rows.Next() {
+		var (
+			host, schema string
+			n            int64
+		)
+		require.NoError(b, rows.Scan(&host, &schema, &n))
+		groups++
+	}
+	require.NoError(b, rows.Err())
+	return groups
+}
+
+var bench struct {
+	once   sync.Once
+	db     *gorm.DB
+	admin  *sql.DB
+	schema string
+	err    error
+}
+
+// benchDB returns the benchmark's database, loading it on first use: a schema of its own,
+// migrated, with the demo generator's events written by COPY, then vacuumed and analysed.
+// TestMain drops it when the process ends.
+func benchDB(b *testing.B) *gorm.DB {
+	base := os.Getenv("BENCH_DATABASE_URL")
+	if base == "" {
+		base = os.Getenv("TEST_DATABASE_URL")
+	}
+	if !strings.HasPrefix(base, "postgres") {
+		b.Skip("BenchmarkAggregate needs Postgres: set BENCH_DATABASE_URL or TEST_DATABASE_URL")
+	}
+	bench.once.Do(func() { bench.err = loadBench(base) })
+	require.NoError(b, bench.err)
+	return bench.db
+}
+
+func loadBench(base string) error {
+	ctx := context.Background()
+	admin, err := sql.Open("pgx", base)
+	if err != nil {
+		return err
+	}
+	bench.admin = admin
+	bench.schema = fmt.Sprintf("bench_aggregate_%d", os.Getpid())
+	if _, err := admin.ExecContext(ctx, "CREATE SCHEMA "+bench.schema); err != nil {
+		return fmt.Errorf("create bench schema: %w", err)
+	}
+	u, err := url.Parse(base)
+	if err != nil {
+		return err
+	}
+	q := u.Query()
+	q.Set("search_path", bench.schema)
+	u.RawQuery = q.Encode()
+	cfg, err := config.Load(func(k string) string {
+		return map[string]string{"DATABASE_URL": u.String(), "APP_ENV": "test"}[k]
+	})
+	if err != nil {
+		return err
+	}
+	db, err := store.Open(ctx, cfg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		return err
+	}
+	bench.db = db
+	if err := migrations.Up(ctx, db); err != nil {
+		return err
+	}
+	start := time.Now()
+	res, err := seeds.Seed(ctx, db, seeds.Options{Events: benchEvents, Forms: benchForms, Days: benchDays, Seed: seeds.DefaultSeed})
+	if err != nil {
+		return fmt.Errorf("load bench events: %w", err)
+	}
+	if err := db.Exec("VACUUM ANALYZE autofill_events").Error; err != nil {
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "bench: loaded %d events over %d forms in %s\n", res.Events, benchForms, time.Since(start).Round(time.Second))
+	return nil
+}
+
+// dropBench removes the benchmark's schema, if one was made.
+func dropBench() {
+	if bench.admin == nil {
+		return
+	}
+	if bench.db != nil {
+		store.Close(bench.db)
+	}
+	_, _ = bench.admin.Exec("DROP SCHEMA IF EXISTS " + bench.schema + " CASCADE")
+	_ = bench.admin.Close()
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	dropBench()
+	os.Exit(code)
+}
