@@ -167,7 +167,7 @@ func (g *generator) next(ev *event) bool {
 	default:
 		fv, mapEdits = 2, 5+r.IntN(30)
 	}
-	ev.Suggested, ev.Final = f.suggested[sv], f.final[fv]
+	ev.Suggested, ev.Final = f.maps[sv], f.maps[fv]
 
 	// Edits: a helpful answer needs a few, an unhelpful one is largely rewritten.
 	gen := 0

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/applylens/learning/app/learning"
+	"github.com/applylens/learning/app/models"
 )
 
 // Defaults of the demo: a lively dashboard in a few seconds.
@@ -119,17 +121,16 @@ type Form struct {
 	Source string
 	Events int
 
-	fields    map[string]string // selector → canonical field
-	question  string            // the free-text field whose edits per_field reports
-	segCum    [4]float64        // cumulative segment mix of its jobs
-	noJob     float64           // share of its runs with no job
-	flaky     bool              // its selectors often break: a low success rate
-	durBase   float64           // typical run duration in ms
-	pref      [numSegs]int      // style index the simulated extension exploits, by segment
-	rates     [numSegs][]float64
-	suggested [3]string // JSON variants: canonical, two fields swapped, one field missing
-	final     [3]string
-	invalid   [2]string // validation_errors JSON of failed runs
+	fields   map[string]string // selector → canonical field
+	question string            // the free-text field whose edits per_field reports
+	segCum   [4]float64        // cumulative segment mix of its jobs
+	noJob    float64           // share of its runs with no job
+	flaky    bool              // its selectors often break: a low success rate
+	durBase  float64           // typical run duration in ms
+	pref     [numSegs]int      // style index the simulated extension exploits, by segment
+	rates    [numSegs][]float64
+	maps     [3]string // field-map JSON variants: canonical, two fields swapped, one field missing
+	invalid  [2]string // validation_errors JSON of failed runs
 }
 
 // DemoUser is a demo user the generator makes.
@@ -250,7 +251,7 @@ var tierShares = []struct {
 	source string
 	share  float64
 }{
-	{"form", 0.35}, {"segment", 0.25}, {"family", 0.25}, {"none", 0.15},
+	{models.SourceForm, 0.35}, {models.SourceSegment, 0.25}, {models.SourceFamily, 0.25}, {models.SourceNone, 0.15},
 }
 
 // familiesWithSegments are the families whose segments have data enough for sparse forms to
@@ -260,39 +261,33 @@ var familiesWithSegments = []string{"greenhouse", "lever", "workday", "ashby", "
 func (w *World) planForms() {
 	r := w.rng
 	n := w.Opts.Forms
-	counts := make([]int, len(tierShares))
-	left := n
+	shares := make([]float64, len(tierShares))
 	for i, t := range tierShares {
-		counts[i] = int(math.Round(t.share * float64(n)))
-		if i == len(tierShares)-1 || counts[i] > left {
-			counts[i] = left
-		}
-		left -= counts[i]
+		shares[i] = t.share
 	}
-	if counts[0] == 0 { // at least one form with enough runs
-		counts[0], counts[len(counts)-1] = 1, counts[len(counts)-1]-1
-		for i := len(counts) - 1; counts[i] < 0; i-- {
-			counts[i-1] += counts[i]
-			counts[i] = 0
-		}
+	counts := apportion(n, shares)
+	if counts[0] == 0 { // a tiny demo still gets one form with enough runs, in place of another
+		j := argmaxInt(counts)
+		counts[0], counts[j] = 1, counts[j]-1
 	}
 	companies := map[string][]*company{}
 	usedSlugs := map[string]bool{}
 	hashes := map[string]bool{}
+	atsFamilies := familyNames(false)
 	for ti, t := range tierShares {
 		for i := range counts[ti] {
 			var fc *familyCatalog
 			switch t.source {
-			case "form":
+			case models.SourceForm:
 				if i < len(families) { // every family gets popular forms
 					fc = &families[i]
 				} else {
 					fc = pickFamily(r, nil)
 				}
-			case "segment":
+			case models.SourceSegment:
 				fc = pickFamily(r, familiesWithSegments)
-			case "family":
-				fc = pickFamily(r, familyNames(false))
+			case models.SourceFamily:
+				fc = pickFamily(r, atsFamilies)
 			default:
 				fc = familyByName(customFamily)
 			}
@@ -308,10 +303,9 @@ func (w *World) planForms() {
 }
 
 type company struct {
-	slug  string
-	host  string
-	lean  [4]float64 // multiplies the segment shares of its jobs
-	forms int
+	slug string
+	host string
+	lean [4]float64 // multiplies the segment shares of its jobs
 }
 
 func familyNames(withCustom bool) []string {
@@ -359,11 +353,9 @@ func pickFamily(r *rand.Rand, names []string) *familyCatalog {
 func pickCompany(r *rand.Rand, fc *familyCatalog, companies map[string][]*company, used map[string]bool) *company {
 	list := companies[fc.family]
 	if len(list) > 0 && r.Float64() < 0.45 {
-		// A company with more forms is more likely to get another (a few have several).
+		// The first companies are the likeliest to get another form (a few have several).
 		i := int(math.Floor(float64(len(list)) * math.Pow(r.Float64(), 1.6)))
-		co := list[min(i, len(list)-1)]
-		co.forms++
-		return co
+		return list[min(i, len(list)-1)]
 	}
 	slug := ""
 	for i := 0; slug == "" || used[slug]; i++ {
@@ -378,7 +370,7 @@ func pickCompany(r *rand.Rand, fc *familyCatalog, companies map[string][]*compan
 		}
 	}
 	used[slug] = true
-	co := &company{slug: slug, forms: 1}
+	co := &company{slug: slug}
 	x := r.Float64()
 	for _, h := range fc.hosts {
 		co.host = h.pattern
@@ -404,7 +396,7 @@ func (w *World) newForm(fc *familyCatalog, co *company, source string) *Form {
 		Company:    co.slug,
 		Source:     source,
 		fields:     map[string]string{},
-		flaky:      source == "form" && r.Float64() < 0.03,
+		flaky:      source == models.SourceForm && r.Float64() < 0.03,
 	}
 	// Fields: the family's usual ones (contact and resume always), then 1–3 free-text questions.
 	keys := make([]string, 0, len(fc.selectors))
@@ -443,11 +435,11 @@ func (w *World) newForm(fc *familyCatalog, co *company, source string) *Form {
 		f.segCum[i] /= total
 	}
 	switch source {
-	case "form":
+	case models.SourceForm:
 		f.noJob = 0.03
-	case "family":
+	case models.SourceFamily:
 		f.noJob = 1
-	case "none":
+	case models.SourceNone:
 		f.noJob = 0.05
 	}
 
@@ -466,7 +458,7 @@ func (w *World) newForm(fc *familyCatalog, co *company, source string) *Form {
 
 	// The style the extension exploits: for a popular form its profile's hint, which usually
 	// (not always) found the best style; for a sparse form the family or segment hint.
-	if source == "form" {
+	if source == models.SourceForm {
 		best := argmax(f.weightedRates())
 		if r.Float64() > 0.7 {
 			best = r.IntN(len(styleIDs))
@@ -500,7 +492,8 @@ func (f *Form) weightedRates() []float64 {
 	return out
 }
 
-// planMaps precomputes the JSON of the maps the extension suggests and the user keeps.
+// planMaps precomputes the JSON of the maps the extension suggests and the user keeps: the
+// canonical one, and the variants that a wrong suggestion or a cleared field produce.
 func (f *Form) planMaps(r *rand.Rand, fc *familyCatalog) {
 	canon := f.fields
 	sels := make([]string, 0, len(canon))
@@ -508,29 +501,20 @@ func (f *Form) planMaps(r *rand.Rand, fc *familyCatalog) {
 		sels = append(sels, s)
 	}
 	slices.Sort(sels)
-	swapped := maps2(canon)
+	swapped := maps.Clone(canon)
 	a, b := sels[r.IntN(len(sels))], sels[r.IntN(len(sels))]
 	swapped[a], swapped[b] = canon[b], canon[a]
 	if a == b {
 		swapped[a] = "unknown"
 	}
-	missing := maps2(canon)
+	missing := maps.Clone(canon)
 	delete(missing, sels[r.IntN(len(sels))])
-	f.suggested = [3]string{mustJSON(canon), mustJSON(swapped), mustJSON(missing)}
-	f.final = f.suggested
+	f.maps = [3]string{mustJSON(canon), mustJSON(swapped), mustJSON(missing)}
 	email := fc.selectors["email"]
 	f.invalid = [2]string{
 		mustJSON(map[string]string{email: "This field is required."}),
 		mustJSON(map[string]string{sels[r.IntN(len(sels))]: "Selector not found on the page."}),
 	}
-}
-
-func maps2(m map[string]string) map[string]string {
-	out := make(map[string]string, len(m))
-	for k, v := range m {
-		out[k] = v
-	}
-	return out
 }
 
 func mustJSON(v any) string {
@@ -549,7 +533,7 @@ func (w *World) planCounts() {
 	n := w.Opts.Events
 	var popular, sparse []*Form
 	for _, f := range w.Forms {
-		if f.Source == "form" {
+		if f.Source == models.SourceForm {
 			popular = append(popular, f)
 		} else {
 			sparse = append(sparse, f)
@@ -687,6 +671,16 @@ func hexString(r *rand.Rand, n int) string {
 }
 
 func argmax(xs []float64) int {
+	best := 0
+	for i, x := range xs {
+		if x > xs[best] {
+			best = i
+		}
+	}
+	return best
+}
+
+func argmaxInt(xs []int) int {
 	best := 0
 	for i, x := range xs {
 		if x > xs[best] {
