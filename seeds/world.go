@@ -1,6 +1,7 @@
 package seeds
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -267,7 +268,7 @@ func (w *World) planForms() {
 	}
 	counts := apportion(n, shares)
 	if counts[0] == 0 { // a tiny demo still gets one form with enough runs, in place of another
-		j := argmaxInt(counts)
+		j := argmax(counts)
 		counts[0], counts[j] = 1, counts[j]-1
 	}
 	companies := map[string][]*company{}
@@ -670,17 +671,7 @@ func hexString(r *rand.Rand, n int) string {
 	return string(b)
 }
 
-func argmax(xs []float64) int {
-	best := 0
-	for i, x := range xs {
-		if x > xs[best] {
-			best = i
-		}
-	}
-	return best
-}
-
-func argmaxInt(xs []int) int {
+func argmax[T cmp.Ordered](xs []T) int {
 	best := 0
 	for i, x := range xs {
 		if x > xs[best] {
