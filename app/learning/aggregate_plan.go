@@ -18,6 +18,7 @@ type profileRow struct {
 	key           formKey
 	family        string
 	fields        models.StringMap
+	keptFields    string // the stored map, written back as it is (a form with no events)
 	successRate   *float64
 	avgEditChars  *float64
 	avgDurationMS *int
@@ -65,7 +66,7 @@ func (w *window) plan(stored map[formKey]*storedProfile, styles map[string]float
 		if old != nil {
 			p.id = old.id
 			if f.runs == 0 {
-				p.fields = old.fields // no events in the window: the map stays
+				p.fields, p.keptFields = old.fields, old.fieldsJSON // no events in the window: the map stays
 				p.lastEventAt = old.lastEventAt.Ptr()
 			}
 		}
@@ -158,7 +159,7 @@ func formFamily(host string, families map[string]int64) string {
 // sameFigures reports whether a stored profile already holds the row's figures, so that a run
 // with no new data leaves updated_at alone.
 func sameFigures(old *storedProfile, p *profileRow) bool {
-	return maps.Equal(old.fields, p.fields) &&
+	return (p.keptFields != "" || (old.fields != nil && maps.Equal(old.fields, p.fields))) &&
 		sameFloat(old.successRate.Valid, old.successRate.Float64, p.successRate) &&
 		sameFloat(old.avgEditChars.Valid, old.avgEditChars.Float64, p.avgEditChars) &&
 		old.avgDurationMS.Valid == (p.avgDurationMS != nil) &&

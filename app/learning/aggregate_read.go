@@ -165,8 +165,9 @@ func (w *window) vote(k formKey, key, value string, n int64) {
 type storedProfile struct {
 	id            string
 	key           formKey
-	fields        models.StringMap
-	hint          []byte // as stored; compared without computed_at and run_id
+	fields        models.StringMap // nil when the stored map is not a map of strings
+	fieldsJSON    string           // as stored, written back untouched while the form has no events
+	hint          []byte           // as stored; compared without computed_at and run_id
 	successRate   sql.NullFloat64
 	avgEditChars  sql.NullFloat64
 	avgDurationMS sql.NullInt64
@@ -186,15 +187,17 @@ func readProfiles(tx *gorm.DB) (map[formKey]*storedProfile, error) {
 	out := map[formKey]*storedProfile{}
 	for rows.Next() {
 		var (
-			p      storedProfile
-			fields models.JSON[models.StringMap]
-			hint   sql.NullString
+			p            storedProfile
+			fields, hint sql.NullString
 		)
 		if err := rows.Scan(&p.id, &p.key.host, &p.key.schemaHash, &fields, &hint, &p.successRate, &p.avgEditChars,
 			&p.avgDurationMS, &p.eventCount, &p.lastEventAt, &p.lastSeenAt, &p.updatedAt); err != nil {
 			return nil, err
 		}
-		p.fields = fields.V
+		p.fieldsJSON = fields.String
+		if json.Unmarshal([]byte(fields.String), &p.fields) != nil {
+			p.fields = nil // an older service's map of another shape: kept as it is
+		}
 		if hint.Valid {
 			p.hint = []byte(hint.String)
 		}

@@ -19,16 +19,17 @@ func windowClause(since time.Time) (string, []any) {
 	return "created_at >= ?", []any{since}
 }
 
-// editCount reads one integer counter of edit_stats: NULL when it is missing or not a number
-// (so that a malformed row cannot fail the run), rounded half away from zero on both databases.
+// editCount reads one counter of edit_stats: NULL when it is missing or not a number, so that
+// a malformed row cannot fail the run. Sums are rounded to whole characters once, per group.
 func (d dialect) editCount(key string) string {
 	if d.postgres {
+		// jsonb keeps numbers as numeric: "->" and a cast copy it, with no text round trip.
 		return fmt.Sprintf(`CASE WHEN jsonb_typeof(edit_stats -> '%[1]s') = 'number'
-			THEN round((edit_stats ->> '%[1]s')::numeric)::bigint END`, key)
+			THEN (edit_stats -> '%[1]s')::numeric END`, key)
 	}
 	return fmt.Sprintf(`CASE WHEN json_valid(edit_stats) THEN
 			CASE WHEN json_type(edit_stats, '$.%[1]s') IN ('integer', 'real')
-			THEN CAST(round(json_extract(edit_stats, '$.%[1]s')) AS INTEGER) END END`, key)
+			THEN json_extract(edit_stats, '$.%[1]s') END END`, key)
 }
 
 // windowSQL is the one pass over the window's events. The CTE groups them by form, family,
@@ -69,7 +70,7 @@ func (d dialect) windowSQL(where string) string {
 )
 SELECT 0, host, schema_hash, COALESCE(host_family, ''), COALESCE(segment_key, ''), COALESCE(gen_style_id, ''), '', '',
 	CAST(SUM(n) AS BIGINT), CAST(SUM(ok) AS BIGINT), CAST(SUM(helpful) AS BIGINT), CAST(SUM(unhelpful) AS BIGINT),
-	CAST(SUM(edit_sum) AS BIGINT), CAST(SUM(edit_n) AS BIGINT), CAST(SUM(chars_sum) AS BIGINT), CAST(SUM(chars_n) AS BIGINT),
+	CAST(round(SUM(edit_sum)) AS BIGINT), CAST(SUM(edit_n) AS BIGINT), CAST(SUM(chars_sum) AS BIGINT), CAST(SUM(chars_n) AS BIGINT),
 	CAST(SUM(dur_sum) AS BIGINT), CAST(SUM(dur_n) AS BIGINT), MAX(last)
 FROM g
 GROUP BY host, schema_hash, host_family, segment_key, gen_style_id

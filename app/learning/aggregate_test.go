@@ -74,7 +74,14 @@ func TestAveragesCountOnlyReportedValues(t *testing.T) {
 			forward, backward = append(forward, f), append(backward, b)
 		}
 		h.insert(forward, backward)
+		// Malformed counters (from an older client) count as not reported; they never fail a run.
+		bad, err := seeds.Insert(context.Background(), db, seeds.Ev{Host: noFamily, SchemaHash: "bad"}.Times(2))
+		require.NoError(t, err)
+		for i, stats := range []string{`{"total_chars_added": "lots", "total_chars_deleted": 3}`, `{"total_chars_added": true}`} {
+			require.NoError(t, db.Exec("UPDATE autofill_events SET edit_stats = ? WHERE id = ?", stats, bad[i].ID).Error)
+		}
 		h.run(30)
+		require.InDelta(t, 3.0, *h.profile(noFamily, "bad").AvgEditChars, 1e-9)
 
 		for _, form := range []string{"fwd", "bwd"} {
 			p := h.profile(noFamily, form)
@@ -454,10 +461,17 @@ func TestProfilesCreatedAndLegacyHintReplaced(t *testing.T) {
 		require.NoError(t, db.Exec(`INSERT INTO form_profiles (id, host, schema_hash, fields, style_hint, created_at)
 			VALUES ('0193a5b0-0000-7000-8000-000000000001', ?, 'legacy', '{"#x": "old"}', ?, ?)`,
 			ghAcme, legacy, time.Now().UTC().AddDate(-1, 0, 0)).Error)
+		// A map of another shape (numbers) must neither fail the run nor be lost.
+		require.NoError(t, db.Exec(`INSERT INTO form_profiles (id, host, schema_hash, fields, created_at)
+			VALUES ('0193a5b0-0000-7000-8000-000000000002', ?, 'odd', '{"#n": 5}', ?)`, ghAcme, time.Now().UTC()).Error)
 		h.insert(rated(ghAcme, "new", concise, "", learning.Helpful, 10))
 		run := h.run(30)
-		require.Equal(t, 2, run.ProfilesUpdated)
-		require.Equal(t, 2, run.HintsChanged)
+		require.Equal(t, 3, run.ProfilesUpdated)
+		require.Equal(t, 3, run.HintsChanged)
+		var odd string
+		require.NoError(t, db.Raw("SELECT CAST(fields AS TEXT) FROM form_profiles WHERE schema_hash = 'odd'").Scan(&odd).Error)
+		require.JSONEq(t, `{"#n": 5}`, odd)
+		require.Equal(t, 0, h.run(30).HintsChanged)
 
 		old := h.profile(ghAcme, "legacy")
 		require.Equal(t, "0193a5b0-0000-7000-8000-000000000001", old.ID)

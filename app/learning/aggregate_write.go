@@ -15,9 +15,12 @@ func writeProfiles(tx *gorm.DB, d dialect, rows []profileRow, progress func(done
 		batch := rows[start:min(start+writeBatch, len(rows))]
 		args := make([]any, 0, len(batch)*len(profileColumns))
 		for _, p := range batch {
-			fields, err := json.Marshal(p.fields)
-			if err != nil {
-				return err
+			fields := []byte(p.keptFields)
+			if len(fields) == 0 {
+				var err error
+				if fields, err = json.Marshal(p.fields); err != nil {
+					return err
+				}
 			}
 			hint, err := json.Marshal(p.hint)
 			if err != nil {

@@ -26,10 +26,14 @@ type StyleStats struct {
 
 // Choice is the style chosen for one segment of a form (or for the form overall).
 type Choice struct {
-	PreferredStyleID *string      `json:"preferred_style_id"`
-	Source           string       `json:"source"`
-	SegmentKey       string       `json:"segment_key,omitempty"`
-	Candidates       []StyleStats `json:"candidates"`
+	PreferredStyleID *string `json:"preferred_style_id"` // nil when Source is none
+	Source           string  `json:"source"`
+	// SegmentKey is the segment the choice was made for ("" for none); the overall hint is
+	// made for the form's most common segment.
+	SegmentKey string `json:"segment_key,omitempty"`
+	// Candidates are the styles that competed at the level used (those with enough runs),
+	// best first, the winner marked; empty for none.
+	Candidates []StyleStats `json:"candidates"`
 }
 
 // Thresholds are the minimum runs a style needs to compete at each level.
@@ -39,12 +43,13 @@ type Thresholds struct {
 	Family  int `json:"min_family_runs"`
 }
 
-// StyleHint is the form profile's style_hint JSON, rebuilt from scratch on every run.
+// StyleHint is the form profile's style_hint JSON, rebuilt from scratch on every run. Two
+// runs over the same data give the same hint but for ComputedAt and RunID.
 type StyleHint struct {
 	Choice
-	HostFamily string                `json:"host_family"`
-	StyleStats map[string]StyleStats `json:"style_stats"` // form level, for old readers
-	BySegment  map[string]Choice     `json:"by_segment,omitempty"`
+	HostFamily string                `json:"host_family"`          // "" for a host in no family
+	StyleStats map[string]StyleStats `json:"style_stats"`          // form level, for old readers
+	BySegment  map[string]Choice     `json:"by_segment,omitempty"` // every segment seen on the form in the window
 	Thresholds Thresholds            `json:"thresholds"`
 	WindowDays int                   `json:"window_days"`
 	ComputedAt time.Time             `json:"computed_at"`
