@@ -35,7 +35,7 @@ func seeded(t *testing.T, db *gorm.DB, runner *learning.Runner) {
 }
 
 // number reads a formatted count ("1,234") as an int.
-func number(t *testing.T, s string) int64 {
+func number(t testing.TB, s string) int64 {
 	t.Helper()
 	n, err := strconv.ParseInt(strings.ReplaceAll(strings.TrimSpace(s), ",", ""), 10, 64)
 	require.NoError(t, err, "not a number: %q", s)

@@ -133,8 +133,7 @@ func LoadOverview(ctx context.Context, db *gorm.DB, days int, now time.Time) (*O
 	g.Go(func() error { return o.loadRollup(db) })
 	g.Go(func() error { return o.loadDaily(db) })
 	g.Go(func() error { return o.loadActivity(db) })
-	g.Go(func() error { return o.loadSources(db) })
-	g.Go(func() error { return o.loadSegmentHints(db) })
+	g.Go(func() error { return o.loadProfileMix(ctx, db) })
 	g.Go(func() (err error) { o.LastRun, err = LastRun(ctx, db); return err })
 	g.Go(func() (err error) { o.State, err = ReadState(ctx, db); return err })
 	if err := g.Wait(); err != nil {
@@ -237,37 +236,69 @@ func (o *Overview) loadDaily(db *gorm.DB) error {
 
 func (o *Overview) loadActivity(db *gorm.DB) error {
 	var row struct {
-		Users, Forms, Profiles int64
-		AnyEvent               int64
+		Users, Forms int64
+		AnyEvent     int64
 	}
 	err := db.Raw(`SELECT
 			(SELECT COUNT(*) FROM report_users WHERE last_event_at >= ?) AS users,
 			(SELECT COUNT(*) FROM report_forms WHERE last_event_at >= ?) AS forms,
-			(SELECT COUNT(*) FROM form_profiles) AS profiles,
 			(SELECT COUNT(*) FROM (SELECT 1 FROM autofill_events LIMIT 1) e) AS any_event`,
 		o.Window.Since, o.Window.Since).Scan(&row).Error
 	if err != nil {
 		return err
 	}
-	o.ActiveUsers, o.ActiveForms, o.Profiles, o.AnyEvents = row.Users, row.Forms, row.Profiles, row.AnyEvent > 0
+	o.ActiveUsers, o.ActiveForms, o.AnyEvents = row.Users, row.Forms, row.AnyEvent > 0
 	return nil
+}
+
+// profileMix is what the overview shows of the form profiles. Reading it means decoding every
+// profile's hint (tens of milliseconds per ten thousand profiles), so it is cached per database
+// until the profiles change: see mixCache.
+type profileMix struct {
+	Profiles      int64
+	NotAggregated int64
+	Sources       []SourceStat
+	SegmentHints  []SegmentHints
+}
+
+func (o *Overview) loadProfileMix(ctx context.Context, db *gorm.DB) error {
+	m, err := cacheFor(db).get(ctx, db)
+	if err != nil {
+		return err
+	}
+	o.Profiles, o.NotAggregated, o.Sources, o.SegmentHints = m.Profiles, m.NotAggregated, m.Sources, m.SegmentHints
+	return nil
+}
+
+func readProfileMix(db *gorm.DB) (*profileMix, error) {
+	m := &profileMix{}
+	var g errgroup.Group
+	if !dialectOf(db).pg {
+		g.SetLimit(1)
+	}
+	g.Go(func() error { return m.loadSources(db) })
+	g.Go(func() error { return m.loadSegmentHints(db) })
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	return m, nil
 }
 
 // loadSources counts profiles by the source of their overall hint, with the pooled evidence of
 // the recommended style. A profile with no hint counts as none.
-func (o *Overview) loadSources(db *gorm.DB) error {
+func (m *profileMix) loadSources(db *gorm.DB) error {
 	d := dialectOf(db)
 	var q string
 	if d.pg {
-		q = `SELECT COALESCE(p.style_hint->>'source', 'none') AS source, COUNT(*) AS profiles,
+		// Each hint is read once into a record; the winner is the candidate marked so.
+		q = `SELECT COALESCE(r.source, 'none') AS source, COUNT(*) AS profiles,
 				SUM(CASE WHEN jsonb_typeof(p.style_hint) = 'object' THEN 0 ELSE 1 END) AS not_aggregated,
-				COALESCE(SUM((w.c->>'helpful_runs')::bigint), 0) AS winner_helpful,
-				COALESCE(SUM((w.c->>'rated_runs')::bigint), 0) AS winner_rated
+				COALESCE(SUM(w.helpful_runs), 0) AS winner_helpful, COALESCE(SUM(w.rated_runs), 0) AS winner_rated
 			FROM form_profiles p
-			LEFT JOIN LATERAL (
-				SELECT c FROM jsonb_array_elements(CASE WHEN jsonb_typeof(p.style_hint->'candidates') = 'array'
-					THEN p.style_hint->'candidates' ELSE '[]'::jsonb END) c
-				WHERE c->>'is_winner' = 'true' LIMIT 1) w ON true
+			LEFT JOIN LATERAL jsonb_to_record(CASE WHEN jsonb_typeof(p.style_hint) = 'object' THEN p.style_hint END)
+				AS r(source text, candidates jsonb) ON true
+			LEFT JOIN LATERAL jsonb_to_recordset(CASE WHEN jsonb_typeof(r.candidates) = 'array' THEN r.candidates END)
+				AS w(is_winner boolean, helpful_runs bigint, rated_runs bigint) ON w.is_winner
 			GROUP BY 1`
 	} else {
 		q = `SELECT source, COUNT(*) AS profiles, SUM(not_aggregated) AS not_aggregated,
@@ -303,16 +334,17 @@ func (o *Overview) loadSources(db *gorm.DB) error {
 		s.Profiles += r.Profiles
 		s.WinnerHelpful += r.WinnerHelpful
 		s.WinnerRated += r.WinnerRated
-		o.NotAggregated += r.NotAggregated
+		m.NotAggregated += r.NotAggregated
+		m.Profiles += r.Profiles
 	}
 	for _, s := range Sources() {
-		o.Sources = append(o.Sources, *by[s])
+		m.Sources = append(m.Sources, *by[s])
 	}
 	return nil
 }
 
 // loadSegmentHints counts the per-segment hints of all profiles by segment and source.
-func (o *Overview) loadSegmentHints(db *gorm.DB) error {
+func (m *profileMix) loadSegmentHints(db *gorm.DB) error {
 	var q string
 	if dialectOf(db).pg {
 		q = `SELECT s.key AS segment, COALESCE(s.value->>'source', 'none') AS source, COUNT(*) AS profiles
@@ -345,7 +377,7 @@ func (o *Overview) loadSegmentHints(db *gorm.DB) error {
 	}
 	for _, s := range learning.Segments() {
 		if sh := by[s]; sh != nil {
-			o.SegmentHints = append(o.SegmentHints, *sh)
+			m.SegmentHints = append(m.SegmentHints, *sh)
 		}
 	}
 	return nil

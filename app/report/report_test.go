@@ -251,3 +251,59 @@ func TestListsAndFilters(t *testing.T) {
 		require.ErrorIs(t, err, report.ErrBadFilter)
 	})
 }
+
+// TestProfileMixFollowsRuns checks the cached profile mix: a new profile or a finished run
+// shows at once.
+func TestProfileMixFollowsRuns(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		ctx := context.Background()
+		p := profile(t, db, "boards.greenhouse.io", models.SourceForm, 1, 1, nil)
+		o, err := report.LoadOverview(ctx, db, 7, time.Now())
+		require.NoError(t, err)
+		require.EqualValues(t, 1, o.Sources[0].Profiles)
+
+		profile(t, db, "jobs.lever.co", "", 0, 0, nil)
+		o, err = report.LoadOverview(ctx, db, 7, time.Now())
+		require.NoError(t, err)
+		require.EqualValues(t, 2, o.Profiles, "a new profile shows at once")
+
+		// Hints change only in a run: until its row changes, the mix is served from the cache.
+		h := p.StyleHint.V
+		h.Source = models.SourceFamily
+		require.NoError(t, db.Model(&models.FormProfile{}).Where("id = ?", p.ID).Update("style_hint", models.NewJSON(h)).Error)
+		o, err = report.LoadOverview(ctx, db, 7, time.Now())
+		require.NoError(t, err)
+		require.EqualValues(t, 1, o.Sources[0].Profiles, "cached")
+		now := time.Now().UTC()
+		run := models.AggregatorRun{ID: uuid.NewString(), Trigger: "cli", Days: 30, Status: "ok", StartedAt: now, HeartbeatAt: now,
+			SourceMix: models.NewJSON(map[string]int{})}
+		require.NoError(t, db.Create(&run).Error)
+		o, err = report.LoadOverview(ctx, db, 7, time.Now())
+		require.NoError(t, err)
+		require.EqualValues(t, 0, o.Sources[0].Profiles)
+		require.EqualValues(t, 1, o.Sources[2].Profiles)
+		require.NoError(t, report.WarmProfileMix(ctx, db))
+	})
+}
+
+func TestRefresherBuildsAndStops(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		ctx, cancel := context.WithCancel(context.Background())
+		_, err := seeds.Insert(ctx, db, seeds.Ev{Host: "a.lever.co", SchemaHash: "x"}.Times(2))
+		require.NoError(t, err)
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			(&report.Refresher{DB: db, Log: storetest.Logger(t), Every: 10 * time.Millisecond}).Run(ctx)
+		}()
+		require.Eventually(t, func() bool {
+			st, err := report.ReadState(context.Background(), db)
+			return err == nil && st != nil
+		}, 5*time.Second, 10*time.Millisecond)
+		cancel()
+		<-done
+		o, err := report.LoadOverview(context.Background(), db, 7, time.Now())
+		require.NoError(t, err)
+		require.EqualValues(t, 2, o.Events)
+	})
+}

@@ -31,6 +31,9 @@ const (
 	RefreshEvery = 2 * time.Minute
 	// RebuildEvery is how often it rebuilds the rollup from scratch.
 	RebuildEvery = 24 * time.Hour
+	// WarmEvery is how often the refresher checks whether the profiles changed (an aggregator
+	// run ended) and, if so, recomputes the overview's profile mix before a page needs it.
+	WarmEvery = 15 * time.Second
 )
 
 // refreshLockKey serialises refreshers across processes on Postgres.
@@ -209,7 +212,7 @@ type Refresher struct {
 }
 
 // Run refreshes at once and then every r.Every until ctx ends, rebuilding from scratch when
-// the last rebuild is older than r.RebuildEvery.
+// the last rebuild is older than r.RebuildEvery; in between it keeps the profile mix warm.
 func (r *Refresher) Run(ctx context.Context) {
 	every, rebuild := r.Every, r.RebuildEvery
 	if every <= 0 {
@@ -220,13 +223,24 @@ func (r *Refresher) Run(ctx context.Context) {
 	}
 	t := time.NewTicker(every)
 	defer t.Stop()
+	warm := time.NewTicker(WarmEvery)
+	defer warm.Stop()
+	r.once(ctx, rebuild)
 	for {
-		r.once(ctx, rebuild)
 		select {
 		case <-ctx.Done():
 			return
+		case <-warm.C:
+			r.warm(ctx)
 		case <-t.C:
+			r.once(ctx, rebuild)
 		}
+	}
+}
+
+func (r *Refresher) warm(ctx context.Context) {
+	if err := WarmProfileMix(ctx, r.DB); err != nil && ctx.Err() == nil {
+		r.Log.Error("dashboard profile mix failed", "error", err)
 	}
 }
 
@@ -243,4 +257,5 @@ func (r *Refresher) once(ctx context.Context, rebuildEvery time.Duration) {
 		return
 	}
 	r.Log.Debug("dashboard rollup refreshed", "rebuilt", res.Rebuilt, "days", res.Days, "took_ms", res.Took.Milliseconds())
+	r.warm(ctx)
 }
