@@ -19,17 +19,17 @@ func windowClause(since time.Time) (string, []any) {
 	return "created_at >= ?", []any{since}
 }
 
-// editCount reads one counter of edit_stats: NULL when it is missing or not a number, so that
-// a malformed row cannot fail the run. Sums are rounded to whole characters once, per group.
+// editCount reads one counter of edit_stats as a whole number (rounded half away from zero):
+// NULL when it is missing or not a number, so that a malformed row cannot fail the run.
 func (d dialect) editCount(key string) string {
 	if d.postgres {
-		// jsonb keeps numbers as numeric: "->" and a cast copy it, with no text round trip.
+		// jsonb keeps numbers as numeric: "->" and a cast convert it with no text round trip.
 		return fmt.Sprintf(`CASE WHEN jsonb_typeof(edit_stats -> '%[1]s') = 'number'
-			THEN (edit_stats -> '%[1]s')::numeric END`, key)
+			THEN (edit_stats -> '%[1]s')::bigint END`, key)
 	}
 	return fmt.Sprintf(`CASE WHEN json_valid(edit_stats) THEN
 			CASE WHEN json_type(edit_stats, '$.%[1]s') IN ('integer', 'real')
-			THEN json_extract(edit_stats, '$.%[1]s') END END`, key)
+			THEN CAST(round(json_extract(edit_stats, '$.%[1]s')) AS INTEGER) END END`, key)
 }
 
 // windowSQL is the one pass over the window's events. The CTE groups them by form, family,
@@ -48,9 +48,9 @@ func (d dialect) windowSQL(where string) string {
 	return `WITH g AS MATERIALIZED (
 	SELECT host, schema_hash, host_family, segment_key, gen_style_id, final_map,
 		COUNT(*) AS n,
-		SUM(CASE WHEN status = 'ok' THEN 1 ELSE 0 END) AS ok,
-		SUM(CASE WHEN feedback_status = 'helpful' THEN 1 ELSE 0 END) AS helpful,
-		SUM(CASE WHEN feedback_status = 'unhelpful' THEN 1 ELSE 0 END) AS unhelpful,
+		COUNT(*) FILTER (WHERE status = 'ok') AS ok,
+		COUNT(*) FILTER (WHERE feedback_status = 'helpful') AS helpful,
+		COUNT(*) FILTER (WHERE feedback_status = 'unhelpful') AS unhelpful,
 		COALESCE(SUM(added), 0) + COALESCE(SUM(deleted), 0) AS edit_sum,
 		COUNT(COALESCE(added, deleted)) AS edit_n,
 		COALESCE(SUM(edit_chars), 0) AS chars_sum,
@@ -70,7 +70,7 @@ func (d dialect) windowSQL(where string) string {
 )
 SELECT 0, host, schema_hash, COALESCE(host_family, ''), COALESCE(segment_key, ''), COALESCE(gen_style_id, ''), '', '',
 	CAST(SUM(n) AS BIGINT), CAST(SUM(ok) AS BIGINT), CAST(SUM(helpful) AS BIGINT), CAST(SUM(unhelpful) AS BIGINT),
-	CAST(round(SUM(edit_sum)) AS BIGINT), CAST(SUM(edit_n) AS BIGINT), CAST(SUM(chars_sum) AS BIGINT), CAST(SUM(chars_n) AS BIGINT),
+	CAST(SUM(edit_sum) AS BIGINT), CAST(SUM(edit_n) AS BIGINT), CAST(SUM(chars_sum) AS BIGINT), CAST(SUM(chars_n) AS BIGINT),
 	CAST(SUM(dur_sum) AS BIGINT), CAST(SUM(dur_n) AS BIGINT), MAX(last)
 FROM g
 GROUP BY host, schema_hash, host_family, segment_key, gen_style_id
