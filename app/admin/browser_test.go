@@ -128,12 +128,27 @@ func TestBrowserDashboard(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, mix, 4, "the new source mix")
 
-	// Open a profile from the list and see its hint with the winner marked.
+	// Filter the profiles: htmx swaps the results in place and puts the filter in the URL.
 	require.NoError(t, chromedp.Do(tctx,
 		chromedp.Click(css("nav-profiles")),
 		chromedp.WaitVisible(css("profiles-table")),
+	))
+	_, err = chromedp.Run(tctx, chromedp.Evaluate[bool](`(() => {
+		const s = document.querySelector('[data-testid="filter-source"]');
+		s.value = 'form';
+		s.dispatchEvent(new Event('change', {bubbles: true}));
+		return true;
+	})()`))
+	require.NoError(t, err)
+	_, err = chromedp.Run(tctx, chromedp.Poll[bool](`location.search.includes('source=form') &&
+		[...document.querySelectorAll('[data-testid="profile-row"] [data-testid="badge"]')].every(b => b.textContent.trim() === 'form')`))
+	require.NoError(t, err)
+
+	// Open a profile from the list and see its hint with the winner marked.
+	require.NoError(t, chromedp.Do(tctx,
 		chromedp.Click(css("profile-link")),
 		chromedp.WaitVisible(css("choice-overall")),
+		chromedp.WaitVisible(`[data-testid="choice-overall"] tr[data-winner="true"] [data-testid="winner"]`),
 		chromedp.WaitVisible(css("canonical-map")),
 	))
 	explanation, err := chromedp.Run(tctx, chromedp.Text(`[data-testid="choice-overall"] [data-testid="explanation"]`))
