@@ -2,10 +2,8 @@ package seeds_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/require"
 	"gorm.io/gorm"
@@ -117,24 +115,14 @@ func TestDemoLandsInExpectedRanges(t *testing.T) {
 	}
 }
 
-// aggregate runs the aggregator with the default thresholds over the default window. The
-// aggregator's Postgres lock is database-wide, so a run of another package's tests on the
-// same test database makes this one wait its turn.
+// aggregate runs the aggregator with the default thresholds over the default window.
 func aggregate(t *testing.T, db *gorm.DB) *models.AggregatorRun {
 	t.Helper()
 	cfg, err := config.Load(func(string) string { return "" })
 	require.NoError(t, err)
-	r := learning.NewRunner(db, cfg, nil, storetest.Logger(t))
-	for attempt := 0; ; attempt++ {
-		run, err := r.Run(context.Background(), learning.RunParams{Days: seeds.DefaultDays})
-		var busy *learning.AlreadyRunningError
-		if errors.As(err, &busy) && attempt < 300 {
-			time.Sleep(time.Second)
-			continue
-		}
-		require.NoError(t, err)
-		return run
-	}
+	run, err := learning.NewRunner(db, cfg, nil, storetest.Logger(t)).Run(context.Background(), learning.RunParams{Days: seeds.DefaultDays})
+	require.NoError(t, err)
+	return run
 }
 
 func rounded(m map[string]float64) map[string]string {
