@@ -55,12 +55,13 @@ func runServe(ctx context.Context, env *Env, opts serveOptions) error {
 	if err := ensureSchema(ctx, cfg, db, log); err != nil {
 		return err
 	}
-	if err := bootstrapAdmin(ctx, cfg, db, log); err != nil {
+	generatedPW, err := bootstrapAdmin(ctx, cfg, db, log)
+	if err != nil {
 		return err
 	}
 	m := metrics.New()
 	if opts.demo {
-		if err := startDemo(ctx, cfg, db, m, log, env); err != nil {
+		if err := startDemo(ctx, cfg, db, m, log, env, generatedPW); err != nil {
 			return err
 		}
 	}
@@ -112,30 +113,33 @@ func ensureSchema(ctx context.Context, cfg config.Config, db *gorm.DB, log *slog
 }
 
 // bootstrapAdmin makes the first admin: from ADMIN_EMAIL/ADMIN_PASSWORD, or, on the embedded
-// default with no admin yet, one with a random password printed once.
-func bootstrapAdmin(ctx context.Context, cfg config.Config, db *gorm.DB, log *slog.Logger) error {
+// default with no admin yet, one with a random password printed once (and returned, so that
+// `serve --demo` can show it again in its banner).
+func bootstrapAdmin(ctx context.Context, cfg config.Config, db *gorm.DB, log *slog.Logger) (string, error) {
 	if cfg.AdminEmail != "" {
 		created, err := account.EnsureAdmin(ctx, db, cfg.AdminEmail, cfg.AdminPassword)
 		if err != nil {
-			return fmt.Errorf("ADMIN_EMAIL: %w", err)
+			return "", fmt.Errorf("ADMIN_EMAIL: %w", err)
 		}
 		if created {
 			log.Info("created admin from ADMIN_EMAIL", "email", cfg.AdminEmail)
 		}
-		return nil
+		return "", nil
 	}
 	if !cfg.Embedded() {
-		return nil
+		return "", nil
 	}
 	has, err := account.HasAdmin(ctx, db)
 	if err != nil || has {
-		return err
+		return "", err
 	}
 	pw := account.RandomPassword()
-	const email = "admin@applylens.local"
-	if _, err := account.EnsureAdmin(ctx, db, email, pw); err != nil {
-		return err
+	if _, err := account.EnsureAdmin(ctx, db, DefaultAdminEmail, pw); err != nil {
+		return "", err
 	}
-	log.Warn("created the first admin; this password is shown once", "email", email, "password", pw)
-	return nil
+	log.Warn("created the first admin; this password is shown once", "email", DefaultAdminEmail, "password", pw)
+	return pw, nil
 }
+
+// DefaultAdminEmail is the admin made on the embedded database when none is configured.
+const DefaultAdminEmail = "admin@applylens.local"
