@@ -59,7 +59,7 @@ func (h *Handlers) eventsGet(c *gin.Context) {
 		Policy:  options("Any policy", withNone(report.Policies()), f.Policy),
 		Rating:  options("Any rating", report.Ratings(), f.Rating),
 	}
-	vm.Pager = components.Pager{Summary: "Newest first"}
+	vm.Pager = components.Pager{Summary: "Newest first", PrevLabel: "← Newest", NextLabel: "Older →"}
 	if f.Before != "" {
 		vm.Pager.Summary = "Older events"
 		vm.Pager.PrevURL = withQuery(PathEvents, q)

@@ -33,6 +33,7 @@ func (h *Handlers) runsGet(c *gin.Context) {
 		vm.Rows = append(vm.Rows, runVM(*h.freshRun(c, &r), h.now()))
 	}
 	vm.Pager = pager(PathRuns, url.Values{}, page, total, report.RunsPageSize, "runs")
+	vm.Pager.PrevLabel, vm.Pager.NextLabel = "← Newer", "Older →"
 	render(c, pages.RunsPage(vm))
 }
 

@@ -12,9 +12,18 @@ type StatCard struct {
 
 // Pager links to the neighbouring pages of a list.
 type Pager struct {
-	Summary string // "Page 2 of 7 · 163 profiles"
-	PrevURL string // "" when there is none
-	NextURL string
+	Summary   string // "Page 2 of 7 · 163 profiles"
+	PrevURL   string // "" when there is none
+	NextURL   string
+	PrevLabel string // "← Previous" when empty
+	NextLabel string // "Next →" when empty
+}
+
+func orLabel(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
 }
 
 // Empty is an empty state: what is missing and what to do about it.
