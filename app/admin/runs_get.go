@@ -21,9 +21,13 @@ func (h *Handlers) runsGet(c *gin.Context) {
 		web.Fail(c, web.Internal(err))
 		return
 	}
+	latest, err := report.LastRun(c.Request.Context(), h.db)
+	if err != nil {
+		web.Fail(c, web.Internal(err))
+		return
+	}
 	vm := pages.RunsPageVM{Shell: shell(c, "Runs", "runs")}
-	var latest = h.freshRun(c, firstRun(runs, page))
-	vm.Panel = h.runPanel(c, latest, "")
+	vm.Panel = h.runPanel(c, h.freshRun(c, latest), "")
 	if total == 0 {
 		vm.Empty = &components.Empty{TestID: "runs-empty", Title: "No runs yet",
 			Body:     "The aggregator turns events into form profiles and style hints. Press Run aggregator, or run it from the command line.",
@@ -35,13 +39,6 @@ func (h *Handlers) runsGet(c *gin.Context) {
 	vm.Pager = pager(PathRuns, url.Values{}, page, total, report.RunsPageSize, "runs")
 	vm.Pager.PrevLabel, vm.Pager.NextLabel = "← Newer", "Older →"
 	render(c, pages.RunsPage(vm))
-}
-
-func firstRun[T any](rows []T, page int) *T {
-	if page != 1 || len(rows) == 0 {
-		return nil
-	}
-	return &rows[0]
 }
 
 // pageParam reads ?page= (from 1).

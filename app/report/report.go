@@ -107,11 +107,3 @@ func likePattern(s string) string {
 	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 	return "%" + r.Replace(s) + "%"
 }
-
-// nullStr maps "" to None for display of optional keys.
-func nullStr(s *string) string {
-	if s == nil || *s == "" {
-		return None
-	}
-	return *s
-}
