@@ -212,3 +212,12 @@ func TestErrorPages(t *testing.T) {
 		require.Equal(t, http.StatusNotFound, r.StatusCode)
 	})
 }
+
+func TestLargeFormsAreRefused(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		c, _ := signedIn(t, db, false)
+		c.page(admin.PathStyleNew)
+		r := c.post(admin.PathStyles, url.Values{"name": {strings.Repeat("x", 70<<10)}})
+		require.Equal(t, http.StatusRequestEntityTooLarge, r.StatusCode)
+	})
+}

@@ -42,6 +42,9 @@ const (
 	PathSchema       = "/admin/schema"
 )
 
+// maxFormBytes caps the body of a dashboard form.
+const maxFormBytes = 64 << 10
+
 // Runner starts aggregator runs and reports their progress (*learning.Runner).
 type Runner interface {
 	Start(ctx context.Context, p learning.RunParams) (runID string, err error)
@@ -101,7 +104,7 @@ func Register(e *gin.Engine, d Deps) error {
 		return err
 	}
 	web.ErrorPage = renderError
-	g := e.Group(PathOverview, securityHeaders(), h.sameOrigin())
+	g := e.Group(PathOverview, securityHeaders(), web.BodyLimit(maxFormBytes), h.sameOrigin())
 	g.GET("/login", h.loginGet)
 	g.POST("/login", h.loginPost)
 
