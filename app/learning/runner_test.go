@@ -139,11 +139,7 @@ func TestStartGet(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
 		ctx := context.Background()
 		h := newHarness(t, db)
-		var evs []seeds.Ev
-		for i := range 600 { // two write batches
-			evs = append(evs, seeds.Ev{Host: noFamily, SchemaHash: fmt.Sprintf("f%03d", i), Style: concise})
-		}
-		h.insert(evs)
+		h.insert(oneEventForms(600)) // two write batches
 
 		id, err := h.r.Start(ctx, learning.RunParams{Days: 7, Trigger: learning.TriggerAdmin})
 		require.NoError(t, err)
@@ -182,11 +178,7 @@ func TestProgressWhileWriting(t *testing.T) {
 		}
 		ctx := context.Background()
 		h := newHarness(t, db)
-		var evs []seeds.Ev
-		for i := range 600 {
-			evs = append(evs, seeds.Ev{Host: noFamily, SchemaHash: fmt.Sprintf("f%03d", i), Style: concise})
-		}
-		h.insert(evs)
+		h.insert(oneEventForms(600))
 		h.run(30)
 
 		blocker := db.Begin()
@@ -229,4 +221,13 @@ func TestLockIsPerSchema(t *testing.T) {
 		defer func() { require.NoError(t, release()) }()
 		newHarness(t, here).run(30)
 	})
+}
+
+// oneEventForms makes n forms (f000, f001, …) of one event each on a host in no family.
+func oneEventForms(n int) []seeds.Ev {
+	evs := make([]seeds.Ev, n)
+	for i := range evs {
+		evs[i] = seeds.Ev{Host: noFamily, SchemaHash: fmt.Sprintf("f%03d", i), Style: concise}
+	}
+	return evs
 }
