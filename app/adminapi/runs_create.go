@@ -38,9 +38,8 @@ func (h *Handlers) runsCreate(c *gin.Context) {
 	var busy *learning.AlreadyRunningError
 	switch {
 	case errors.As(err, &busy):
-		// web.Error carries no extra fields, and the client needs the id to follow the run.
-		slog.WarnContext(c.Request.Context(), "request refused", "status", http.StatusConflict, "path", c.FullPath(), "error", err.Error())
-		c.AbortWithStatusJSON(http.StatusConflict, gin.H{"error": "another aggregator run is in progress", "run_id": busy.RunID})
+		web.Fail(c, &web.Error{Status: http.StatusConflict, Message: "another aggregator run is in progress",
+			Err: err, Extra: map[string]any{"run_id": busy.RunID}})
 		return
 	case err != nil:
 		web.Fail(c, web.Internal(err))

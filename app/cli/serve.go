@@ -66,6 +66,7 @@ func runServe(ctx context.Context, env *Env, opts serveOptions) error {
 		}
 	}
 	runner := learning.NewRunner(db, cfg, m, log)
+	defer runner.Wait() // a run started from the dashboard or the API finishes before the pool closes
 	if cfg.AggregatorInterval > 0 {
 		schedCtx, stop := context.WithCancel(ctx)
 		scheduled := make(chan struct{})

@@ -16,6 +16,7 @@ type Error struct {
 	Fields  []FieldError // for 422: every field that is wrong
 	Err     error
 	Headers map[string]string
+	Extra   map[string]any // more fields of the JSON reply ({"run_id": …} of a 409)
 }
 
 // FieldError names one wrong field by its path in the body (events[3].policy).

@@ -31,7 +31,11 @@ func Fail(c *gin.Context, err error) {
 		c.Header(k, v)
 	}
 	if wantsJSON(c) {
-		body := gin.H{"error": e.Message}
+		body := gin.H{}
+		for k, v := range e.Extra {
+			body[k] = v
+		}
+		body["error"] = e.Message
 		if len(e.Fields) > 0 {
 			body["fields"] = e.Fields
 		}
