@@ -2,7 +2,6 @@ package adminapi
 
 import (
 	"errors"
-	"log/slog"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
@@ -46,7 +45,7 @@ func (h *Handlers) runsCreate(c *gin.Context) {
 		return
 	}
 	user := web.CurrentUser(c)
-	slog.InfoContext(c.Request.Context(), "aggregator run started through the API", "run_id", id, "days", days, "user_id", user.ID)
+	web.Logger(c).InfoContext(c.Request.Context(), "aggregator run started through the API", "run_id", id, "days", days, "user_id", user.ID)
 	c.Header("Location", PathRunShowBase+id)
 	c.JSON(http.StatusAccepted, gin.H{"run_id": id})
 }

@@ -14,7 +14,18 @@ import (
 	"github.com/applylens/learning/app/logging"
 )
 
-const requestIDKey = "request_id"
+const (
+	requestIDKey = "request_id"
+	loggerKey    = "logger"
+)
+
+// Logger is the request's logger: the engine's (set by AccessLog), else slog's default.
+func Logger(c *gin.Context) *slog.Logger {
+	if l, ok := c.Get(loggerKey); ok {
+		return l.(*slog.Logger)
+	}
+	return slog.Default()
+}
 
 var safeRequestID = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
 
@@ -33,9 +44,10 @@ func RequestID() gin.HandlerFunc {
 	}
 }
 
-// AccessLog logs one line per request.
+// AccessLog logs one line per request, and gives handlers the engine's logger (Logger).
 func AccessLog(log *slog.Logger) gin.HandlerFunc {
 	return func(c *gin.Context) {
+		c.Set(loggerKey, log)
 		start := time.Now()
 		c.Next()
 		status := c.Writer.Status()
@@ -63,7 +75,7 @@ func Recovery() gin.HandlerFunc {
 				if r == http.ErrAbortHandler {
 					panic(r)
 				}
-				slog.ErrorContext(c.Request.Context(), "panic", "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+				Logger(c).ErrorContext(c.Request.Context(), "panic", "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
 				if !c.Writer.Written() {
 					Fail(c, Internal(fmt.Errorf("panic: %v", r)))
 				} else {

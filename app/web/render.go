@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"log/slog"
 	"net/http"
 	"strings"
 
@@ -20,7 +19,7 @@ var ErrorPage = func(c *gin.Context, e *Error) {
 // errors and 4xx as warnings, and aborts the chain.
 func Fail(c *gin.Context, err error) {
 	e := AsError(err)
-	log := slog.Default()
+	log := Logger(c)
 	attrs := []any{"status", e.Status, "path", c.FullPath(), "error", e.Error()}
 	if e.Status >= 500 {
 		log.ErrorContext(c.Request.Context(), "request failed", attrs...)
@@ -62,7 +61,7 @@ func Page(c *gin.Context, status int, page templ.Component) {
 	c.Status(status)
 	c.Header("Content-Type", "text/html; charset=utf-8")
 	if err := page.Render(c.Request.Context(), c.Writer); err != nil {
-		slog.ErrorContext(c.Request.Context(), "render page", "error", err)
+		Logger(c).ErrorContext(c.Request.Context(), "render page", "error", err)
 	}
 }
 
