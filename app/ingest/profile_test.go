@@ -157,3 +157,16 @@ func TestKillSwitchRemovesCompetitors(t *testing.T) {
 		require.NotContains(t, h, "competitors")
 	})
 }
+
+// TestProfileWithLegacyMapShape: a profile adopted from the original service may hold a map
+// whose values are not strings; it is served, not a 500.
+func TestProfileWithLegacyMapShape(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		a := newAPI(t, db, nil)
+		storeProfile(t, db, "jobs.lever.co", "lv-old", 0.9, 10, 20, sampleHint())
+		require.NoError(t, db.Exec(`UPDATE form_profiles SET fields = '{"#a": 1, "#b": "email", "#c": null}' WHERE schema_hash = 'lv-old'`).Error)
+		r := a.get(ingest.PathProfile + "?host=jobs.lever.co&schema_hash=lv-old")
+		require.Equal(t, http.StatusOK, r.Status, r.Raw)
+		require.Equal(t, map[string]any{"#a": "1", "#b": "email", "#c": ""}, r.Body["canonical_map"])
+	})
+}

@@ -61,5 +61,33 @@ func (JSON[T]) GormDBDataType(db *gorm.DB, _ *schema.Field) string {
 	return "json"
 }
 
-// StringMap is a JSON object of strings: the selector→field maps of an autofill run.
-type StringMap = map[string]string
+// StringMap is a JSON object of strings: the selector→field maps of an autofill run. It reads
+// tolerantly, because a database adopted from the original service may hold maps with other
+// values: a string stays a string, null becomes "", and any other value keeps its JSON text.
+type StringMap map[string]string
+
+// UnmarshalJSON implements the tolerant read.
+func (m *StringMap) UnmarshalJSON(b []byte) error {
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return err
+	}
+	if raw == nil {
+		*m = nil
+		return nil
+	}
+	out := make(StringMap, len(raw))
+	for k, v := range raw {
+		var s string
+		switch {
+		case json.Unmarshal(v, &s) == nil:
+			out[k] = s
+		case string(v) == "null":
+			out[k] = ""
+		default:
+			out[k] = string(v)
+		}
+	}
+	*m = out
+	return nil
+}

@@ -52,6 +52,14 @@ func TestHealthReadinessAndBasics(t *testing.T) {
 		require.Equal(t, http.StatusOK, w.Code)
 		require.Contains(t, w.Body.String(), `applylens_http_requests_total{method="GET",route="/readyz",status="200"}`)
 
+		// Made-up methods do not grow the label set.
+		for _, m := range []string{"ZZZA", "ZZZB"} {
+			e.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(m, "/healthz", nil))
+		}
+		w = get("/metrics", "Authorization", "Bearer m-secret")
+		require.NotContains(t, w.Body.String(), "ZZZA")
+		require.Contains(t, w.Body.String(), `applylens_http_requests_total{method="OTHER",route="unmatched",status="405"} 2`)
+
 		w = get("/static/htmx.min.js")
 		require.Equal(t, http.StatusOK, w.Code)
 		require.True(t, strings.HasPrefix(w.Body.String(), "var htmx"))

@@ -33,3 +33,12 @@ func (l quietLogger) Trace(ctx context.Context, begin time.Time, fc func() (stri
 		l.Interface.Trace(ctx, begin, fc, err)
 	}
 }
+
+// ParamsFilter keeps bound values (token hashes, passwords' hashes, whole batches) out of the
+// log: gorm asks the logger itself, so the embedding must pass the question on.
+func (l quietLogger) ParamsFilter(ctx context.Context, sql string, params ...any) (string, []any) {
+	if f, ok := l.Interface.(gorm.ParamsFilter); ok {
+		return f.ParamsFilter(ctx, sql, params...)
+	}
+	return sql, params
+}
