@@ -170,3 +170,23 @@ func TestProfileWithLegacyMapShape(t *testing.T) {
 		require.Equal(t, map[string]any{"#a": "1", "#b": "email", "#c": ""}, r.Body["canonical_map"])
 	})
 }
+
+// TestProfileNeverServesAnotherSegmentsHint: a hint stored before every segment had its own
+// (no by_segment) whose overall choice came from senior data is not served to an intern job.
+func TestProfileNeverServesAnotherSegmentsHint(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		a := newAPI(t, db, nil)
+		old := sampleHint()
+		old.Choice = old.BySegment["senior"]
+		old.BySegment = nil
+		storeProfile(t, db, "boards.greenhouse.io", "gh-old", 0.9, 25, 20, old)
+		r := a.get(ingest.PathProfile + "?host=boards.greenhouse.io&schema_hash=gh-old&job_title=Software+Engineering+Intern")
+		require.Equal(t, http.StatusOK, r.Status)
+		require.Nil(t, r.Body["style_hint"], r.Raw)
+		r = a.get(ingest.PathProfile + "?host=boards.greenhouse.io&schema_hash=gh-old&segment_key=senior")
+		require.Equal(t, "confident_detailed_v1", r.Body["style_hint"].(map[string]any)["preferred_style_id"])
+		x := a.get(ingest.PathExplainStyle + "?host=boards.greenhouse.io&schema_hash=gh-old&segment_key=intern")
+		require.Equal(t, "none", x.Body["source"])
+		require.Equal(t, "intern", x.Body["segment_key"])
+	})
+}

@@ -131,11 +131,12 @@ func (w *window) profile(k formKey, f *formAcc, s settings, now time.Time) profi
 		h.StyleStats[id] = acc.stats(id, models.SourceForm, "")
 	}
 	h.Choice = w.choose(f, p.family, mostCommon(f.segments))
-	if len(f.segments) > 0 {
-		h.BySegment = map[string]models.Choice{}
-		for _, seg := range slices.Sorted(maps.Keys(f.segments)) {
-			h.BySegment[seg] = w.choose(f, p.family, seg)
-		}
+	// A hint for every segment, seen on this form or not: a form serves jobs of every level,
+	// and a job of a level the form has not seen yet must get its own segment's hint, never
+	// the hint made for the form's most common segment.
+	h.BySegment = make(map[string]models.Choice, len(Segments()))
+	for _, seg := range Segments() {
+		h.BySegment[seg] = w.choose(f, p.family, seg)
 	}
 	p.hint = h
 	return p

@@ -343,8 +343,13 @@ func TestPerSegmentHints(t *testing.T) {
 		)
 		h.run(30)
 		hint := h.hint(ghAcme, "p")
-		require.Len(t, hint.BySegment, 3)
+		require.Len(t, hint.BySegment, 4, "every segment, seen on the form or not")
 		senior, junior, intern := hint.BySegment["senior"], hint.BySegment["junior"], hint.BySegment["intern"]
+		// No default job on this form, but the family has them: its own segment decides.
+		def := hint.BySegment["default"]
+		require.Equal(t, models.SourceSegment, def.Source)
+		require.Equal(t, "default", def.SegmentKey)
+		require.Equal(t, concise, preferred(def))
 		require.Equal(t, models.SourceSegment, senior.Source)
 		require.Equal(t, narrative, preferred(senior))
 		require.Equal(t, models.SourceSegment, junior.Source)

@@ -53,6 +53,11 @@ func ChoiceFor(h *models.StyleHint, segment string) (c models.Choice, ok bool) {
 		if c, ok := h.BySegment[segment]; ok {
 			return c, true
 		}
+		// A hint written before every segment got its own: its overall choice may come from
+		// another segment's data, which must not be served for this one.
+		if h.Source == models.SourceSegment && h.SegmentKey != segment {
+			return models.Choice{Source: models.SourceNone, SegmentKey: segment}, true
+		}
 	}
 	return h.Choice, true
 }
