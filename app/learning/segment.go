@@ -31,6 +31,12 @@ var segmentRules = []struct {
 	{SegmentSenior, []string{"senior", "sr", "lead", "principal", "staff", "distinguished", "head of", "director", "vp", "vice president", "chief", "architect", "manager"}},
 }
 
+// notLevels are phrases in which a level word does not name a level ("Lead Generation
+// Specialist", "Staff Accountant", "Data Entry Clerk", "Graduate Admissions Officer"): they
+// are taken out of the title before the rules are read.
+var notLevels = []string{"lead generation", "leads generation", "staff accountant", "staff nurse", "staffing", "data entry",
+	"graduate admissions", "graduate school"}
+
 // SegmentFromJob returns the segment of a job: its normalized_title if present, else its
 // title. It returns "" (no segment) for no job or no title.
 func SegmentFromJob(title, normalizedTitle string) string {
@@ -48,6 +54,9 @@ func SegmentOf(title string) string {
 		return ""
 	}
 	padded := " " + strings.Join(words, " ") + " "
+	for _, p := range notLevels {
+		padded = strings.ReplaceAll(padded, " "+p+" ", " ")
+	}
 	for _, rule := range segmentRules {
 		for _, p := range rule.phrases {
 			if strings.Contains(padded, " "+p+" ") {
