@@ -37,10 +37,19 @@ var eventIdentity = &gormigrate.Migration{
 		if err := tx.Raw("SELECT DISTINCT host FROM autofill_events WHERE host_family IS NULL").Scan(&hosts).Error; err != nil {
 			return err
 		}
+		// One UPDATE per family (in chunks of hosts), not one per host.
+		byFamily := map[string][]string{}
 		for _, h := range hosts {
-			if err := tx.Exec("UPDATE autofill_events SET host_family = ? WHERE host = ? AND host_family IS NULL",
-				familyAt202611(h), h).Error; err != nil {
-				return err
+			f := familyAt202611(h)
+			byFamily[f] = append(byFamily[f], h)
+		}
+		for family, hs := range byFamily {
+			for start := 0; start < len(hs); start += 500 {
+				chunk := hs[start:min(start+500, len(hs))]
+				if err := tx.Exec("UPDATE autofill_events SET host_family = ? WHERE host IN ? AND host_family IS NULL",
+					family, chunk).Error; err != nil {
+					return err
+				}
 			}
 		}
 		return ddl(tx,
