@@ -38,7 +38,7 @@ func shell(c *gin.Context, pageTitle, active string) layouts.ShellProps {
 	return p
 }
 
-// render writes a page with status 200; pageWithStatus with another.
+// pageWithStatus writes a page with a status other than 200 (a form sent back with its errors).
 func pageWithStatus(c *gin.Context, status int, page templ.Component) { web.Page(c, status, page) }
 
 // render writes a page with status 200.
