@@ -22,7 +22,7 @@ func (h *Handlers) profilesGet(c *gin.Context) {
 	families := append(learning.Families(), learning.FamilyOther)
 	f := report.ProfileFilter{
 		Family:  oneOf(c.Query("family"), families),
-		Source:  oneOf(c.Query("source"), report.Sources()),
+		Source:  oneOf(c.Query("source"), learning.Sources()),
 		Segment: oneOf(c.Query("segment"), learning.Segments()),
 		Host:    strings.TrimSpace(c.Query("host")),
 		Sort:    oneOf(c.Query("sort"), report.ProfileSorts()),
@@ -49,7 +49,7 @@ func (h *Handlers) profilesGet(c *gin.Context) {
 	vm := pages.ProfilesPageVM{
 		Shell: shell(c, "Profiles", "profiles"), Action: PathProfiles, ClearURL: PathProfiles, Host: f.Host,
 		Family:  options("Any family", families, f.Family),
-		Source:  options("Any source", report.Sources(), f.Source),
+		Source:  options("Any source", learning.Sources(), f.Source),
 		Segment: options("Any segment", learning.Segments(), f.Segment),
 		Sort:    sortOptions(sort),
 		Summary: fmt.Sprintf("%s matching", plural(total, "profile", "profiles")),

@@ -107,7 +107,7 @@ func sourceMixChart(testID string, mix map[string]int) components.ChartProps {
 	if total == 0 {
 		return p
 	}
-	for _, s := range report.Sources() {
+	for _, s := range learning.Sources() {
 		n := int64(mix[s])
 		p.Items = append(p.Items, components.ChartItem{Key: s, Label: title(s), Count: fmtInt(n),
 			Pct: fmtPct(report.Share(n, total)), Share: report.Share(n, total)})

@@ -323,7 +323,7 @@ func (m *profileMix) loadSources(db *gorm.DB) error {
 		return err
 	}
 	by := map[string]*SourceStat{}
-	for _, s := range Sources() {
+	for _, s := range learning.Sources() {
 		by[s] = &SourceStat{Source: s}
 	}
 	for _, r := range rows {
@@ -337,7 +337,7 @@ func (m *profileMix) loadSources(db *gorm.DB) error {
 		m.NotAggregated += r.NotAggregated
 		m.Profiles += r.Profiles
 	}
-	for _, s := range Sources() {
+	for _, s := range learning.Sources() {
 		m.Sources = append(m.Sources, *by[s])
 	}
 	return nil

@@ -11,17 +11,11 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/applylens/learning/app/learning"
-	"github.com/applylens/learning/app/models"
 	"github.com/applylens/learning/app/store"
 )
 
 // None labels a missing segment, policy, style or rating in breakdowns and filters.
 const None = "none"
-
-// Sources lists the sources of a style hint in display order.
-func Sources() []string {
-	return []string{models.SourceForm, models.SourceSegment, models.SourceFamily, models.SourceNone}
-}
 
 // SegmentsWithNone lists the segments of events in display order, with None last.
 func SegmentsWithNone() []string { return append(learning.Segments(), None) }
