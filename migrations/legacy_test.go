@@ -75,6 +75,30 @@ func TestAdoptLegacyPhase50(t *testing.T) {
 	require.NoError(t, db.Raw("SELECT DISTINCT host_family FROM autofill_events ORDER BY 1").Scan(&families).Error)
 	require.Equal(t, []string{"greenhouse", "lever"}, families)
 
+	// The derived columns are backfilled: each row's fingerprint of its map, and its edit total
+	// as the aggregator counts it (a row whose edit_stats reports nothing has none).
+	type derived struct {
+		FinalMapHash *int64
+		EditTotal    *int64
+	}
+	var rows []derived
+	require.NoError(t, db.Raw("SELECT final_map_hash, edit_total FROM autofill_events").Scan(&rows).Error)
+	total := func(n int64) *int64 { return &n }
+	want := map[int64]*int64{
+		hashOf(t, `{"input[name=first_name]":"first_name","input[name=email]":"email"}`): total(15),
+		hashOf(t, `{"input[name=first_name]":"first_name"}`):                             total(0),
+		hashOf(t, `{"input[name=name]":"full_name"}`):                                    nil,
+		hashOf(t, `{}`): total(3),
+	}
+	require.Len(t, rows, len(want))
+	for _, r := range rows {
+		require.NotNil(t, r.FinalMapHash)
+		wantTotal, ok := want[*r.FinalMapHash]
+		require.True(t, ok, "fingerprint %d is one of the legacy maps'", *r.FinalMapHash)
+		require.Equal(t, wantTotal, r.EditTotal)
+		delete(want, *r.FinalMapHash)
+	}
+
 	var weightAfter float64
 	require.NoError(t, db.Raw("SELECT prior_weight FROM gen_styles WHERE id = 'confident_detailed_v1'").Scan(&weightAfter).Error)
 	require.Equal(t, weight, weightAfter, "seeded styles are not overwritten")
@@ -96,6 +120,8 @@ func TestAdoptLegacyPhase50(t *testing.T) {
 		require.Equal(t, n, storetest.Count(t, db, tbl), tbl)
 	}
 	require.False(t, db.Migrator().HasColumn("autofill_events", "segment_key"))
+	require.False(t, db.Migrator().HasColumn("autofill_events", "final_map_hash"))
+	require.False(t, db.Migrator().HasColumn("autofill_events", "edit_total"))
 	require.False(t, db.Migrator().HasTable("api_tokens"))
 	require.NoError(t, migrations.Up(ctx, db))
 }

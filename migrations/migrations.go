@@ -34,6 +34,7 @@ func steps() []*gormigrate.Migration {
 		aggregatorRuns,
 		queryIndexes,
 		reportRollup,
+		eventDerivedColumns,
 	}
 }
 

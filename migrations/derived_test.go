@@ -1,0 +1,121 @@
+package migrations_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/require"
+
+	"github.com/applylens/learning/app/store/storetest"
+	"github.com/applylens/learning/migrations"
+)
+
+// TestFinalMapHashFrozen pins the migration's fingerprint: rows carry it, so it never changes.
+func TestFinalMapHashFrozen(t *testing.T) {
+	for text, want := range map[string]int64{
+		`{}`:                     0x44136fa355b3678a,
+		`null`:                   0x74234e98afe7498f,
+		`{"#a":"x"}`:             -8521411253188707119,
+		`{"#b": "y", "#a": "x"}`: -3988490961767161845, // as {"#a":"x","#b":"y"}: key order and spaces do not matter
+		`{"<sel>":"a&b"}`:        -5872529203383480563, // as {"\u003csel\u003e":"a\u0026b"}, Go's escaping
+		`{"<sel>":"a\u0026b"}`:   -5872529203383480563,
+	} {
+		got, ok := migrations.FinalMapHashAt202611([]byte(text))
+		require.True(t, ok, text)
+		require.Equal(t, want, got, text)
+	}
+	for _, text := range []string{``, `{`, `{} {}`, `{"a":"x"} trailing`} {
+		_, ok := migrations.FinalMapHashAt202611([]byte(text))
+		require.False(t, ok, "%q is not one JSON value", text)
+	}
+}
+
+func hashOf(t *testing.T, text string) int64 {
+	t.Helper()
+	h, ok := migrations.FinalMapHashAt202611([]byte(text))
+	require.True(t, ok, text)
+	return h
+}
+
+// TestDerivedColumnsBackfill stores events the way a writer from before the step did, then
+// migrates: every row gets its fingerprint and edit total, across several batches.
+func TestDerivedColumnsBackfill(t *testing.T) {
+	storetest.EachBackend(t, func(t *testing.T, b storetest.Backend) {
+		ctx := context.Background()
+		db := b.New(t)
+		require.NoError(t, migrations.DownLast(ctx, db))
+		require.False(t, db.Migrator().HasColumn("autofill_events", "final_map_hash"))
+		require.False(t, db.Migrator().HasColumn("autofill_events", "edit_total"))
+		require.NoError(t, db.Exec("INSERT INTO users (id, email) VALUES ('u-1', 'u1@example.test')").Error)
+
+		type row struct {
+			finalMap, editStats string
+			hash                *int64 // nil: no fingerprint
+			total               *int64
+		}
+		h := func(text string) *int64 { v := hashOf(t, text); return &v }
+		n := func(v int64) *int64 { return &v }
+		cases := []row{
+			{`{"#a":"x","#b":"y"}`, `{"total_chars_added":10,"total_chars_deleted":5}`, h(`{"#a":"x","#b":"y"}`), n(15)},
+			{`{"#b": "y", "#a": "x"}`, `{"total_chars_added":3}`, h(`{"#a":"x","#b":"y"}`), n(3)},
+			{`{"<sel>":"a&b"}`, `{"total_chars_deleted":4,"per_field":{}}`, h(`{"<sel>":"a&b"}`), n(4)},
+			{`{"#a":1,"#b":["x"]}`, `{}`, h(`{"#a":1,"#b":["x"]}`), nil},
+			{`{}`, `{"total_chars_added":"lots","total_chars_deleted":3}`, h(`{}`), n(3)},
+			{`{}`, `{"total_chars_added":true}`, h(`{}`), nil},
+			{`{}`, `{"total_chars_added":2.5,"total_chars_deleted":0.4}`, h(`{}`), n(3)},
+			{`{}`, `{"total_chars_added":-2.5}`, h(`{}`), n(-3)},
+			{`{}`, `{"total_chars_added":1e300,"total_chars_deleted":2}`, h(`{}`), n(2)},
+			{`{}`, `{"total_chars_added":9007199254740992}`, h(`{}`), n(9007199254740992)},
+			{`{}`, `{"total_chars_added":null,"total_chars_deleted":{"x":1}}`, h(`{}`), nil},
+			{`null`, `[1, 2]`, h(`null`), nil},
+			{`[]`, `null`, h(`[]`), nil},
+		}
+		if b.Name == "sqlite" {
+			// Text that is not JSON, which only SQLite stores.
+			cases = append(cases, row{`not json`, `not json either`, nil, nil})
+		}
+		// Enough plain rows to cross several batches.
+		for i := range 20 {
+			cases = append(cases, row{fmt.Sprintf(`{"#n":"%d"}`, i), fmt.Sprintf(`{"total_chars_added":%d}`, i),
+				h(fmt.Sprintf(`{"#n":"%d"}`, i)), n(int64(i))})
+		}
+		ids := make([]string, len(cases))
+		for i, c := range cases {
+			ids[i] = uuid.NewString()
+			require.NoError(t, db.Exec(`INSERT INTO autofill_events (id, event_id, user_id, host, schema_hash, final_map, edit_stats)
+				VALUES (?, ?, 'u-1', 'h.example', 's', ?, ?)`, ids[i], ids[i], c.finalMap, c.editStats).Error, c.finalMap)
+		}
+
+		defer migrations.SetBackfillBatch(7)()
+		require.NoError(t, migrations.Up(ctx, db))
+
+		type stored struct {
+			ID           string
+			FinalMapHash *int64
+			EditTotal    *int64
+		}
+		var got []stored
+		require.NoError(t, db.Raw("SELECT CAST(id AS text) AS id, final_map_hash, edit_total FROM autofill_events").Scan(&got).Error)
+		require.Len(t, got, len(cases))
+		byID := map[string]stored{}
+		for _, s := range got {
+			byID[s.ID] = s
+		}
+		for i, c := range cases {
+			s := byID[ids[i]]
+			require.Equal(t, c.hash, s.FinalMapHash, "final_map_hash of %s", c.finalMap)
+			require.Equal(t, c.total, s.EditTotal, "edit_total of %s", c.editStats)
+		}
+
+		// Rolling back removes both columns; migrating again fills them again.
+		require.NoError(t, migrations.DownLast(ctx, db))
+		require.False(t, db.Migrator().HasColumn("autofill_events", "final_map_hash"))
+		require.False(t, db.Migrator().HasColumn("autofill_events", "edit_total"))
+		require.NoError(t, migrations.Up(ctx, db))
+		var missing int64
+		require.NoError(t, db.Raw("SELECT COUNT(*) FROM autofill_events WHERE final_map_hash IS NULL").Scan(&missing).Error)
+		require.EqualValues(t, map[string]int64{"sqlite": 1, "postgres": 0}[b.Name], missing, "only the text that is not JSON")
+	})
+}
