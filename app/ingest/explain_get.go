@@ -7,7 +7,6 @@ import (
 
 	"github.com/applylens/learning/app/learning"
 	"github.com/applylens/learning/app/models"
-	"github.com/applylens/learning/app/web"
 )
 
 type consideredStyle struct {
@@ -37,16 +36,11 @@ type explainReply struct {
 // explainStyleGet says which style a form's hint chose and why, from the stored statistics of
 // the level actually used, so that the chosen style always comes with its own statistics.
 func (h *Handlers) explainStyleGet(c *gin.Context) {
-	form, seg, err := h.formQuery(c)
-	if err != nil {
-		web.Fail(c, err)
+	req, ok := h.readForm(c)
+	if !ok {
 		return
 	}
-	p, err := learning.FindProfile(web.Context(c), h.DB, form)
-	if err != nil {
-		web.Fail(c, web.Internal(err))
-		return
-	}
+	form, seg, p := req.form, req.segment, req.profile
 	family := learning.Family(form.Host)
 	th := models.Thresholds{Form: h.Config.MinFormRuns, Segment: h.Config.MinSegmentRuns, Family: h.Config.MinFamilyRuns}
 	reply := explainReply{Host: form.Host, SchemaHash: form.SchemaHash, HostFamily: learning.FamilyLabel(family),

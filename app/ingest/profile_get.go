@@ -8,7 +8,6 @@ import (
 
 	"github.com/applylens/learning/app/learning"
 	"github.com/applylens/learning/app/models"
-	"github.com/applylens/learning/app/web"
 )
 
 type profileHint struct {
@@ -17,7 +16,8 @@ type profileHint struct {
 	PreferredStyleID string              `json:"preferred_style_id"`
 	Source           string              `json:"source"`
 	SegmentKey       string              `json:"segment_key"`
-	Competitors      []models.StyleStats `json:"competitors,omitempty"`
+	BanditEnabled    bool                `json:"bandit_enabled"` // false: the kill switch is on, do not explore
+	Competitors      []models.StyleStats `json:"competitors"`    // the other eligible styles; empty with the kill switch on
 	ComputedAt       time.Time           `json:"computed_at"`
 }
 
@@ -30,20 +30,16 @@ type profileReply struct {
 
 // profileGet serves a form's canonical map and the style to use, for the requesting job's
 // segment when the form has a hint for it. A profile that fails the quality guard is
-// withheld (empty map, no hint). The kill switch removes the competitors, so the extension
-// does not explore, but still serves the preferred style.
+// withheld (empty map, no hint). The kill switch empties the competitors and says so
+// (bandit_enabled false), so the extension does not explore, but still serves the preferred
+// style.
 func (h *Handlers) profileGet(c *gin.Context) {
-	form, seg, err := h.formQuery(c)
-	if err != nil {
-		web.Fail(c, err)
+	req, ok := h.readForm(c)
+	if !ok {
 		return
 	}
-	p, err := learning.FindProfile(web.Context(c), h.DB, form)
-	if err != nil {
-		web.Fail(c, web.Internal(err))
-		return
-	}
-	reply := profileReply{Host: form.Host, SchemaHash: form.SchemaHash, CanonicalMap: models.StringMap{}}
+	p, seg := req.profile, req.segment
+	reply := profileReply{Host: req.form.Host, SchemaHash: req.form.SchemaHash, CanonicalMap: models.StringMap{}}
 	if p == nil || learning.Withheld(p) {
 		c.JSON(http.StatusOK, reply)
 		return
@@ -60,6 +56,8 @@ func (h *Handlers) profileGet(c *gin.Context) {
 			Source:           choice.Source,
 			SegmentKey:       choice.SegmentKey,
 			ComputedAt:       hint.ComputedAt,
+			BanditEnabled:    h.Config.BanditEnabled,
+			Competitors:      []models.StyleStats{},
 		}
 		if h.Config.BanditEnabled {
 			reply.StyleHint.Competitors = learning.Competitors(choice)

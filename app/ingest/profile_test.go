@@ -97,6 +97,7 @@ func TestProfileAndExplain(t *testing.T) {
 			require.Equal(t, c.source, h["source"], c.name)
 			require.Equal(t, c.seg, h["segment_key"], c.name)
 			require.Equal(t, 1.0, h["confidence"], c.name) // 18 ok events of 20 → min(18/10, 1)
+			require.Equal(t, true, h["bandit_enabled"], c.name)
 			var comp []string
 			for _, s := range h["competitors"].([]any) {
 				comp = append(comp, s.(map[string]any)["style_id"].(string))
@@ -154,7 +155,8 @@ func TestKillSwitchRemovesCompetitors(t *testing.T) {
 		require.Equal(t, http.StatusOK, r.Status)
 		h := r.Body["style_hint"].(map[string]any)
 		require.Equal(t, "concise_bullets_v1", h["preferred_style_id"])
-		require.NotContains(t, h, "competitors")
+		require.Equal(t, false, h["bandit_enabled"])
+		require.Empty(t, h["competitors"])
 	})
 }
 

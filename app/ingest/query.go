@@ -4,7 +4,33 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/applylens/learning/app/learning"
+	"github.com/applylens/learning/app/models"
+	"github.com/applylens/learning/app/web"
 )
+
+// formRequest is what /profile and /explain-style ask about: a form, the requesting job's
+// segment ("" for none) and the form's profile (nil when there is none).
+type formRequest struct {
+	form    learning.Form
+	segment string
+	profile *models.FormProfile
+}
+
+// readForm reads ?host=&schema_hash=[&segment_key=|&job_title=] and finds the form's profile;
+// on a bad query or a failure it has already answered.
+func (h *Handlers) readForm(c *gin.Context) (formRequest, bool) {
+	form, seg, err := h.formQuery(c)
+	if err != nil {
+		web.Fail(c, err)
+		return formRequest{}, false
+	}
+	p, err := learning.FindProfile(web.Context(c), h.DB, form)
+	if err != nil {
+		web.Fail(c, web.Internal(err))
+		return formRequest{}, false
+	}
+	return formRequest{form: form, segment: seg, profile: p}, true
+}
 
 // formQuery reads ?host=&schema_hash=[&segment_key=|&job_title=] and the segment it asks for.
 func (h *Handlers) formQuery(c *gin.Context) (learning.Form, string, error) {

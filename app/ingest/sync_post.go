@@ -40,7 +40,7 @@ type eventRequest struct {
 	ApplicationID    *int              `json:"application_id"`
 	Job              *job              `json:"job"`
 	Policy           *string           `json:"policy"`
-	OccurredAt       *time.Time        `json:"occurred_at"`
+	OccurredAt       *string           `json:"occurred_at"`
 	FeedbackStatus   *string           `json:"feedback_status"`
 	EditChars        *int              `json:"edit_chars"`
 	Propensity       *float64          `json:"propensity"`
@@ -241,11 +241,16 @@ func (h *Handlers) buildEvent(v *checker, p string, in *eventRequest, topStyle, 
 		}
 	}
 	if in.OccurredAt != nil {
-		if in.OccurredAt.After(now.Add(24 * time.Hour)) {
+		t, err := time.Parse(time.RFC3339Nano, strings.TrimSpace(*in.OccurredAt))
+		switch {
+		case err != nil:
+			v.fail(p+"occurred_at", "must be an RFC 3339 time such as 2026-11-29T06:41:00Z (got %q)", truncate(*in.OccurredAt, 40))
+		case t.After(now.Add(24 * time.Hour)):
 			v.fail(p+"occurred_at", "is more than a day in the future")
+		default:
+			t = t.UTC()
+			e.OccurredAt = &t
 		}
-		t := in.OccurredAt.UTC()
-		e.OccurredAt = &t
 	}
 	if in.FeedbackStatus != nil {
 		if fs := v.oneOf(p+"feedback_status", in.FeedbackStatus, learning.Helpful, learning.Unhelpful); fs != "" {

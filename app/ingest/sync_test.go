@@ -146,6 +146,14 @@ func TestSyncRejectsInvalidBatchWhole(t *testing.T) {
 			{"negative edits", batch(event(func(e map[string]any) { e["edit_stats"] = map[string]any{"total_chars_added": -1} })), 422,
 				[]string{"events[0].edit_stats.total_chars_added"}},
 			{"bad host", batch(event(func(e map[string]any) { e["host"] = "not a host!" })), 422, []string{"events[0].host"}},
+			{"bad time", batch(event(func(e map[string]any) { e["occurred_at"] = "yesterday" })), 422, []string{"events[0].occurred_at"}},
+			{"future time", batch(event(func(e map[string]any) { e["occurred_at"] = "2099-01-01T00:00:00Z" })), 422, []string{"events[0].occurred_at"}},
+			{"long nested string", batch(event(func(e map[string]any) {
+				e["edit_stats"] = map[string]any{"per_field": map[string]any{"cover": map[string]any{"text": strings.Repeat("x", 65)}}}
+			})), 422, []string{"events[0].edit_stats.per_field.cover.text"}},
+			{"too many nested items", batch(event(func(e map[string]any) {
+				e["validation_errors"] = map[string]any{"a": []any{1, 2}, "b": []any{3}}
+			})), 422, []string{"events[0].validation_errors"}},
 			{"bad top-level policy", map[string]any{"host": "a.io", "schema_hash": "x", "policy": "x", "events": []any{event(nil)}}, 422, []string{"policy"}},
 			{"not JSON", `{"host": "a.io", "events": [`, 422, []string{"body"}},
 			{"empty body", ``, 422, []string{"body"}},
@@ -246,5 +254,17 @@ func TestConcurrentFirstSyncsMakeOneProfile(t *testing.T) {
 		}
 		require.EqualValues(t, 1, storetest.Count(t, db, "form_profiles"))
 		require.EqualValues(t, n, storetest.Count(t, db, "autofill_events"))
+	})
+}
+
+func TestSyncRejectsDeepNesting(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		a := newAPI(t, db, nil)
+		deep := map[string]any{"a": map[string]any{"b": map[string]any{"c": map[string]any{"d": map[string]any{}}}}}
+		r := a.post(ingest.PathSync, map[string]any{"host": "a.io", "schema_hash": "x",
+			"events": []any{map[string]any{"host": "a.io", "schema_hash": "x", "validation_errors": deep}}})
+		require.Equal(t, http.StatusUnprocessableEntity, r.Status, r.Raw)
+		require.Equal(t, []string{"events[0].validation_errors.a.b.c.d"}, fieldsOf(r))
+		require.Zero(t, storetest.Count(t, db, "autofill_events"))
 	})
 }

@@ -97,12 +97,59 @@ func (v *checker) stringMap(path string, m map[string]string) {
 	}
 }
 
-// object checks the size of a free-form object.
+// object checks a free-form object (validation_errors, per_field) as a whole: at most maxKeys
+// keys and array items all told, nesting at most maxDepth deep, and every string within the
+// length limit.
 func (v *checker) object(path string, m map[string]any) {
-	if len(m) > v.maxKeys {
-		v.fail(path, "has %d keys; at most %d are allowed", len(m), v.maxKeys)
+	items := 0
+	var walk func(p string, x any, depth int) bool
+	walk = func(p string, x any, depth int) bool {
+		switch t := x.(type) {
+		case map[string]any:
+			if depth > maxDepth {
+				v.fail(p, "nests deeper than %d levels", maxDepth)
+				return false
+			}
+			for k, val := range t {
+				if items++; items > v.maxKeys {
+					v.fail(path, "has more than %d keys and items in all", v.maxKeys)
+					return false
+				}
+				if utf8.RuneCountInString(k) > v.maxLen {
+					v.fail(p+"["+truncate(k, 40)+"]", "is longer than %d characters", v.maxLen)
+					return false
+				}
+				if !walk(p+"."+k, val, depth+1) {
+					return false
+				}
+			}
+		case []any:
+			if depth > maxDepth {
+				v.fail(p, "nests deeper than %d levels", maxDepth)
+				return false
+			}
+			for i, val := range t {
+				if items++; items > v.maxKeys {
+					v.fail(path, "has more than %d keys and items in all", v.maxKeys)
+					return false
+				}
+				if !walk(fmt.Sprintf("%s[%d]", p, i), val, depth+1) {
+					return false
+				}
+			}
+		case string:
+			if utf8.RuneCountInString(t) > v.maxLen {
+				v.fail(p, "is longer than %d characters", v.maxLen)
+				return false
+			}
+		}
+		return true
 	}
+	walk(path, m, 1)
 }
+
+// maxDepth is how deep a free-form object may nest.
+const maxDepth = 4
 
 func (v *checker) intRange(path string, n *int, lo, hi int) {
 	if n != nil && (*n < lo || *n > hi) {
@@ -155,7 +202,7 @@ func readBody(c *gin.Context) ([]byte, error) {
 
 func decodeBytes(body []byte, dst any, prefix string) error {
 	if len(strings.TrimSpace(string(body))) == 0 {
-		return web.Invalid([]web.FieldError{{Field: strings.TrimSuffix(prefix, ".") + "body", Message: "is empty; send a JSON object"}})
+		return web.Invalid([]web.FieldError{{Field: bodyField(prefix), Message: "is empty; send a JSON object"}})
 	}
 	if err := json.Unmarshal(body, dst); err != nil {
 		return jsonError(err, prefix)
@@ -175,11 +222,18 @@ func jsonError(err error, prefix string) error {
 		}
 		return web.Invalid([]web.FieldError{{Field: prefix + field, Message: fmt.Sprintf("must be %s (got a JSON %s)", jsonKind(typeErr.Type.Kind().String()), typeErr.Value)}})
 	case errors.As(err, &syntaxErr):
-		return web.Invalid([]web.FieldError{{Field: strings.TrimSuffix(prefix, ".") + "body", Message: fmt.Sprintf("is not valid JSON at byte %d: %v", syntaxErr.Offset, err)}})
+		return web.Invalid([]web.FieldError{{Field: bodyField(prefix), Message: fmt.Sprintf("is not valid JSON at byte %d: %v", syntaxErr.Offset, err)}})
 	default:
-		var timeErr interface{ Error() string } = err
-		return web.Invalid([]web.FieldError{{Field: strings.TrimSuffix(prefix, ".") + "body", Message: "is not valid: " + timeErr.Error()}})
+		return web.Invalid([]web.FieldError{{Field: bodyField(prefix), Message: "is not valid: " + err.Error()}})
 	}
+}
+
+// bodyField names the whole body ("body") or one event of it ("events[3]").
+func bodyField(prefix string) string {
+	if prefix == "" {
+		return "body"
+	}
+	return strings.TrimSuffix(prefix, ".")
 }
 
 func jsonKind(k string) string {
