@@ -86,6 +86,10 @@ func TestRefusals(t *testing.T) {
 			require.Equal(t, tc.status, status, tc.name)
 			require.Contains(t, body["error"], tc.error, tc.name)
 		}
+		// A value of the wrong type names its field.
+		status, body, _ := s.do(http.MethodPost, adminapi.PathRunCreate, s.admin, `{"days": "30"}`)
+		require.Equal(t, http.StatusUnprocessableEntity, status)
+		require.Equal(t, "days", body["fields"].([]any)[0].(map[string]any)["field"])
 		require.Zero(t, storetest.Count(t, db, "aggregator_runs"))
 	})
 }

@@ -1,6 +1,7 @@
 package adminapi
 
 import (
+	"encoding/json"
 	"errors"
 	"net/http"
 
@@ -21,7 +22,12 @@ func (h *Handlers) runsCreate(c *gin.Context) {
 	var req runCreateRequest
 	if c.Request.ContentLength != 0 {
 		if err := c.ShouldBindJSON(&req); err != nil {
-			web.Fail(c, web.Invalid([]web.FieldError{{Field: "body", Message: "must be a JSON object such as {\"days\": 30}"}}))
+			field, msg := "body", "must be a JSON object such as {\"days\": 30}"
+			var typeErr *json.UnmarshalTypeError
+			if errors.As(err, &typeErr) && typeErr.Field == "days" {
+				field, msg = "days", "must be a whole number of days (got a JSON "+typeErr.Value+")"
+			}
+			web.Fail(c, web.Invalid([]web.FieldError{{Field: field, Message: msg}}))
 			return
 		}
 	}
