@@ -105,4 +105,14 @@ func TestStyleValidation(t *testing.T) {
 	require.Contains(t, errs, "id")
 	_, errs = f.validate(false)
 	require.NotContains(t, errs, "id", "the id of an existing style is not edited")
+	for _, temp := range []string{"NaN", "-nan", "Inf", "-Inf", "infinity", "1e400", "-0.1", "2.01"} {
+		f.Temperature = temp
+		_, errs = f.validate(false)
+		require.Contains(t, errs, "temperature", temp)
+	}
+	f.Temperature, f.PriorWeight = "2", "NaN"
+	s, errs = f.validate(false)
+	require.Empty(t, errs, "the prior weight is not read from the form")
+	require.Equal(t, 2.0, s.Temperature)
+	require.Zero(t, s.PriorWeight)
 }

@@ -150,45 +150,73 @@ func TestStylesCreateAndEdit(t *testing.T) {
 		doc := c.page(admin.PathStyles)
 		require.Equal(t, 1, byTestID(doc, "style-row-concise_bullets_v1").Length())
 
-		c.page(admin.PathStyleNew)
+		// The prior weight is the aggregator's: shown with a note, never an input.
+		doc = c.page(admin.PathStyleNew)
+		require.Empty(t, byTestID(doc, "input-prior_weight").Nodes)
+		require.Equal(t, "1", text(doc.Selection, "value-prior_weight"))
+		require.Contains(t, text(doc.Selection, "note-prior_weight"), "aggregator")
+
 		r := c.post(admin.PathStyles, url.Values{"id": {"Bad Id"}, "name": {""}, "temperature": {"7"}, "tone": {"warm"},
 			"format": {"bullets"}, "length_hint": {"huge"}, "keywords": {"a, b"}, "prior_weight": {"-1"}})
 		require.Equal(t, http.StatusUnprocessableEntity, r.StatusCode)
-		for _, f := range []string{"id", "name", "temperature", "length_hint", "prior_weight"} {
+		for _, f := range []string{"id", "name", "temperature", "length_hint"} {
 			require.NotEmpty(t, text(r.Doc.Selection, "error-"+f), "an error next to %s", f)
 		}
 		require.Empty(t, text(r.Doc.Selection, "error-tone"))
+		require.Empty(t, text(r.Doc.Selection, "error-prior_weight"), "a posted prior weight is ignored")
+		require.Equal(t, "1", text(r.Doc.Selection, "value-prior_weight"))
 		require.Equal(t, "warm", byTestID(r.Doc, "input-tone").AttrOr("value", ""), "what was typed stays")
 
+		// Not a number, or not finite: the error sits next to the field.
+		for _, temp := range []string{"NaN", "nan", "Inf", "+Inf", "-inf", "infinity", "1e999"} {
+			c.page(admin.PathStyleNew)
+			r = c.post(admin.PathStyles, url.Values{"id": {"odd_temp"}, "name": {"Odd"}, "temperature": {temp}, "tone": {"warm"},
+				"format": {"bullets"}, "length_hint": {"short"}})
+			require.Equal(t, http.StatusUnprocessableEntity, r.StatusCode, temp)
+			field := byTestID(r.Doc, "input-temperature").Parent()
+			require.Equal(t, "A number from 0 to 2.", text(field, "error-temperature"), temp)
+			require.Equal(t, temp, byTestID(r.Doc, "input-temperature").AttrOr("value", ""), "what was typed stays")
+		}
+
 		form := url.Values{"id": {"warm_story_v1"}, "name": {"Warm Story"}, "temperature": {"0.8"}, "tone": {"warm"},
-			"format": {"paragraph"}, "length_hint": {"long"}, "keywords": {"impact, team"}, "prior_weight": {"1.5"}}
+			"format": {"paragraph"}, "length_hint": {"long"}, "keywords": {"impact, team"}, "prior_weight": {"NaN"}}
 		r = c.post(admin.PathStyles, form)
 		require.Equal(t, http.StatusSeeOther, r.StatusCode, r.Body)
 		doc = c.page(r.Header.Get("Location"))
 		require.Equal(t, "Style created.", text(doc.Selection, "flash"))
 		require.Contains(t, byTestID(doc, "style-row-warm_story_v1").Text(), "impact, team")
+		require.Contains(t, text(doc.Selection, "prior-weight-note"), "Set by the aggregator")
+		var s models.GenStyle
+		require.NoError(t, db.Where("id = ?", "warm_story_v1").Take(&s).Error)
+		require.Equal(t, 1.0, s.PriorWeight, "a new style starts neutral, whatever was posted")
 
 		c.page(admin.PathStyleNew)
 		r = c.post(admin.PathStyles, form)
 		require.Equal(t, http.StatusUnprocessableEntity, r.StatusCode)
 		require.Equal(t, "A style with this id exists already.", text(r.Doc.Selection, "error-id"))
 
+		// As an aggregator run would.
+		require.NoError(t, db.Exec("UPDATE gen_styles SET prior_weight = 1.75 WHERE id = ?", "warm_story_v1").Error)
 		edit := strings.Replace(admin.PathStyle, ":id", "warm_story_v1", 1)
 		doc = c.page(edit)
 		require.Equal(t, "warm_story_v1", text(doc.Selection, "style-id"))
+		require.Equal(t, "1.75", text(doc.Selection, "value-prior_weight"))
+		require.Empty(t, byTestID(doc, "input-prior_weight").Nodes)
 		form.Set("name", "Warm Story II")
-		form.Set("temperature", "x")
+		form.Set("prior_weight", "5")
+		form.Set("temperature", "NaN")
 		r = c.post(edit, form)
 		require.Equal(t, http.StatusUnprocessableEntity, r.StatusCode)
-		require.NotEmpty(t, text(r.Doc.Selection, "error-temperature"))
+		require.NotEmpty(t, text(byTestID(r.Doc, "input-temperature").Parent(), "error-temperature"))
+		require.Equal(t, "1.75", text(r.Doc.Selection, "value-prior_weight"), "the stored weight, not the posted one")
 		form.Set("temperature", "0.4")
 		r = c.post(edit, form)
 		require.Equal(t, http.StatusSeeOther, r.StatusCode)
-		var s models.GenStyle
 		require.NoError(t, db.Where("id = ?", "warm_story_v1").Take(&s).Error)
 		require.Equal(t, "Warm Story II", s.Name)
 		require.InDelta(t, 0.4, s.Temperature, 1e-9)
 		require.Equal(t, []string{"impact", "team"}, s.KeywordsJSON.V)
+		require.InDelta(t, 1.75, s.PriorWeight, 1e-9, "saving the form leaves the aggregator's weight alone")
 	})
 }
 

@@ -32,5 +32,5 @@ func (h *Handlers) styleCreatePost(c *gin.Context) {
 func styleFormFrom(c *gin.Context) styleForm {
 	return styleForm{ID: c.PostForm("id"), Name: c.PostForm("name"), Temperature: c.PostForm("temperature"),
 		Tone: c.PostForm("tone"), Format: c.PostForm("format"), LengthHint: c.PostForm("length_hint"),
-		Keywords: c.PostForm("keywords"), PriorWeight: c.PostForm("prior_weight")}
+		Keywords: c.PostForm("keywords")}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"regexp"
 	"strconv"
 	"strings"
@@ -17,9 +18,16 @@ import (
 )
 
 // styleForm is the style form as submitted: strings, validated into a models.GenStyle.
+// PriorWeight is shown, never read from a request: the aggregator sets it on every run.
 type styleForm struct {
 	ID, Name, Temperature, Tone, Format, LengthHint, Keywords, PriorWeight string
 }
+
+// newStylePriorWeight is a new style's prior weight: neutral until the aggregator has data.
+const newStylePriorWeight = 1.0
+
+// priorWeightNote says where the prior weight comes from, on the form and the list.
+const priorWeightNote = "Set by the aggregator on every run from the style's ratings: 2·(helpful+1)/(rated+2). A new style starts at 1."
 
 var (
 	styleIDPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9_]{1,63}$`)
@@ -29,8 +37,11 @@ var (
 func styleFormOf(s models.GenStyle) styleForm {
 	return styleForm{ID: s.ID, Name: s.Name, Temperature: strconv.FormatFloat(s.Temperature, 'f', -1, 64), Tone: s.Tone,
 		Format: s.Format, LengthHint: s.LengthHint, Keywords: strings.Join(s.KeywordsJSON.V, ", "),
-		PriorWeight: strconv.FormatFloat(s.PriorWeight, 'f', -1, 64)}
+		PriorWeight: fmtWeight(s.PriorWeight)}
 }
+
+// fmtWeight shows a prior weight as stored (numeric(10,4) on Postgres).
+func fmtWeight(w float64) string { return strconv.FormatFloat(math.Round(w*1e4)/1e4, 'f', -1, 64) }
 
 // validate checks every field and returns the style and the error of each wrong field.
 func (f styleForm) validate(isNew bool) (models.GenStyle, map[string]string) {
@@ -43,10 +54,10 @@ func (f styleForm) validate(isNew bool) (models.GenStyle, map[string]string) {
 	if s.Name == "" || len(s.Name) > 80 {
 		errs["name"] = "A name of 1 to 80 characters."
 	}
-	if t, err := strconv.ParseFloat(strings.TrimSpace(f.Temperature), 64); err != nil || t < 0 || t > 2 {
-		errs["temperature"] = "A number from 0 to 2."
-	} else {
+	if t, ok := parseNumber(f.Temperature, 0, 2); ok {
 		s.Temperature = t
+	} else {
+		errs["temperature"] = "A number from 0 to 2."
 	}
 	if s.Tone == "" || len(s.Tone) > 40 {
 		errs["tone"] = "A tone of 1 to 40 characters (e.g. concise, narrative)."
@@ -69,19 +80,25 @@ func (f styleForm) validate(isNew bool) (models.GenStyle, map[string]string) {
 	if len(s.KeywordsJSON.V) > 20 {
 		errs["keywords"] = "At most 20 keywords, separated by commas."
 	}
-	if w, err := strconv.ParseFloat(strings.TrimSpace(f.PriorWeight), 64); err != nil || w < 0 || w > 1000 {
-		errs["prior_weight"] = "A number from 0 to 1000."
-	} else {
-		s.PriorWeight = w
-	}
 	return s, errs
+}
+
+// parseNumber reads a finite number from lo to hi (ParseFloat also takes NaN and Inf, which
+// compare false with any bound).
+func parseNumber(text string, lo, hi float64) (float64, bool) {
+	v, err := strconv.ParseFloat(strings.TrimSpace(text), 64)
+	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) || v < lo || v > hi {
+		return 0, false
+	}
+	return v, true
 }
 
 // errStyleExists is returned when a new style's id is taken.
 var errStyleExists = errors.New("a style with this id exists already")
 
-// createStyle stores a new style.
+// createStyle stores a new style with the neutral prior weight.
 func createStyle(ctx context.Context, db *gorm.DB, s models.GenStyle, now time.Time) error {
+	s.PriorWeight = newStylePriorWeight
 	s.CreatedAt, s.UpdatedAt = now.UTC(), now.UTC()
 	err := db.WithContext(ctx).Create(&s).Error
 	if errors.Is(err, gorm.ErrDuplicatedKey) {
@@ -90,7 +107,8 @@ func createStyle(ctx context.Context, db *gorm.DB, s models.GenStyle, now time.T
 	return err
 }
 
-// updateStyle rewrites an existing style's fields; gorm.ErrRecordNotFound when it is gone.
+// updateStyle rewrites an existing style's fields (not its prior weight, which is the
+// aggregator's); gorm.ErrRecordNotFound when it is gone.
 func updateStyle(ctx context.Context, db *gorm.DB, id string, s models.GenStyle, now time.Time) error {
 	kw, err := s.KeywordsJSON.Value()
 	if err != nil {
@@ -98,7 +116,7 @@ func updateStyle(ctx context.Context, db *gorm.DB, id string, s models.GenStyle,
 	}
 	r := db.WithContext(ctx).Model(&models.GenStyle{}).Where("id = ?", id).Updates(map[string]any{
 		"name": s.Name, "temperature": s.Temperature, "tone": s.Tone, "format": s.Format, "length_hint": s.LengthHint,
-		"keywords_json": kw, "prior_weight": s.PriorWeight, "updated_at": now.UTC(),
+		"keywords_json": kw, "updated_at": now.UTC(),
 	})
 	if r.Error != nil {
 		return fmt.Errorf("update style: %w", r.Error)
@@ -123,7 +141,7 @@ func styleFormVM(f styleForm, errs map[string]string, isNew bool) pages.StyleFor
 		Format:      field("format", "Format", f.Format, "e.g. bullets, paragraph"),
 		LengthHint:  field("length_hint", "Length", f.LengthHint, ""),
 		Keywords:    field("keywords", "Keywords", f.Keywords, "Separated by commas."),
-		PriorWeight: field("prior_weight", "Prior weight", f.PriorWeight, "The bandit's prior for this style (1 is neutral)."),
+		PriorWeight: field("prior_weight", "Prior weight", f.PriorWeight, priorWeightNote),
 	}
 	for _, l := range lengthHints {
 		vm.Lengths = append(vm.Lengths, components.Option{Value: l, Label: l, Selected: l == f.LengthHint})

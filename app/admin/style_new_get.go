@@ -8,7 +8,7 @@ import (
 
 // styleNewGet shows an empty style form.
 func (h *Handlers) styleNewGet(c *gin.Context) {
-	h.renderStyleForm(c, 200, styleForm{Temperature: "0.7", LengthHint: "medium", PriorWeight: "1"}, nil, true)
+	h.renderStyleForm(c, 200, styleForm{Temperature: "0.7", LengthHint: "medium"}, nil, true)
 }
 
 // renderStyleForm shows the create or edit form with the errors next to their fields.
@@ -17,6 +17,7 @@ func (h *Handlers) renderStyleForm(c *gin.Context, status int, f styleForm, errs
 	vm.CSRF = csrf(c)
 	if isNew {
 		vm.Title, vm.Action = "New style", PathStyles
+		vm.PriorWeight.Value = fmtWeight(newStylePriorWeight)
 	} else {
 		vm.Title, vm.Action = "Edit "+f.ID, pathFor(PathStyle, f.ID)
 	}

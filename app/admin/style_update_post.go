@@ -7,6 +7,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"gorm.io/gorm"
 
+	"github.com/applylens/learning/app/report"
 	"github.com/applylens/learning/app/web"
 )
 
@@ -16,6 +17,12 @@ func (h *Handlers) styleUpdatePost(c *gin.Context) {
 	f.ID = c.Param("id")
 	s, errs := f.validate(false)
 	if len(errs) > 0 {
+		cur, err := report.GetStyle(c.Request.Context(), h.db, f.ID)
+		if err != nil {
+			web.Fail(c, notFoundOr(err, "style"))
+			return
+		}
+		f.PriorWeight = styleFormOf(*cur).PriorWeight // shown, not submitted
 		h.renderStyleForm(c, http.StatusUnprocessableEntity, f, errs, false)
 		return
 	}

@@ -19,7 +19,7 @@ func (h *Handlers) stylesGet(c *gin.Context) {
 		return
 	}
 	vm := pages.StylesPageVM{Shell: shell(c, "Styles", "styles"), NewURL: PathStyleNew,
-		Window: fmt.Sprintf("%d days", report.StyleUsageDays)}
+		Window: fmt.Sprintf("%d days", report.StyleUsageDays), PriorWeightNote: priorWeightNote}
 	switch c.Query("saved") {
 	case "created":
 		vm.Flash = "Style created."

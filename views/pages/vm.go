@@ -247,11 +247,12 @@ type EventRowVM struct {
 
 // StylesPageVM is the list of generation styles.
 type StylesPageVM struct {
-	Shell  layouts.ShellProps
-	NewURL string
-	Flash  string
-	Window string
-	Rows   []StyleRowVM
+	Shell           layouts.ShellProps
+	NewURL          string
+	Flash           string
+	Window          string
+	PriorWeightNote string // the aggregator sets the prior weight: say so under the table
+	Rows            []StyleRowVM
 }
 
 // StyleRowVM is one style.
@@ -284,7 +285,7 @@ type StyleFormPageVM struct {
 	LengthHint  components.Field
 	Lengths     []components.Option
 	Keywords    components.Field
-	PriorWeight components.Field
+	PriorWeight components.Field // shown read-only: the aggregator sets it
 	FormError   string
 	CancelURL   string
 }
