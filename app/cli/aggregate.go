@@ -61,12 +61,28 @@ func printRun(w io.Writer, run *models.AggregatorRun) {
 			run.ProfilesUpdated, run.HintsChanged, run.EventsRead, window, run.ID)
 	}
 	fmt.Fprintln(w, "Source mix:")
+	for _, s := range sourceShares(run) {
+		fmt.Fprintf(w, "  %-8s %7d  %5.1f%%\n", s.source, s.profiles, s.percent)
+	}
+}
+
+// sourceShare is how many of a run's profiles got their hint from one source.
+type sourceShare struct {
+	source   string
+	profiles int
+	percent  float64
+}
+
+// sourceShares lists a run's profiles by hint source, in the order of learning.Sources.
+func sourceShares(run *models.AggregatorRun) []sourceShare {
+	var out []sourceShare
 	for _, src := range learning.Sources() {
 		n := run.SourceMix.V[src]
 		pct := 0.0
 		if run.ProfilesUpdated > 0 {
 			pct = 100 * float64(n) / float64(run.ProfilesUpdated)
 		}
-		fmt.Fprintf(w, "  %-8s %7d  %5.1f%%\n", src, n, pct)
+		out = append(out, sourceShare{src, n, pct})
 	}
+	return out
 }

@@ -267,12 +267,8 @@ func demoAdmin(ctx context.Context, cfg config.Config, db *gorm.DB, fresh bool, 
 
 func mixLine(run *models.AggregatorRun) string {
 	var parts []string
-	for _, src := range learning.Sources() {
-		pct := 0.0
-		if run.ProfilesUpdated > 0 {
-			pct = 100 * float64(run.SourceMix.V[src]) / float64(run.ProfilesUpdated)
-		}
-		parts = append(parts, fmt.Sprintf("%s %.0f%%", src, pct))
+	for _, s := range sourceShares(run) {
+		parts = append(parts, fmt.Sprintf("%s %.0f%%", s.source, s.percent))
 	}
 	return fmt.Sprintf("%d profiles, hints from %s", run.ProfilesUpdated, strings.Join(parts, ", "))
 }

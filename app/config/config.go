@@ -80,9 +80,6 @@ func (c Config) SQLitePath() string {
 // Production reports whether APP_ENV is production.
 func (c Config) Production() bool { return c.AppEnv == "production" }
 
-// FromEnv reads the configuration from the process environment.
-func FromEnv() (Config, error) { return Load(os.Getenv) }
-
 // Load reads the configuration through getenv and validates it. The error names every
 // variable that is wrong.
 func Load(getenv func(string) string) (Config, error) {
@@ -128,8 +125,8 @@ func Load(getenv func(string) string) (Config, error) {
 	if c.HTTPAddr != "" && !strings.Contains(c.HTTPAddr, ":") {
 		r.fail("HTTP_ADDR", "must be host:port or :port (got %q)", c.HTTPAddr)
 	}
-	if c.AggregatorInterval < 0 {
-		r.fail("AGGREGATOR_INTERVAL", "must not be negative")
+	if c.AggregatorInterval < 0 || (c.AggregatorInterval > 0 && c.AggregatorInterval < time.Minute) {
+		r.fail("AGGREGATOR_INTERVAL", "must be 0 (off) or at least 1m (got %s)", c.AggregatorInterval)
 	}
 	if (c.AdminEmail == "") != (c.AdminPassword == "") {
 		r.fail("ADMIN_EMAIL", "and ADMIN_PASSWORD are set together or not at all")
