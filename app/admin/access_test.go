@@ -3,9 +3,11 @@ package admin_test
 import (
 	"context"
 	"crypto/tls"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -154,6 +156,34 @@ func TestLoginRateLimit(t *testing.T) {
 		// Another email from the same address is limited on its own.
 		r = c.post(admin.PathLogin, url.Values{"email": {"other@example.test"}, "password": {"guess"}})
 		require.Equal(t, http.StatusUnauthorized, r.StatusCode)
+	})
+}
+
+// TestLoginRateLimitPerEmail: one email guessed from many addresses stops after 20 attempts
+// an hour, with a message that says so.
+func TestLoginRateLimitPerEmail(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		e, _ := newEngine(t, db, testConfig(t, map[string]string{"TRUSTED_PROXIES": "192.0.2.0/24"}))
+		c := newClient(t, e) // httptest's peer 192.0.2.1 is a trusted proxy here
+		c.get(admin.PathLogin)
+		for i := range 20 {
+			c.headers["X-Forwarded-For"] = fmt.Sprintf("198.51.100.%d", i+1)
+			r := c.post(admin.PathLogin, url.Values{"email": {adminEmail}, "password": {"guess"}})
+			require.Equal(t, http.StatusUnauthorized, r.StatusCode, "attempt %d", i+1)
+		}
+		c.headers["X-Forwarded-For"] = "203.0.113.7"
+		r := c.post(admin.PathLogin, url.Values{"email": {strings.ToUpper(adminEmail)}, "password": {adminPassword}})
+		require.Equal(t, http.StatusTooManyRequests, r.StatusCode, "a fresh address, and even the right password, waits")
+		secs, err := strconv.Atoi(r.Header.Get("Retry-After"))
+		require.NoError(t, err)
+		require.True(t, secs > 60 && secs <= 180, "the email's next token, minutes away: %d s", secs)
+		msg := text(r.Doc.Selection, "login-error")
+		require.Contains(t, msg, "Too many sign-in attempts for this email, from any address")
+		require.Regexp(t, `Try again in [23] minutes\.$`, msg)
+		require.Equal(t, adminEmail, strings.ToLower(byTestID(r.Doc, "login-email").AttrOr("value", "")))
+
+		r = c.post(admin.PathLogin, url.Values{"email": {"other@example.test"}, "password": {"guess"}})
+		require.Equal(t, http.StatusUnauthorized, r.StatusCode, "other emails are not held up")
 	})
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"net/http"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -23,10 +24,15 @@ func (h *Handlers) loginPost(c *gin.Context) {
 		h.renderLogin(c, http.StatusForbidden, vm)
 		return
 	}
-	if ok, wait := h.limiter.allow(c.ClientIP(), email, h.now()); !ok {
+	if ok, wait, byAccount := h.limiter.allow(c.ClientIP(), email, h.now()); !ok {
 		secs := int(math.Ceil(wait.Seconds()))
 		c.Header("Retry-After", fmt.Sprint(secs))
 		vm.Error = fmt.Sprintf("Too many sign-in attempts. Try again in %d seconds.", secs)
+		if byAccount {
+			h.log.WarnContext(c.Request.Context(), "admin sign-in paused for an email", "client_ip", c.ClientIP())
+			vm.Error = "Too many sign-in attempts for this email, from any address: " +
+				"to protect the account, its sign-in is paused. Try again in " + inMinutes(wait) + "."
+		}
 		h.renderLogin(c, http.StatusTooManyRequests, vm)
 		return
 	}
@@ -44,4 +50,12 @@ func (h *Handlers) loginPost(c *gin.Context) {
 	h.log.InfoContext(c.Request.Context(), "admin signed in", "user_id", u.ID)
 	h.startSession(c, u)
 	web.Redirect(c, vm.Next)
+}
+
+// inMinutes says a wait in whole minutes, rounded up.
+func inMinutes(d time.Duration) string {
+	if m := int(math.Ceil(d.Minutes())); m > 1 {
+		return fmt.Sprintf("%d minutes", m)
+	}
+	return "a minute"
 }

@@ -8,62 +8,65 @@ import (
 	"golang.org/x/time/rate"
 )
 
-// Sign-in attempts: per IP and email (a guessed password), and per IP (many emails).
+// Sign-in attempts: per IP and email (a guessed password), per IP (many emails), and per email
+// across every IP (one password guessed from many addresses).
 const (
-	loginPerEmailEvery = 12 * time.Second // 5 a minute
-	loginPerEmailBurst = 5
-	loginPerIPEvery    = 2 * time.Second // 30 a minute
-	loginPerIPBurst    = 30
-	limiterIdle        = 15 * time.Minute
+	loginPerIPEmailEvery = 12 * time.Second // 5 a minute
+	loginPerIPEmailBurst = 5
+	loginPerIPEvery      = 2 * time.Second // 30 a minute
+	loginPerIPBurst      = 30
+	loginPerEmailEvery   = 3 * time.Minute // 20 an hour
+	loginPerEmailBurst   = 20
 )
-
-type limiterEntry struct {
-	lim  *rate.Limiter
-	seen time.Time
-}
 
 // loginLimiter limits sign-in attempts in memory (per process).
 type loginLimiter struct {
 	mu      sync.Mutex
-	entries map[string]*limiterEntry
+	entries map[string]*rate.Limiter
 	swept   time.Time
 }
 
-func newLoginLimiter() *loginLimiter { return &loginLimiter{entries: map[string]*limiterEntry{}} }
+func newLoginLimiter() *loginLimiter { return &loginLimiter{entries: map[string]*rate.Limiter{}} }
 
-// allow reports whether one more attempt from ip for email may be checked now, and if not,
-// how long to wait.
-func (l *loginLimiter) allow(ip, email string, now time.Time) (bool, time.Duration) {
+// allow reports whether one more attempt from ip for email may be checked now. If not, it says
+// how long to wait and whether the email's own limit (across addresses) is what refuses.
+func (l *loginLimiter) allow(ip, email string, now time.Time) (ok bool, wait time.Duration, byAccount bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if now.Sub(l.swept) > time.Minute {
-		for k, e := range l.entries {
-			if now.Sub(e.seen) > limiterIdle {
+		// An entry goes once it is full again: forgetting it earlier would hand out a new burst.
+		for k, lim := range l.entries {
+			if lim.TokensAt(now) >= float64(lim.Burst()) {
 				delete(l.entries, k)
 			}
 		}
 		l.swept = now
 	}
-	byIP := l.entry("ip|"+ip, loginPerIPEvery, loginPerIPBurst, now)
-	byEmail := l.entry("email|"+ip+"|"+strings.ToLower(strings.TrimSpace(email)), loginPerEmailEvery, loginPerEmailBurst, now)
-	// Reserve on both; give back what was taken when either refuses.
-	r1 := byIP.ReserveN(now, 1)
-	r2 := byEmail.ReserveN(now, 1)
-	wait := max(r1.DelayFrom(now), r2.DelayFrom(now))
-	if wait > 0 {
-		r1.CancelAt(now)
-		r2.CancelAt(now)
-		return false, wait
+	email = strings.ToLower(strings.TrimSpace(email))
+	rs := []*rate.Reservation{
+		l.entry("ip|"+ip, loginPerIPEvery, loginPerIPBurst).ReserveN(now, 1),
+		l.entry("ip-email|"+ip+"|"+email, loginPerIPEmailEvery, loginPerIPEmailBurst).ReserveN(now, 1),
+		l.entry("email|"+email, loginPerEmailEvery, loginPerEmailBurst).ReserveN(now, 1),
 	}
-	return true, 0
+	for _, r := range rs {
+		wait = max(wait, r.DelayFrom(now))
+	}
+	if wait == 0 {
+		return true, 0, false
+	}
+	// Give back what was taken: a refused attempt costs nothing.
+	byAccount = rs[2].DelayFrom(now) > 0
+	for _, r := range rs {
+		r.CancelAt(now)
+	}
+	return false, wait, byAccount
 }
 
-func (l *loginLimiter) entry(key string, every time.Duration, burst int, now time.Time) *rate.Limiter {
-	e := l.entries[key]
-	if e == nil {
-		e = &limiterEntry{lim: rate.NewLimiter(rate.Every(every), burst)}
-		l.entries[key] = e
+func (l *loginLimiter) entry(key string, every time.Duration, burst int) *rate.Limiter {
+	lim := l.entries[key]
+	if lim == nil {
+		lim = rate.NewLimiter(rate.Every(every), burst)
+		l.entries[key] = lim
 	}
-	e.seen = now
-	return e.lim
+	return lim
 }
