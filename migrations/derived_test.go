@@ -7,9 +7,12 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
+	"gorm.io/gorm"
 
+	"github.com/applylens/learning/app/learning"
 	"github.com/applylens/learning/app/store/storetest"
 	"github.com/applylens/learning/migrations"
+	"github.com/applylens/learning/seeds"
 )
 
 // TestFinalMapHashFrozen pins the migration's fingerprint: rows carry it, so it never changes.
@@ -91,18 +94,8 @@ func TestDerivedColumnsBackfill(t *testing.T) {
 		defer migrations.SetBackfillBatch(7)()
 		require.NoError(t, migrations.Up(ctx, db))
 
-		type stored struct {
-			ID           string
-			FinalMapHash *int64
-			EditTotal    *int64
-		}
-		var got []stored
-		require.NoError(t, db.Raw("SELECT CAST(id AS text) AS id, final_map_hash, edit_total FROM autofill_events").Scan(&got).Error)
-		require.Len(t, got, len(cases))
-		byID := map[string]stored{}
-		for _, s := range got {
-			byID[s.ID] = s
-		}
+		byID := readDerived(t, db)
+		require.Len(t, byID, len(cases))
 		for i, c := range cases {
 			s := byID[ids[i]]
 			require.Equal(t, c.hash, s.FinalMapHash, "final_map_hash of %s", c.finalMap)
@@ -118,4 +111,71 @@ func TestDerivedColumnsBackfill(t *testing.T) {
 		require.NoError(t, db.Raw("SELECT COUNT(*) FROM autofill_events WHERE final_map_hash IS NULL").Scan(&missing).Error)
 		require.EqualValues(t, map[string]int64{"sqlite": 1, "postgres": 0}[b.Name], missing, "only the text that is not JSON")
 	})
+}
+
+// TestWritersAgreeWithBackfill: what a writer derives (learning.Derive, through the seeds'
+// fixtures) equals what the migration's frozen copy computes from the stored row, on both
+// databases: the writers and the backfill fill the columns identically.
+func TestWritersAgreeWithBackfill(t *testing.T) {
+	storetest.EachBackend(t, func(t *testing.T, b storetest.Backend) {
+		ctx := context.Background()
+		db := b.New(t)
+		i := seeds.Int
+		maps := []map[string]string{
+			nil, {}, {"#a": "x"}, {"#b": "y", "#a": "x"},
+			{"<sel>": "a&b", "é": "ü", "日本": "語"},
+			{`q"uote`: `back\slash`, "ctl": "\t\n\u0001", "sep": "\u2028\u2029", "emoji": "😀"},
+			{"invalid": "a\xff\xfeb", "\xffkey": "v"},
+		}
+		counters := [][2]*int{{nil, nil}, {i(3), nil}, {nil, i(4)}, {i(10), i(5)}, {i(1 << 53), i(-7)}, {i(1<<53 + 1), i(2)}, {i(1<<53 + 1), nil}}
+		var evs []seeds.Ev
+		for k, m := range maps {
+			for _, c := range counters {
+				evs = append(evs, seeds.Ev{Host: "h.example", SchemaHash: fmt.Sprint(k), FinalMap: m, Added: c[0], Deleted: c[1]})
+			}
+		}
+		written, err := seeds.Insert(ctx, db, evs)
+		require.NoError(t, err)
+
+		require.NoError(t, migrations.DownLast(ctx, db))
+		require.NoError(t, migrations.Up(ctx, db))
+
+		byID := readDerived(t, db)
+		require.Len(t, byID, len(written))
+		for k, w := range written {
+			s := byID[w.ID]
+			require.NotNil(t, w.FinalMapHash)
+			require.Equal(t, w.FinalMapHash, s.FinalMapHash, "final_map_hash of %q", maps[k/len(counters)])
+			var total *int64
+			if w.EditTotal != nil {
+				total = new(int64(*w.EditTotal))
+			}
+			require.Equal(t, total, s.EditTotal, "edit_total of %+v", evs[k])
+			if maps[k/len(counters)] != nil {
+				require.Equal(t, learning.FinalMapHash(maps[k/len(counters)]), *w.FinalMapHash)
+			}
+		}
+	})
+}
+
+// derived is what an event holds in the derived columns.
+type derived struct {
+	FinalMapHash *int64
+	EditTotal    *int64
+}
+
+// readDerived returns the derived columns of every event, by id.
+func readDerived(t *testing.T, db *gorm.DB) map[string]derived {
+	t.Helper()
+	var rows []struct {
+		ID           string
+		FinalMapHash *int64
+		EditTotal    *int64
+	}
+	require.NoError(t, db.Raw("SELECT CAST(id AS text) AS id, final_map_hash, edit_total FROM autofill_events").Scan(&rows).Error)
+	out := make(map[string]derived, len(rows))
+	for _, r := range rows {
+		out[r.ID] = derived{r.FinalMapHash, r.EditTotal}
+	}
+	return out
 }

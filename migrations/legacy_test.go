@@ -77,12 +77,7 @@ func TestAdoptLegacyPhase50(t *testing.T) {
 
 	// The derived columns are backfilled: each row's fingerprint of its map, and its edit total
 	// as the aggregator counts it (a row whose edit_stats reports nothing has none).
-	type derived struct {
-		FinalMapHash *int64
-		EditTotal    *int64
-	}
-	var rows []derived
-	require.NoError(t, db.Raw("SELECT final_map_hash, edit_total FROM autofill_events").Scan(&rows).Error)
+	rows := readDerived(t, db)
 	total := func(n int64) *int64 { return &n }
 	want := map[int64]*int64{
 		hashOf(t, `{"input[name=first_name]":"first_name","input[name=email]":"email"}`): total(15),

@@ -21,6 +21,7 @@ var eventColumns = []string{
 	"id", "event_id", "user_id", "host", "schema_hash", "host_family", "suggested_map", "final_map",
 	"gen_style_id", "edit_stats", "duration_ms", "validation_errors", "status", "feedback_status",
 	"edit_chars", "segment_key", "policy", "propensity", "occurred_at", "feedback_at", "created_at",
+	"final_map_hash", "edit_total",
 }
 
 // progressEvery is how many events pass between two progress reports.
@@ -182,12 +183,13 @@ func (s *copySource) Values() ([]any, error) {
 	v[10], v[11], v[12], v[13] = nullInt32(e.DurationMS), e.Validation, e.Status, nullString(e.Feedback)
 	v[14], v[15], v[16], v[17] = nullInt32(e.EditChars), nullString(e.Segment), e.Policy, nullFloat(e.Propensity)
 	v[18], v[19], v[20] = e.OccurredAt, nullTime(e), e.CreatedAt
+	v[21], v[22] = e.FinalHash, int64(e.EditTotal)
 	return v, nil
 }
 
 func (s *copySource) Err() error { return nil }
 
-// sqliteBatch is the number of rows per INSERT (21 parameters each, under SQLite's 32766).
+// sqliteBatch is the number of rows per INSERT (23 parameters each, under SQLite's 32766).
 const sqliteBatch = 32
 
 // insertEvents writes the events with prepared multi-row INSERTs inside the transaction.
@@ -237,7 +239,8 @@ func insertEvents(ctx context.Context, tx *gorm.DB, g *generator, progress func(
 		id := uuid.UUID(ev.ID).String()
 		args = append(args, id, id, ev.UserID, ev.Host, ev.SchemaHash, ev.Family, ev.Suggested, ev.Final,
 			nullString(ev.Style), ev.EditStats, nullInt64(ev.DurationMS), ev.Validation, ev.Status, nullString(ev.Feedback),
-			nullInt64(ev.EditChars), nullString(ev.Segment), ev.Policy, nullFloat(ev.Propensity), ev.OccurredAt, nullTime(&ev), ev.CreatedAt)
+			nullInt64(ev.EditChars), nullString(ev.Segment), ev.Policy, nullFloat(ev.Propensity), ev.OccurredAt, nullTime(&ev), ev.CreatedAt,
+			ev.FinalHash, int64(ev.EditTotal))
 		if rows++; rows == sqliteBatch {
 			if err := flush(rows); err != nil {
 				return done, err

@@ -1,10 +1,14 @@
 package seeds
 
 import (
+	"encoding/json"
 	"math"
 	"slices"
 	"strconv"
 	"time"
+
+	"github.com/applylens/learning/app/learning"
+	"github.com/applylens/learning/app/models"
 )
 
 // event is one generated autofill run, as both writers need it. Negative numbers and empty
@@ -17,8 +21,10 @@ type event struct {
 	Family     string
 	Suggested  string // JSON
 	Final      string // JSON
+	FinalHash  int64  // learning.FinalMapHash of Final
 	Style      string
 	EditStats  string // JSON
+	EditTotal  int    // learning.EditTotal of EditStats, which always reports both counters
 	DurationMS int
 	Validation string // JSON
 	Status     string
@@ -55,13 +61,23 @@ type generator struct {
 	hourTimes []time.Duration
 	buf       []byte
 	lengthOf  []float64
+	mapHash   [][3]int64 // by form: learning.FinalMapHash of each of its maps
 }
 
 // generator starts the events of the world. A world makes its events once.
 func (w *World) generator() *generator {
-	g := &generator{w: w, hour: -1}
+	g := &generator{w: w, hour: -1, mapHash: make([][3]int64, len(w.Forms))}
 	for _, s := range Styles() {
 		g.lengthOf = append(g.lengthOf, answerLength[s.LengthHint])
+	}
+	for i, f := range w.Forms {
+		for k, js := range f.maps {
+			var m models.StringMap
+			if err := json.Unmarshal([]byte(js), &m); err != nil {
+				panic("seeds: a planned map is not JSON: " + err.Error())
+			}
+			g.mapHash[i][k] = learning.FinalMapHash(m)
+		}
 	}
 	return g
 }
@@ -75,7 +91,8 @@ func (g *generator) next(ev *event) bool {
 		return false
 	}
 	t := g.nextTime()
-	f := w.Forms[w.slots[g.i]]
+	fi := w.slots[g.i]
+	f := w.Forms[fi]
 	g.i++
 	r := w.rng
 
@@ -167,7 +184,7 @@ func (g *generator) next(ev *event) bool {
 	default:
 		fv, mapEdits = 2, 5+r.IntN(30)
 	}
-	ev.Suggested, ev.Final = f.maps[sv], f.maps[fv]
+	ev.Suggested, ev.Final, ev.FinalHash = f.maps[sv], f.maps[fv], g.mapHash[fi][fv]
 
 	// Edits: a helpful answer needs a few, an unhelpful one is largely rewritten.
 	gen := 0
@@ -185,7 +202,9 @@ func (g *generator) next(ev *event) bool {
 	share := 0.35 + 0.4*r.Float64()
 	genAdded := int(math.Round(float64(gen) * share))
 	mapAdded := int(math.Round(float64(mapEdits) * share))
-	ev.EditStats = g.editStats(genAdded+mapAdded, gen+mapEdits-genAdded-mapAdded, style >= 0, f.question, genAdded, gen-genAdded)
+	added, deleted := genAdded+mapAdded, gen+mapEdits-genAdded-mapAdded
+	ev.EditStats = g.editStats(added, deleted, style >= 0, f.question, genAdded, gen-genAdded)
+	ev.EditTotal = *learning.EditTotal(models.EditStats{TotalCharsAdded: &added, TotalCharsDeleted: &deleted})
 
 	if r.Float64() >= nullDurShare {
 		ev.DurationMS = int(f.durBase * math.Exp(0.35*r.NormFloat64()))

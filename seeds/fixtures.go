@@ -62,7 +62,7 @@ func EnsureUser(ctx context.Context, db *gorm.DB, id string) error {
 	return db.WithContext(ctx).Where(models.User{ID: id}).FirstOrCreate(&u).Error
 }
 
-// Model turns a fixture into the stored event.
+// Model turns a fixture into the stored event, derived columns included.
 func (e Ev) Model(now time.Time) models.AutofillEvent {
 	if e.User == "" {
 		e.User = "u-test"
@@ -113,6 +113,7 @@ func (e Ev) Model(now time.Time) models.AutofillEvent {
 		at := m.CreatedAt.Add(time.Minute)
 		m.FeedbackAt = &at
 	}
+	learning.Derive(&m)
 	return m
 }
 

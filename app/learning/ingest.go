@@ -69,7 +69,8 @@ func (e *ErrUnknownApplication) Error() string {
 // events already stored (same user and event_id: a replay), and one upsert of each distinct
 // form's profile last_seen_at (touch also marks a form that has no event in this batch). The
 // statements per batch are bounded whatever its size. Events must be normalised and valid;
-// their ID, EventID, UserID, HostFamily and CreatedAt are set here when empty.
+// their ID, EventID, UserID, HostFamily and CreatedAt are set here when empty, and their
+// derived columns (Derive) always.
 func SaveEvents(ctx context.Context, db *gorm.DB, userID string, events []models.AutofillEvent, touch *Form) (*SaveResult, error) {
 	now := time.Now().UTC()
 	res := &SaveResult{Events: make([]SavedEvent, len(events))}
@@ -88,6 +89,7 @@ func SaveEvents(ctx context.Context, db *gorm.DB, userID string, events []models
 			e.CreatedAt = now
 		}
 		e.HostFamily = Family(e.Host)
+		Derive(e)
 		res.Events[i] = SavedEvent{EventID: e.EventID, HostFamily: FamilyLabel(e.HostFamily)}
 		if e.SegmentKey != nil {
 			res.Events[i].SegmentKey = *e.SegmentKey
@@ -161,16 +163,16 @@ func SaveEvents(ctx context.Context, db *gorm.DB, userID string, events []models
 var eventColumns = strings.Join([]string{"id", "event_id", "user_id", "host", "schema_hash", "host_family",
 	"suggested_map", "final_map", "gen_style_id", "edit_stats", "duration_ms", "validation_errors", "status",
 	"application_id", "feedback_status", "edit_chars", "segment_key", "policy", "propensity", "occurred_at",
-	"feedback_at", "created_at"}, ", ")
+	"feedback_at", "created_at", "final_map_hash", "edit_total"}, ", ")
 
-const eventColumnCount = 22
+const eventColumnCount = 24
 
 // insertEvents writes rows with multi-row INSERTs that skip replays (ON CONFLICT DO NOTHING),
 // built by hand: gorm's reflection was a third of the endpoint's CPU. It returns how many rows
 // were stored.
 func insertEvents(ctx context.Context, tx *gorm.DB, rows []models.AutofillEvent) (int64, error) {
 	pg := tx.Dialector.Name() == "postgres"
-	// 22,000 parameters per statement on Postgres (its limit is 65,535). The SQLite driver
+	// 24,000 parameters per statement on Postgres (its limit is 65,535). The SQLite driver
 	// matches parameters to arguments in quadratic time, so it gets small statements.
 	chunk := 1000
 	if !pg {
@@ -205,7 +207,7 @@ func insertEvents(ctx context.Context, tx *gorm.DB, rows []models.AutofillEvent)
 			args = append(args, e.ID, e.EventID, e.UserID, e.Host, e.SchemaHash, e.HostFamily,
 				e.SuggestedMap, e.FinalMap, e.GenStyleID, e.EditStats, e.DurationMS, e.ValidationErrors, e.Status,
 				e.ApplicationID, e.FeedbackStatus, e.EditChars, e.SegmentKey, e.Policy, e.Propensity, e.OccurredAt,
-				e.FeedbackAt, e.CreatedAt)
+				e.FeedbackAt, e.CreatedAt, e.FinalMapHash, e.EditTotal)
 		}
 		sb.WriteString(" ON CONFLICT (user_id, event_id) DO NOTHING")
 		res, err := tx.Statement.ConnPool.ExecContext(ctx, sb.String(), args...)

@@ -65,6 +65,10 @@ type AutofillEvent struct {
 	OccurredAt       *time.Time // when the client says the run happened
 	FeedbackAt       *time.Time
 	CreatedAt        time.Time // server receipt time: the aggregator's window
+	// Derived from the content by learning.Derive, which every writer calls: a fingerprint of
+	// FinalMap and the edits of EditStats as the aggregator counts them (nil: none reported).
+	FinalMapHash *int64
+	EditTotal    *int
 }
 
 // FormProfile is what the aggregator knows of one form (host, schema_hash).
