@@ -70,14 +70,11 @@ func ListProfiles(ctx context.Context, db *gorm.DB, f ProfileFilter) ([]ProfileR
 	d := dialectOf(db)
 	q := db.Model(&models.FormProfile{})
 	if f.Family != "" {
-		hosts, err := hostsOfFamily(db, f.Family)
-		if err != nil {
-			return nil, 0, err
-		}
-		if len(hosts) == 0 {
+		cond, args, ok := familyCondition("host", f.Family)
+		if !ok {
 			return nil, 0, nil
 		}
-		q = q.Where("host IN ?", hosts)
+		q = q.Where(cond, args...)
 	}
 	if f.Source != "" {
 		q = q.Where("COALESCE("+d.jsonText("style_hint", "source")+", 'none') = ?", f.Source)
@@ -155,22 +152,6 @@ func sortSegments(keys []string) {
 		}
 		return keys[i] < keys[j]
 	})
-}
-
-// hostsOfFamily returns the distinct profile hosts in a family, by the one family rule in
-// learning (so that the filter and the label can never disagree).
-func hostsOfFamily(db *gorm.DB, family string) ([]string, error) {
-	var hosts []string
-	if err := db.Model(&models.FormProfile{}).Distinct("host").Pluck("host", &hosts).Error; err != nil {
-		return nil, fmt.Errorf("profile hosts: %w", err)
-	}
-	out := hosts[:0]
-	for _, h := range hosts {
-		if learning.FamilyLabel(learning.Family(h)) == family {
-			out = append(out, h)
-		}
-	}
-	return out, nil
 }
 
 // ChoiceDetail is one choice of a profile (overall or for a segment) with its explanation.

@@ -9,8 +9,10 @@ import (
 	"github.com/stretchr/testify/require"
 	"gorm.io/gorm"
 
+	"github.com/applylens/learning/app/learning"
 	"github.com/applylens/learning/app/models"
 	"github.com/applylens/learning/app/report"
+	"github.com/applylens/learning/app/store"
 	"github.com/applylens/learning/app/store/storetest"
 	"github.com/applylens/learning/seeds"
 )
@@ -305,5 +307,64 @@ func TestRefresherBuildsAndStops(t *testing.T) {
 		o, err := report.LoadOverview(context.Background(), db, 7, time.Now())
 		require.NoError(t, err)
 		require.EqualValues(t, 2, o.Events)
+	})
+}
+
+// TestProfilesByFamilyFollowLearning: the family filter selects exactly the profiles whose
+// label is that family, on the hosts around every rule (dot boundaries, case, short hosts).
+func TestProfilesByFamilyFollowLearning(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		ctx := context.Background()
+		hosts := []string{"boards.greenhouse.io", "greenhouse.io", "fakegreenhouse.io", "greenhouse.io.example.com",
+			"Boards.Greenhouse.IO", "io", "jobs.eu.lever.co", "lever.co", "_lever.co", "x%lever.co", "acme.wd5.myworkdayjobs.com",
+			"wd3.myworkdaysite.com", "myworkdaysite.com.cn", "jobs.ashbyhq.com", "acme.bamboohr.com", "jobs.smartrecruiters.com",
+			"careers-acme.icims.com", "jobs.jobvite.com", "apply.workable.com", "careers.acme.com", "acme.io"}
+		want := map[string]int64{}
+		for _, h := range hosts {
+			profile(t, db, h, models.SourceNone, 0, 0, nil)
+			want[learning.FamilyLabel(learning.Family(h))]++
+		}
+		var total int64
+		for _, family := range append(learning.Families(), learning.FamilyOther) {
+			rows, n, err := report.ListProfiles(ctx, db, report.ProfileFilter{Family: family})
+			require.NoError(t, err)
+			require.Equal(t, want[family], n, family)
+			for _, r := range rows {
+				require.Equal(t, family, r.Family, r.Host)
+			}
+			total += n
+		}
+		require.EqualValues(t, len(hosts), total, "every profile in exactly one family")
+		rows, n, err := report.ListProfiles(ctx, db, report.ProfileFilter{Family: "bogus"})
+		require.NoError(t, err)
+		require.Zero(t, n)
+		require.Empty(t, rows)
+	})
+}
+
+// TestProfilesByFamilyOnManyHosts: the family filter does not grow with the number of hosts
+// (a list of them overflowed the databases' limits on bound parameters: 32,766 on SQLite,
+// 65,535 on Postgres).
+func TestProfilesByFamilyOnManyHosts(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		ctx := context.Background()
+		const many = 70_000
+		id := "'p-' || i"
+		if store.IsPostgres(db) {
+			id = "CAST(lpad(to_hex(i), 32, '0') AS uuid)"
+		}
+		require.NoError(t, db.Exec(`INSERT INTO form_profiles (id, host, schema_hash)
+			WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
+			SELECT `+id+`, 'careers' || i || '.example.com', 'h' FROM n`, many).Error)
+		profile(t, db, "boards.greenhouse.io", models.SourceForm, 1, 1, nil)
+
+		rows, n, err := report.ListProfiles(ctx, db, report.ProfileFilter{Family: learning.FamilyOther})
+		require.NoError(t, err)
+		require.EqualValues(t, many, n)
+		require.Len(t, rows, report.ProfilesPageSize)
+		rows, n, err = report.ListProfiles(ctx, db, report.ProfileFilter{Family: "greenhouse", Host: "boards"})
+		require.NoError(t, err)
+		require.EqualValues(t, 1, n)
+		require.Equal(t, "boards.greenhouse.io", rows[0].Host)
 	})
 }
