@@ -48,7 +48,7 @@ func TestDerivedColumnsBackfill(t *testing.T) {
 	storetest.EachBackend(t, func(t *testing.T, b storetest.Backend) {
 		ctx := context.Background()
 		db := b.New(t)
-		require.NoError(t, migrations.DownLast(ctx, db))
+		require.NoError(t, migrations.DownTo(ctx, db, "202611290600_report_rollup")) // this step and any after it
 		require.False(t, db.Migrator().HasColumn("autofill_events", "final_map_hash"))
 		require.False(t, db.Migrator().HasColumn("autofill_events", "edit_total"))
 		require.NoError(t, db.Exec("INSERT INTO users (id, email) VALUES ('u-1', 'u1@example.test')").Error)
@@ -103,7 +103,7 @@ func TestDerivedColumnsBackfill(t *testing.T) {
 		}
 
 		// Rolling back removes both columns; migrating again fills them again.
-		require.NoError(t, migrations.DownLast(ctx, db))
+		require.NoError(t, migrations.DownTo(ctx, db, "202611290600_report_rollup")) // this step and any after it
 		require.False(t, db.Migrator().HasColumn("autofill_events", "final_map_hash"))
 		require.False(t, db.Migrator().HasColumn("autofill_events", "edit_total"))
 		require.NoError(t, migrations.Up(ctx, db))
@@ -137,7 +137,7 @@ func TestWritersAgreeWithBackfill(t *testing.T) {
 		written, err := seeds.Insert(ctx, db, evs)
 		require.NoError(t, err)
 
-		require.NoError(t, migrations.DownLast(ctx, db))
+		require.NoError(t, migrations.DownTo(ctx, db, "202611290600_report_rollup")) // this step and any after it
 		require.NoError(t, migrations.Up(ctx, db))
 
 		byID := readDerived(t, db)
