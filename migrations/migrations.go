@@ -35,6 +35,7 @@ func steps() []*gormigrate.Migration {
 		queryIndexes,
 		reportRollup,
 		eventDerivedColumns,
+		adminSessions,
 	}
 }
 

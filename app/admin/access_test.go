@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 	"gorm.io/gorm"
@@ -17,6 +18,7 @@ import (
 	"github.com/applylens/learning/app/account"
 	"github.com/applylens/learning/app/admin"
 	"github.com/applylens/learning/app/store/storetest"
+	"github.com/applylens/learning/app/web"
 )
 
 func sessionCookieOf(t *testing.T, r response) *http.Cookie {
@@ -78,7 +80,57 @@ func TestSignInAndOut(t *testing.T) {
 		r = c.get(admin.PathOverview)
 		require.Equal(t, http.StatusSeeOther, r.StatusCode)
 		r = c.get(admin.PathLogin + "?signed_out=1")
-		require.Equal(t, "You are signed out.", text(r.Doc.Selection, "login-notice"))
+		require.Equal(t, "You are signed out, in this browser and every other one.", text(r.Doc.Selection, "login-notice"))
+	})
+}
+
+// TestSignOutEndsEveryCopy: signing out revokes the session, not just the browser's cookie. A
+// copy of the cookie and the user's other browsers are signed out at once in this process,
+// and in another process once its cached check of the user expires.
+func TestSignOutEndsEveryCopy(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		cfg := testConfig(t, nil)
+		e, _ := newEngine(t, db, cfg)
+		c := newClient(t, e)
+		c.login()
+		other := newClient(t, e) // another browser of the same admin
+		other.login()
+
+		// Another server process on the same database, with a clock of its own.
+		clock := time.Now()
+		e2, err := web.NewEngine(cfg, storetest.Logger(t))
+		require.NoError(t, err)
+		require.NoError(t, admin.Register(e2, admin.Deps{DB: db, Config: cfg, Log: storetest.Logger(t),
+			Now: func() time.Time { return clock }}))
+
+		stolen := c.cookies["applylens_admin"]
+		copyHere, copyThere := newClient(t, e), newClient(t, e2)
+		for _, cc := range []*client{copyHere, copyThere} {
+			cc.cookies[stolen.Name] = &http.Cookie{Name: stolen.Name, Value: stolen.Value}
+			require.Equal(t, adminEmail, text(cc.page(admin.PathOverview).Selection, "current-user"))
+		}
+
+		c.page(admin.PathOverview)
+		r := c.post(admin.PathLogout, nil)
+		require.Equal(t, http.StatusSeeOther, r.StatusCode, r.Body)
+		require.Equal(t, admin.PathLogin+"?signed_out=1", r.Header.Get("Location"))
+
+		for name, cc := range map[string]*client{"a copy of the cookie": copyHere, "another browser": other} {
+			r = cc.get(admin.PathOverview)
+			require.Equal(t, http.StatusSeeOther, r.StatusCode, name)
+			require.Equal(t, admin.PathLogin, r.Header.Get("Location"), name)
+		}
+		require.Equal(t, http.StatusOK, copyThere.get(admin.PathOverview).StatusCode,
+			"another process trusts its cached check of the user for up to 30 s")
+		clock = clock.Add(31 * time.Second)
+		r = copyThere.get(admin.PathOverview)
+		require.Equal(t, http.StatusSeeOther, r.StatusCode, "then reads the user again and refuses the session")
+
+		// Signing in again works, and the old cookie stays dead.
+		c.login()
+		require.Equal(t, adminEmail, text(c.page(admin.PathOverview).Selection, "current-user"))
+		copyHere.cookies[stolen.Name] = &http.Cookie{Name: stolen.Name, Value: stolen.Value}
+		require.Equal(t, http.StatusSeeOther, copyHere.get(admin.PathOverview).StatusCode)
 	})
 }
 

@@ -42,6 +42,53 @@ func TestSessionLifetimeAndPasswordChange(t *testing.T) {
 	})
 }
 
+// TestSignOutEverywhere: signing out bumps the user's session epoch, which ends every session
+// signed before at once in this process and, in another, when its cached check expires.
+func TestSignOutEverywhere(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		ctx := context.Background()
+		u, err := account.CreateUser(ctx, db, account.NewUser{Email: "a@example.test", Admin: true, Password: "first password"})
+		require.NoError(t, err)
+		here, elsewhere := newSessions([]byte("k"), db), newSessions([]byte("k"), db)
+		now := time.Now()
+		v := session{UserID: u.ID, Expires: now.Add(time.Hour).Unix(), Nonce: "n", PwTag: passwordTag(u), Epoch: u.SessionEpoch}
+		got, ok := here.decode(here.encode(v), now)
+		require.True(t, ok)
+		require.Equal(t, v, got, "the epoch is signed into the cookie")
+		for _, s := range []*sessions{here, elsewhere} {
+			who, err := s.user(ctx, v, now)
+			require.NoError(t, err)
+			require.NotNil(t, who)
+		}
+		stale := *u // read before the sign-out, cached after it
+
+		require.NoError(t, here.signOutEverywhere(ctx, u.ID, now))
+		who, err := here.user(ctx, v, now)
+		require.NoError(t, err)
+		require.Nil(t, who, "at once in this process")
+		here.remember(&stale, now)
+		who, err = here.user(ctx, v, now)
+		require.NoError(t, err)
+		require.Nil(t, who, "a late read of the old epoch does not bring the session back")
+
+		who, err = elsewhere.user(ctx, v, now.Add(userCheckEvery))
+		require.NoError(t, err)
+		require.NotNil(t, who, "another process trusts its cached check until it expires")
+		who, err = elsewhere.user(ctx, v, now.Add(userCheckEvery+time.Second))
+		require.NoError(t, err)
+		require.Nil(t, who, "and refuses the session once it reads the user again")
+
+		// A session signed at the new epoch works.
+		fresh, err := account.UserByID(ctx, db, u.ID)
+		require.NoError(t, err)
+		require.Equal(t, u.SessionEpoch+1, fresh.SessionEpoch)
+		v.Epoch = fresh.SessionEpoch
+		who, err = here.user(ctx, v, now)
+		require.NoError(t, err)
+		require.NotNil(t, who)
+	})
+}
+
 func TestSafeNext(t *testing.T) {
 	for in, want := range map[string]string{
 		"":                      "/admin",

@@ -19,7 +19,7 @@ func (h *Handlers) loginGet(c *gin.Context) {
 	}
 	vm := pages.LoginPageVM{Next: safeNext(c.Query("next"))}
 	if c.Query("signed_out") != "" {
-		vm.Notice = "You are signed out."
+		vm.Notice = "You are signed out, in this browser and every other one."
 	}
 	h.renderLogin(c, http.StatusOK, vm)
 }

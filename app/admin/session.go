@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -41,6 +42,7 @@ type session struct {
 	Expires int64  `json:"e"`
 	Nonce   string `json:"n"` // the CSRF token derives from it
 	PwTag   string `json:"p"` // changes when the password does: old sessions stop working
+	Epoch   int    `json:"g"` // the user's session epoch at sign-in: signing out bumps it
 }
 
 type cachedUser struct {
@@ -106,7 +108,8 @@ func (s *sessions) loginToken(nonce string) string { return b64.EncodeToString(s
 
 func validToken(got, want string) bool { return got != "" && hmac.Equal([]byte(got), []byte(want)) }
 
-// user returns the session's user when it is still an admin with the same password.
+// user returns the session's user when it is still an admin with the same password and the
+// session was signed at the user's current session epoch.
 func (s *sessions) user(ctx context.Context, v session, now time.Time) (*models.User, error) {
 	s.mu.Lock()
 	cu, ok := s.users[v.UserID]
@@ -119,24 +122,49 @@ func (s *sessions) user(ctx context.Context, v session, now time.Time) (*models.
 		if err != nil {
 			return nil, err
 		}
-		cu = cachedUser{user: u, checked: now}
-		s.mu.Lock()
-		if len(s.users) > 1000 {
-			s.users = map[string]cachedUser{}
-		}
-		s.users[v.UserID] = cu
-		s.mu.Unlock()
+		cu = s.remember(u, now)
 	}
-	if !cu.user.IsAdmin || passwordTag(cu.user) != v.PwTag {
+	if !cu.user.IsAdmin || passwordTag(cu.user) != v.PwTag || cu.user.SessionEpoch != v.Epoch {
 		return nil, nil
 	}
 	return cu.user, nil
 }
 
-func (s *sessions) forget(userID string) {
+// remember caches a user just read and returns what the cache holds. A read that began before
+// a sign-out finished may end after it: an older session epoch never replaces a newer one.
+func (s *sessions) remember(u *models.User, now time.Time) cachedUser {
 	s.mu.Lock()
-	delete(s.users, userID)
-	s.mu.Unlock()
+	defer s.mu.Unlock()
+	if old, ok := s.users[u.ID]; ok && old.user.SessionEpoch > u.SessionEpoch {
+		return old
+	}
+	if len(s.users) > 1000 {
+		s.users = map[string]cachedUser{}
+	}
+	cu := cachedUser{user: u, checked: now}
+	s.users[u.ID] = cu
+	return cu
+}
+
+// signOutEverywhere ends every session of a user (every browser, every copy of a cookie) by
+// bumping the user's session epoch. This process refuses those sessions at once; another one
+// when its cached check of the user expires, within userCheckEvery.
+func (s *sessions) signOutEverywhere(ctx context.Context, userID string, now time.Time) error {
+	err := s.db.WithContext(ctx).Model(&models.User{}).Where("id = ?", userID).Updates(map[string]any{
+		"session_epoch": gorm.Expr("session_epoch + 1"), "updated_at": now.UTC(),
+	}).Error
+	if err != nil {
+		return fmt.Errorf("sign out everywhere: %w", err)
+	}
+	u, err := account.UserByID(ctx, s.db, userID)
+	if errors.Is(err, account.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("sign out everywhere: %w", err)
+	}
+	s.remember(u, now)
+	return nil
 }
 
 func passwordTag(u *models.User) string {
@@ -168,8 +196,9 @@ func (h *Handlers) setCookie(c *gin.Context, name, value string, maxAge time.Dur
 
 // startSession signs the user in.
 func (h *Handlers) startSession(c *gin.Context, u *models.User) {
-	v := session{UserID: u.ID, Expires: h.now().Add(sessionTTL).Unix(), Nonce: randomNonce(), PwTag: passwordTag(u)}
-	h.sessions.forget(u.ID)
+	v := session{UserID: u.ID, Expires: h.now().Add(sessionTTL).Unix(), Nonce: randomNonce(), PwTag: passwordTag(u),
+		Epoch: u.SessionEpoch}
+	h.sessions.remember(u, h.now())
 	h.setCookie(c, sessionCookie, h.sessions.encode(v), sessionTTL)
 	h.setCookie(c, loginCookie, "", -1)
 }

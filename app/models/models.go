@@ -14,6 +14,7 @@ type User struct {
 	IsDemo       bool
 	IsAdmin      bool
 	PasswordHash *string
+	SessionEpoch int // dashboard sessions signed at another epoch are over (sign out everywhere)
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
 }
