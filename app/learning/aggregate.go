@@ -12,10 +12,11 @@ import (
 )
 
 // One run reads the window with one statement (the event statistics and the canonical-map
-// votes, see windowSQL), reads the profiles and styles, and writes every profile with bulk
-// upserts of writeBatch rows and the style weights with one UPDATE: a fixed number of
-// statements for up to writeBatch forms, and one more per writeBatch beyond. Everything
-// happens in one transaction, so a run that fails leaves the previous profiles intact.
+// votes, see windowSQL; one more per votesBatch map groups that fail its check, normally
+// none), reads the profiles and styles, and writes every profile with bulk upserts of
+// writeBatch rows and the style weights with one UPDATE: a fixed number of statements for up
+// to writeBatch forms, and one more per writeBatch beyond. Everything happens in one
+// transaction, so a run that fails leaves the previous profiles intact.
 
 // writeBatch is how many profiles one upsert writes; progress is reported after each.
 const writeBatch = 500
@@ -56,7 +57,7 @@ func aggregate(ctx context.Context, conn *gorm.DB, s settings, progress func(tot
 	var res *result
 	err := conn.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if s.postgres {
-			// The window's GROUP BY holds one group per (form, family, segment, style, map):
+			// The window's GROUP BY holds one group per (form, family, segment, style, map fingerprint):
 			// give its hash tables room instead of spilling to disk.
 			if err := tx.Exec("SET LOCAL work_mem = '64MB'").Error; err != nil {
 				return err
