@@ -7,21 +7,8 @@ import (
 	"github.com/applylens/learning/app/learning"
 )
 
-// familyDomains is learning.Family's rule as data, for SQL: a host is in a family when it is
-// one of the family's domains or ends with "." + one. learning keeps its table unexported;
-// TestFamilyDomainsFollowLearning holds this copy to it (every domain, the hosts around it,
-// every family). Drop this copy for learning's own once learning exports its domains.
-var familyDomains = map[string][]string{
-	"greenhouse":      {"greenhouse.io"},
-	"lever":           {"lever.co"},
-	"workday":         {"myworkdayjobs.com", "myworkdaysite.com"},
-	"ashby":           {"ashbyhq.com"},
-	"bamboohr":        {"bamboohr.com"},
-	"smartrecruiters": {"smartrecruiters.com"},
-	"icims":           {"icims.com"},
-	"jobvite":         {"jobvite.com"},
-	"workable":        {"workable.com"},
-}
+// familyDomains is learning.Family's rule as data, for SQL.
+var familyDomains = learning.FamilyDomains()
 
 // familyCondition is an SQL condition on col that holds for the hosts whose
 // learning.FamilyLabel(learning.Family(host)) is family, with its arguments. Its number of

@@ -11,7 +11,7 @@ import (
 	"github.com/applylens/learning/app/learning"
 )
 
-// TestFamilyDomainsFollowLearning holds the SQL copy of the family table to learning.Family.
+// TestFamilyDomainsFollowLearning holds the table the SQL filter uses to learning.Family.
 func TestFamilyDomainsFollowLearning(t *testing.T) {
 	require.ElementsMatch(t, learning.Families(), slices.Collect(maps.Keys(familyDomains)), "the same families")
 	for family, domains := range familyDomains {
