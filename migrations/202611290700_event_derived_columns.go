@@ -52,68 +52,83 @@ var eventDerivedColumns = &gormigrate.Migration{
 // Postgres; the SQLite driver binds parameters in quadratic time, so it gets fewer.
 var backfillBatch = struct{ postgres, sqlite int }{postgres: 5000, sqlite: 500}
 
-// backfillDerived fills both columns of every row that has no fingerprint yet.
+// backfillDerived fills both columns of every row that has no fingerprint yet. It walks the
+// whole table by primary key: a filter on final_map_hash IS NULL in the query would make
+// Postgres, which has no statistics on the new column, sort the table for every batch.
 func backfillDerived(tx *gorm.DB) error {
 	pg := isPostgres(tx)
 	batch, mapText, idText := backfillBatch.sqlite, "final_map", "id"
-	if pg {
-		batch, mapText, idText = backfillBatch.postgres, "final_map::text", "id::text"
-	}
 	words := sqliteWords
 	if pg {
+		batch, mapText, idText = backfillBatch.postgres, "final_map::text", "id::text"
 		words = postgresWords
 	}
 	after := ""
 	for {
-		q := "SELECT " + idText + ", " + mapText + " FROM autofill_events WHERE final_map_hash IS NULL"
+		q := "SELECT " + idText + ", " + mapText + ", final_map_hash IS NULL FROM autofill_events"
 		var args []any
 		if after != "" {
-			q += words.Replace(" AND id > CAST(? AS {uuid})")
+			q += words.Replace(" WHERE id > CAST(? AS {uuid})")
 			args = append(args, after)
 		}
-		q += fmt.Sprintf(" ORDER BY id LIMIT %d", batch)
-		ids, hashes, err := readFingerprints(tx, q, args)
+		q += fmt.Sprintf(" ORDER BY autofill_events.id LIMIT %d", batch)
+		b, err := readBackfillBatch(tx, q, args)
 		if err != nil {
 			return fmt.Errorf("read autofill_events for the backfill: %w", err)
 		}
-		if len(ids) == 0 {
+		if b.last == "" {
 			return nil
+		}
+		after = b.last
+		if len(b.ids) == 0 {
+			continue
 		}
 		var sb strings.Builder
 		sb.WriteString("UPDATE autofill_events SET final_map_hash = v.column2, edit_total = ")
 		sb.WriteString(editTotalAt202611(pg))
 		sb.WriteString(" FROM (VALUES ")
-		vals := make([]any, 0, 2*len(ids))
-		for i := range ids {
+		vals := make([]any, 0, 2*len(b.ids))
+		for i := range b.ids {
 			if i > 0 {
 				sb.WriteString(", ")
 			}
 			sb.WriteString(words.Replace("(CAST(? AS {uuid}), CAST(? AS bigint))"))
-			vals = append(vals, ids[i], hashes[i])
+			vals = append(vals, b.ids[i], b.hashes[i])
 		}
 		sb.WriteString(") AS v WHERE autofill_events.id = v.column1")
 		if err := tx.Exec(sb.String(), vals...).Error; err != nil {
 			return fmt.Errorf("backfill autofill_events: %w", err)
 		}
-		after = ids[len(ids)-1]
 	}
 }
 
-// readFingerprints reads one batch of ids and computes their fingerprints (nil when the map
-// is not JSON).
-func readFingerprints(tx *gorm.DB, q string, args []any) (ids []string, hashes []any, err error) {
+// backfillRows is one batch of the backfill: the rows it must write with their fingerprints
+// (nil when the map is not JSON), and the last id read ("" when there was none).
+type backfillRows struct {
+	ids    []string
+	hashes []any
+	last   string
+}
+
+func readBackfillBatch(tx *gorm.DB, q string, args []any) (backfillRows, error) {
+	var b backfillRows
 	rows, err := tx.Raw(q, args...).Rows()
 	if err != nil {
-		return nil, nil, err
+		return b, err
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var (
-			id   string
-			text sql.NullString
+			id      string
+			text    sql.NullString
+			missing bool
 		)
-		if err := rows.Scan(&id, &text); err != nil {
-			return nil, nil, err
+		if err := rows.Scan(&id, &text, &missing); err != nil {
+			return b, err
+		}
+		b.last = id
+		if !missing {
+			continue
 		}
 		var h any
 		if text.Valid {
@@ -121,10 +136,10 @@ func readFingerprints(tx *gorm.DB, q string, args []any) (ids []string, hashes [
 				h = v
 			}
 		}
-		ids = append(ids, id)
-		hashes = append(hashes, h)
+		b.ids = append(b.ids, id)
+		b.hashes = append(b.hashes, h)
 	}
-	return ids, hashes, rows.Err()
+	return b, rows.Err()
 }
 
 // finalMapHashAt202611 is the fingerprint of a stored final_map, frozen as of this step: rows

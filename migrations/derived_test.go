@@ -110,6 +110,16 @@ func TestDerivedColumnsBackfill(t *testing.T) {
 		var missing int64
 		require.NoError(t, db.Raw("SELECT COUNT(*) FROM autofill_events WHERE final_map_hash IS NULL").Scan(&missing).Error)
 		require.EqualValues(t, map[string]int64{"sqlite": 1, "postgres": 0}[b.Name], missing, "only the text that is not JSON")
+
+		// A database that has the columns without the step recorded: the step fills only the
+		// rows with no fingerprint and leaves the others as they are.
+		require.NoError(t, db.Exec("UPDATE autofill_events SET edit_total = -1 WHERE id = ?", ids[0]).Error)
+		require.NoError(t, db.Exec("UPDATE autofill_events SET final_map_hash = NULL, edit_total = NULL WHERE id = ?", ids[1]).Error)
+		require.NoError(t, db.Exec("DELETE FROM "+migrations.TableName+" WHERE id = '202611290700_event_derived_columns'").Error)
+		require.NoError(t, migrations.Up(ctx, db))
+		byID = readDerived(t, db)
+		require.Equal(t, derived{cases[0].hash, new(int64(-1))}, byID[ids[0]], "kept")
+		require.Equal(t, derived{cases[1].hash, cases[1].total}, byID[ids[1]], "filled")
 	})
 }
 
