@@ -58,8 +58,12 @@ func aggregate(ctx context.Context, conn *gorm.DB, s settings, progress func(tot
 	err := conn.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if s.postgres {
 			// The window's GROUP BY holds one group per (form, family, segment, style, map fingerprint):
-			// give its hash tables room instead of spilling to disk.
+			// give its hash tables room instead of spilling to disk. JIT compiling the one big
+			// statement costs more (60–90 ms on a million events) than it saves.
 			if err := tx.Exec("SET LOCAL work_mem = '64MB'").Error; err != nil {
+				return err
+			}
+			if err := tx.Exec("SET LOCAL jit = off").Error; err != nil {
 				return err
 			}
 		}

@@ -90,11 +90,14 @@ func BenchmarkAggregate(b *testing.B) {
 
 // groupBy runs a bare GROUP BY per form over the window with one aggregate, reads it to the
 // end and returns the number of groups. It gets the memory a run gives itself (SET LOCAL
-// work_mem in aggregate), so that both hash instead of sorting on disk.
+// work_mem and jit in aggregate), so that both hash instead of sorting on disk.
 func groupBy(b *testing.B, db *gorm.DB, aggregate string, since time.Time) int {
 	groups := 0
 	err := db.Transaction(func(tx *gorm.DB) error {
 		if err := tx.Exec("SET LOCAL work_mem = '64MB'").Error; err != nil {
+			return err
+		}
+		if err := tx.Exec("SET LOCAL jit = off").Error; err != nil {
 			return err
 		}
 		rows, err := tx.Raw(`SELECT host, schema_hash, `+aggregate+` FROM autofill_events

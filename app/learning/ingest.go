@@ -34,9 +34,6 @@ func ValidPolicy(p string) bool {
 	return p == PolicyExploit || p == PolicyExplore || p == PolicyFallback
 }
 
-// ValidFeedback reports whether s is a rating.
-func ValidFeedback(s string) bool { return s == Helpful || s == Unhelpful }
-
 // Form is one (host, schema_hash).
 type Form struct{ Host, SchemaHash string }
 
