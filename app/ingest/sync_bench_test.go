@@ -19,6 +19,7 @@ import (
 	"github.com/applylens/learning/app/ingest"
 	"github.com/applylens/learning/app/learning"
 	"github.com/applylens/learning/app/metrics"
+	"github.com/applylens/learning/app/models"
 	"github.com/applylens/learning/app/router"
 	"github.com/applylens/learning/app/store/storetest"
 )
@@ -93,7 +94,8 @@ func BenchmarkSync(b *testing.B) {
 		// The same rows as the API stores (every column gorm writes), as one multi-row INSERT.
 		columns := []string{"id", "event_id", "user_id", "host", "schema_hash", "host_family", "suggested_map", "final_map",
 			"gen_style_id", "edit_stats", "duration_ms", "validation_errors", "status", "application_id", "feedback_status",
-			"edit_chars", "segment_key", "policy", "propensity", "occurred_at", "feedback_at", "created_at"}
+			"edit_chars", "segment_key", "policy", "propensity", "occurred_at", "feedback_at", "created_at",
+			"final_map_hash", "edit_total"}
 		stmts := make([]string, b.N)
 		args := make([][]any, b.N)
 		for i := 0; i < b.N; i++ {
@@ -113,9 +115,12 @@ func BenchmarkSync(b *testing.B) {
 				if job, ok := e["job"].(map[string]any); ok {
 					seg = learning.SegmentOf(job["title"].(string))
 				}
+				var finalMap models.StringMap
+				require.NoError(b, json.Unmarshal(fm, &finalMap))
+				edits := int(e["edit_stats"].(map[string]any)["total_chars_added"].(float64)) + 3
 				args[i] = append(args[i], uuid.Must(uuid.NewV7()).String(), e["event_id"], u.ID, e["host"], e["schema_hash"], "workday",
 					string(sm), string(fm), e["gen_style_id"], string(es), e["duration_ms"], "{}", "ok", nil, nil,
-					nil, seg, "exploit", nil, nil, nil, time.Now().UTC())
+					nil, seg, "exploit", nil, nil, nil, time.Now().UTC(), learning.FinalMapHash(finalMap), edits)
 			}
 			stmts[i] = "INSERT INTO autofill_events (" + strings.Join(columns, ",") + ") VALUES " + strings.Join(rows, ",")
 		}
