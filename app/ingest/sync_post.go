@@ -191,6 +191,8 @@ func (h *Handlers) buildEvent(v *checker, p string, in *eventRequest, topStyle, 
 		} else {
 			e.EventID = id.String()
 		}
+	} else {
+		e.EventID = contentEventID(in, topStyle, topPolicy)
 	}
 	if in.Status != nil {
 		st := v.text(p+"status", in.Status, true, 32)
@@ -267,6 +269,24 @@ func (h *Handlers) buildEvent(v *checker, p string, in *eventRequest, topStyle, 
 		e.Propensity = in.Propensity
 	}
 	return e, len(v.fields) == before
+}
+
+// contentEventNamespace names the event ids derived from an event's content.
+var contentEventNamespace = uuid.MustParse("5f0c8f52-3b0e-4d43-9b9e-2f6a1c0d7e41")
+
+// contentEventID is the idempotency key of an event sent without one (the shipped client
+// sends none): a UUIDv5 of everything the client said about the run, so that a batch it
+// re-sends is stored once. Two real runs with the same maps, edits, timing to the
+// millisecond, status, style and job would also be stored once; for such clients that is
+// the price of not doubling every retried batch. Ids are per user (the unique index is on
+// user_id, event_id), so users never collide.
+func contentEventID(in *eventRequest, topStyle, topPolicy string) string {
+	b, _ := json.Marshal(struct {
+		Event  *eventRequest `json:"e"`
+		Style  string        `json:"s"`
+		Policy string        `json:"p"`
+	}{in, topStyle, topPolicy})
+	return uuid.NewSHA1(contentEventNamespace, b).String()
 }
 
 func orEmpty(m map[string]string) models.StringMap {

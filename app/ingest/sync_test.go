@@ -96,6 +96,22 @@ func TestSyncReplayIsIdempotent(t *testing.T) {
 		r = a.do(http.MethodPost, ingest.PathSync, body, other)
 		require.EqualValues(t, 2, r.Body["events_saved"])
 
+		// The shipped client sends no event ids: a batch it re-sends is stored once all the
+		// same (its ids derive from the events' content), and a different run is not.
+		shipped := storetest.Testdata(t, "sync_shipped_client.json")
+		first := a.post(ingest.PathSync, shipped)
+		require.EqualValues(t, 1, first.Body["events_saved"])
+		again := a.post(ingest.PathSync, shipped)
+		require.EqualValues(t, 0, again.Body["events_saved"])
+		require.EqualValues(t, 1, again.Body["duplicates"])
+		require.Equal(t, first.Body["events"].([]any)[0].(map[string]any)["event_id"], again.Body["events"].([]any)[0].(map[string]any)["event_id"])
+		slower := fixture(t, "sync_shipped_client.json")
+		slower["events"].([]any)[0].(map[string]any)["duration_ms"] = 2351
+		require.EqualValues(t, 1, a.post(ingest.PathSync, slower).Body["events_saved"])
+		restyled := fixture(t, "sync_shipped_client.json")
+		restyled["gen_style_id"] = "narrative_para_v1"
+		require.EqualValues(t, 1, a.post(ingest.PathSync, restyled).Body["events_saved"], "the top-level style is part of the run")
+
 		// A batch that repeats an id stores it once.
 		p := fixture(t, "sync_per_event.json")
 		evs := p["events"].([]any)
@@ -245,7 +261,7 @@ func TestConcurrentFirstSyncsMakeOneProfile(t *testing.T) {
 			go func() {
 				defer wg.Done()
 				statuses[i] = a.post(ingest.PathSync, map[string]any{"host": "jobs.ashbyhq.com", "schema_hash": "new-form",
-					"events": []any{map[string]any{"host": "jobs.ashbyhq.com", "schema_hash": "new-form"}}}).Status
+					"events": []any{map[string]any{"host": "jobs.ashbyhq.com", "schema_hash": "new-form", "duration_ms": 1000 + i}}}).Status
 			}()
 		}
 		wg.Wait()
