@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -263,9 +262,7 @@ func insertEvents(ctx context.Context, tx *gorm.DB, g *generator, progress func(
 }
 
 func insertSQL(rows int) string {
-	one := "(" + strings.TrimSuffix(strings.Repeat("?,", len(eventColumns)), ",") + ")"
-	return "INSERT INTO autofill_events (" + strings.Join(eventColumns, ", ") + ") VALUES " +
-		strings.TrimSuffix(strings.Repeat(one+",", rows), ",")
+	return store.InsertSQL("autofill_events", eventColumns, rows, false)
 }
 
 func nullString(s string) any {

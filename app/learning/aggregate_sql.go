@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/applylens/learning/app/store"
 )
 
 // dialect holds the few pieces of the aggregator's SQL that differ between Postgres (jsonb)
@@ -158,16 +160,7 @@ var profileColumns = []string{
 // upsertSQL writes n profiles in one statement. An existing profile keeps its id and
 // created_at; last_seen_at (which ingest also touches) only moves forward.
 func (d dialect) upsertSQL(n int) string {
-	row := "(" + strings.TrimSuffix(strings.Repeat("?, ", len(profileColumns)), ", ") + ")"
-	var b strings.Builder
-	b.WriteString("INSERT INTO form_profiles (" + strings.Join(profileColumns, ", ") + ") VALUES ")
-	for i := range n {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteString(row)
-	}
-	b.WriteString(` ON CONFLICT (host, schema_hash) DO UPDATE SET
+	return store.InsertSQL("form_profiles", profileColumns, n, false) + ` ON CONFLICT (host, schema_hash) DO UPDATE SET
 	fields = excluded.fields,
 	success_rate = excluded.success_rate,
 	avg_edit_chars = excluded.avg_edit_chars,
@@ -177,8 +170,7 @@ func (d dialect) upsertSQL(n int) string {
 	last_seen_at = CASE WHEN form_profiles.last_seen_at IS NULL OR excluded.last_seen_at > form_profiles.last_seen_at
 		THEN excluded.last_seen_at ELSE form_profiles.last_seen_at END,
 	style_hint = excluded.style_hint,
-	updated_at = excluded.updated_at`)
-	return b.String()
+	updated_at = excluded.updated_at`
 }
 
 // weightsSQL sets the prior weight of n styles in one statement; args are id, weight pairs,

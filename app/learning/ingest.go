@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"sort"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -14,6 +12,7 @@ import (
 	"gorm.io/gorm/clause"
 
 	"github.com/applylens/learning/app/models"
+	"github.com/applylens/learning/app/store"
 )
 
 // Feedback ratings.
@@ -157,12 +156,10 @@ func SaveEvents(ctx context.Context, db *gorm.DB, userID string, events []models
 }
 
 // eventColumns are the columns a sync writes, in the order insertEvents binds them.
-var eventColumns = strings.Join([]string{"id", "event_id", "user_id", "host", "schema_hash", "host_family",
+var eventColumns = []string{"id", "event_id", "user_id", "host", "schema_hash", "host_family",
 	"suggested_map", "final_map", "gen_style_id", "edit_stats", "duration_ms", "validation_errors", "status",
 	"application_id", "feedback_status", "edit_chars", "segment_key", "policy", "propensity", "occurred_at",
-	"feedback_at", "created_at", "final_map_hash", "edit_total"}, ", ")
-
-const eventColumnCount = 24
+	"feedback_at", "created_at", "final_map_hash", "edit_total"}
 
 // insertEvents writes rows with multi-row INSERTs that skip replays (ON CONFLICT DO NOTHING),
 // built by hand: gorm's reflection was a third of the endpoint's CPU. It returns how many rows
@@ -178,36 +175,15 @@ func insertEvents(ctx context.Context, tx *gorm.DB, rows []models.AutofillEvent)
 	var total int64
 	for start := 0; start < len(rows); start += chunk {
 		part := rows[start:min(start+chunk, len(rows))]
-		var sb strings.Builder
-		sb.Grow(64 + len(eventColumns) + len(part)*eventColumnCount*5)
-		sb.WriteString("INSERT INTO autofill_events (")
-		sb.WriteString(eventColumns)
-		sb.WriteString(") VALUES ")
-		args := make([]any, 0, len(part)*eventColumnCount)
-		for i, e := range part {
-			if i > 0 {
-				sb.WriteByte(',')
-			}
-			sb.WriteByte('(')
-			for k := range eventColumnCount {
-				if k > 0 {
-					sb.WriteByte(',')
-				}
-				if pg {
-					sb.WriteByte('$')
-					sb.WriteString(strconv.Itoa(i*eventColumnCount + k + 1))
-				} else {
-					sb.WriteByte('?')
-				}
-			}
-			sb.WriteByte(')')
+		args := make([]any, 0, len(part)*len(eventColumns))
+		for _, e := range part {
 			args = append(args, e.ID, e.EventID, e.UserID, e.Host, e.SchemaHash, e.HostFamily,
 				e.SuggestedMap, e.FinalMap, e.GenStyleID, e.EditStats, e.DurationMS, e.ValidationErrors, e.Status,
 				e.ApplicationID, e.FeedbackStatus, e.EditChars, e.SegmentKey, e.Policy, e.Propensity, e.OccurredAt,
 				e.FeedbackAt, e.CreatedAt, e.FinalMapHash, e.EditTotal)
 		}
-		sb.WriteString(" ON CONFLICT (user_id, event_id) DO NOTHING")
-		res, err := tx.Statement.ConnPool.ExecContext(ctx, sb.String(), args...)
+		q := store.InsertSQL("autofill_events", eventColumns, len(part), pg) + " ON CONFLICT (user_id, event_id) DO NOTHING"
+		res, err := tx.Statement.ConnPool.ExecContext(ctx, q, args...)
 		if err != nil {
 			return total, err
 		}
