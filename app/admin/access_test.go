@@ -288,6 +288,12 @@ func TestErrorPages(t *testing.T) {
 		require.Equal(t, http.StatusNotFound, r.StatusCode)
 		require.Equal(t, "no such profile", text(r.Doc.Selection, "error-message"))
 		require.NotEmpty(t, byTestID(r.Doc, "sidebar").Nodes, "inside the frame when signed in")
+		// Not a uuid: Postgres would refuse the query; it is no profile on either database.
+		for _, id := range []string{"nope", "1", "urn:uuid:00000000-0000-0000-0000-000000000000", "%27%20OR%201=1--"} {
+			r = c.get("/admin/profiles/" + id)
+			require.Equal(t, http.StatusNotFound, r.StatusCode, id)
+			require.Equal(t, "no such profile", text(r.Doc.Selection, "error-message"), id)
+		}
 		r = c.get("/admin/runs/nope")
 		require.Equal(t, http.StatusNotFound, r.StatusCode)
 		r = c.get("/admin/styles/nope")

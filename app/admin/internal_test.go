@@ -99,6 +99,19 @@ func TestSafeNext(t *testing.T) {
 		"/administrator":        "/admin",
 		"/admin/login":          "/admin",
 		"/admin/\\evil.example": "/admin",
+		// Dot segments are cleaned before the check: a browser would resolve them.
+		"/admin/../../evil":        "/admin",
+		"/admin/../evil":           "/admin",
+		"/admin/%2e%2e/evil":       "/admin",
+		"/admin/%2E%2E/%2e%2e/x":   "/admin",
+		"/admin/./events/../runs":  "/admin/runs",
+		"/admin/events/..":         "/admin",
+		"/admin/..%2flogin":        "/admin",
+		"/admin/runs/../login?x=1": "/admin",
+		"/admin/events?next=/../x": "/admin/events?next=/../x",
+		"/admin/%0d%0aevil":        "/admin",
+		"/admin/ev%20ents":         "/admin/ev%20ents",
+		"/admin/events#frag":       "/admin/events",
 	} {
 		require.Equal(t, want, safeNext(in), in)
 	}

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"path"
 	"strings"
 	"sync"
 	"time"
@@ -246,14 +247,18 @@ func (h *Handlers) readSession(c *gin.Context) (session, bool) {
 // csrf is the token of the current page's forms.
 func csrf(c *gin.Context) string { return c.GetString(csrfKey) }
 
-// safeNext keeps a post-login redirect on the dashboard (no open redirect).
+// safeNext keeps a post-login redirect on the dashboard (no open redirect). The path is
+// decoded and cleaned before it is checked, as a browser would resolve it: /admin/../../evil
+// and /admin/%2e%2e/evil are /evil, which is refused.
 func safeNext(next string) string {
-	if next == "" || !strings.HasPrefix(next, PathOverview) || strings.HasPrefix(next, "//") ||
-		strings.ContainsAny(next, "\\\r\n") || strings.HasPrefix(next, PathLogin) {
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" ||
+		!strings.HasPrefix(u.Path, "/") || strings.ContainsAny(next+u.Path, "\\\r\n\x00") {
 		return PathOverview
 	}
-	if rest := strings.TrimPrefix(next, PathOverview); rest != "" && rest[0] != '/' && rest[0] != '?' {
+	p := path.Clean(u.Path)
+	if (p != PathOverview && !strings.HasPrefix(p, PathOverview+"/")) || strings.HasPrefix(p, PathLogin) {
 		return PathOverview
 	}
-	return next
+	return (&url.URL{Path: p, RawQuery: u.RawQuery}).String()
 }

@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/google/uuid"
 	"gorm.io/gorm"
 
 	"github.com/applylens/learning/app/learning"
@@ -173,7 +174,13 @@ type ProfileDetail struct {
 
 // GetProfile reads one profile with its choices explained.
 func GetProfile(ctx context.Context, db *gorm.DB, id string) (*ProfileDetail, error) {
-	pp, err := byID[models.FormProfile](ctx, db, "profile", id)
+	// The column is a uuid on Postgres, which fails a query with any other text: such an id
+	// names no profile, on either database. The canonical form is what both store.
+	u, err := uuid.Parse(id)
+	if err != nil {
+		return nil, fmt.Errorf("profile %q: %w", id, ErrNotFound)
+	}
+	pp, err := byID[models.FormProfile](ctx, db, "profile", u.String())
 	if err != nil {
 		return nil, err
 	}
