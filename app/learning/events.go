@@ -2,7 +2,6 @@ package learning
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sort"
 	"time"
@@ -13,12 +12,6 @@ import (
 
 	"github.com/applylens/learning/app/models"
 	"github.com/applylens/learning/app/store"
-)
-
-// Feedback ratings.
-const (
-	Helpful   = "helpful"
-	Unhelpful = "unhelpful"
 )
 
 // Policies: how the extension picked the style of a run.
@@ -267,55 +260,4 @@ func checkApplications(tx *gorm.DB, events []models.AutofillEvent) error {
 		}
 	}
 	return nil
-}
-
-// ErrEventNotFound is returned when the caller has no such event.
-var ErrEventNotFound = errors.New("event not found")
-
-// RateEvent sets the rating (and edit size, when given) of one of the user's events; the
-// latest rating wins.
-func RateEvent(ctx context.Context, db *gorm.DB, userID, eventID, status string, editChars *int) error {
-	updates := map[string]any{"feedback_status": status, "feedback_at": time.Now().UTC()}
-	if editChars != nil {
-		updates["edit_chars"] = *editChars
-	}
-	r := db.WithContext(ctx).Model(&models.AutofillEvent{}).
-		Where("user_id = ? AND event_id = ?", userID, eventID).Updates(updates)
-	if r.Error != nil {
-		return fmt.Errorf("rate event: %w", r.Error)
-	}
-	if r.RowsAffected == 0 {
-		return ErrEventNotFound
-	}
-	return nil
-}
-
-// LegacyFeedbackWindow is how far back the shipped client's rating (which names no event)
-// looks for the event it rates.
-const LegacyFeedbackWindow = 24 * time.Hour
-
-// RateLatestEvent attaches a rating to the user's latest event on a form within
-// LegacyFeedbackWindow (with that style, when given) and returns the event's id.
-func RateLatestEvent(ctx context.Context, db *gorm.DB, userID string, f Form, style, status string) (string, error) {
-	var ev models.AutofillEvent
-	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		q := tx.Select("id", "event_id").
-			Where("user_id = ? AND host = ? AND schema_hash = ? AND created_at >= ?",
-				userID, f.Host, f.SchemaHash, time.Now().UTC().Add(-LegacyFeedbackWindow))
-		if style != "" {
-			q = q.Where("gen_style_id = ?", style)
-		}
-		if err := q.Order("created_at DESC, id DESC").Take(&ev).Error; err != nil {
-			if errors.Is(err, gorm.ErrRecordNotFound) {
-				return ErrEventNotFound
-			}
-			return err
-		}
-		return tx.Model(&models.AutofillEvent{}).Where("id = ?", ev.ID).
-			Updates(map[string]any{"feedback_status": status, "feedback_at": time.Now().UTC()}).Error
-	})
-	if err != nil {
-		return "", err
-	}
-	return ev.EventID, nil
 }
