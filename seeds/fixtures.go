@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/gofrs/flock"
 	"github.com/google/uuid"
 	"gorm.io/gorm"
 
@@ -142,8 +143,8 @@ func Insert(ctx context.Context, db *gorm.DB, evs []Ev) ([]models.AutofillEvent,
 }
 
 // AggregatorElsewhere makes the database look as if another process were running the
-// aggregator: it records a running run with a fresh heartbeat and, on Postgres, holds the
-// aggregator's advisory lock on a connection of its own. release frees the lock and marks
+// aggregator: it records a running run with a fresh heartbeat and holds the aggregator's lock
+// (Postgres: the advisory lock on a connection of its own; SQLite: the lock file's flock). release frees the lock and marks
 // the run finished.
 func AggregatorElsewhere(ctx context.Context, db *gorm.DB) (runID string, release func() error, err error) {
 	now := time.Now().UTC()
@@ -152,6 +153,16 @@ func AggregatorElsewhere(ctx context.Context, db *gorm.DB) (runID string, releas
 		Status: learning.StatusRunning, SourceMix: models.NewJSON(map[string]int{}), StartedAt: now, HeartbeatAt: now,
 	}
 	unlock := func() error { return nil }
+	if file, err := learning.RunLockFile(db); err != nil {
+		return "", nil, err
+	} else if file != "" {
+		// SQLite: the flock another process's run holds (a new descriptor conflicts like one).
+		f := flock.New(file)
+		if err := f.Lock(); err != nil {
+			return "", nil, fmt.Errorf("take the aggregator lock: %w", err)
+		}
+		unlock = f.Unlock
+	}
 	if db.Dialector.Name() == "postgres" {
 		sqlDB, err := db.DB()
 		if err != nil {

@@ -66,6 +66,10 @@ func runServe(ctx context.Context, env *Env, opts serveOptions) error {
 		}
 	}
 	runner := learning.NewRunner(db, cfg, m, log)
+	// A run that this process (or another) was running when it died says so at once.
+	if err := runner.FailAbandoned(ctx); err != nil {
+		log.Warn("could not check for abandoned aggregator runs", "error", err)
+	}
 	defer runner.Wait() // a run started from the dashboard or the API finishes before the pool closes
 	if cfg.AggregatorInterval > 0 {
 		schedCtx, stop := context.WithCancel(ctx)

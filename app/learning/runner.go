@@ -39,7 +39,7 @@ type RunParams struct {
 }
 
 // AlreadyRunningError is returned by Run and Start when a run is in progress, in this process
-// or another one. RunID is that run's id ("" in the instant between its lock and its row).
+// or another one. RunID is that run's id.
 type AlreadyRunningError struct{ RunID string }
 
 func (e *AlreadyRunningError) Error() string {
@@ -62,9 +62,8 @@ type Runner struct {
 	lock runLock
 	now  func() time.Time
 
-	// A running row whose heartbeat is older than staleAfter belongs to a dead process (where
-	// the lock cannot tell: SQLite). Heartbeats are written every heartbeatEvery.
-	staleAfter     time.Duration
+	// A run's heartbeat is written every heartbeatEvery (shown with its progress). Whether a
+	// run is alive is the lock's to say, not the heartbeat's (see heldLock).
 	heartbeatEvery time.Duration
 
 	mu   sync.Mutex
@@ -87,7 +86,6 @@ func NewRunner(db *gorm.DB, cfg config.Config, m *metrics.Metrics, log *slog.Log
 		log:            log.With("component", "aggregator"),
 		lock:           newRunLock(db),
 		now:            func() time.Time { return time.Now().UTC() },
-		staleAfter:     2 * time.Minute,
 		heartbeatEvery: 20 * time.Second,
 		live:           map[string]models.AggregatorRun{},
 	}
@@ -138,6 +136,18 @@ func (r *Runner) Get(ctx context.Context, id string) (*models.AggregatorRun, err
 	if ok {
 		return &live, nil
 	}
+	run, err := r.read(ctx, id)
+	if err != nil || run.Status != StatusRunning {
+		return run, err
+	}
+	// Running, but not here: alive in another process, or dead.
+	if err := r.FailAbandoned(ctx); err != nil {
+		return nil, err
+	}
+	return r.read(ctx, id)
+}
+
+func (r *Runner) read(ctx context.Context, id string) (*models.AggregatorRun, error) {
 	var run models.AggregatorRun
 	err := r.db.WithContext(ctx).Where("id = ?", id).Take(&run).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
@@ -185,17 +195,11 @@ func (r *Runner) begin(ctx context.Context, p RunParams) (*job, error) {
 	if p.DryRun {
 		return &job{run: run, conn: r.db, release: func() {}}, nil
 	}
-	held, holder, err := r.lock.tryAcquire(ctx, run.ID)
+	held, err := r.acquire(ctx, run.ID)
 	if err != nil {
-		return nil, fmt.Errorf("aggregator lock: %w", err)
+		return nil, err
 	}
-	if held == nil {
-		if holder == "" {
-			holder = r.runningID(ctx)
-		}
-		return nil, &AlreadyRunningError{RunID: holder}
-	}
-	if err := r.reap(ctx, held.exclusive, now); err != nil {
+	if err := r.reap(ctx, now); err != nil {
 		held.release()
 		return nil, err
 	}
@@ -211,26 +215,40 @@ func (r *Runner) begin(ctx context.Context, p RunParams) (*job, error) {
 	return &job{run: run, conn: conn, release: held.release}, nil
 }
 
-// reap fails the running rows of dead runs. When the lock proves that no other run is alive
-// (Postgres), every running row is dead. Otherwise (SQLite, whose lock is in-process) a row
-// with a fresh heartbeat may belong to another process: it blocks the run; a stale one is dead.
-func (r *Runner) reap(ctx context.Context, exclusive bool, now time.Time) error {
-	db := r.db.WithContext(ctx)
-	dead := db.Model(&models.AggregatorRun{}).Where("status = ?", StatusRunning)
-	if !exclusive {
-		var fresh []string
-		if err := db.Model(&models.AggregatorRun{}).Where("status = ? AND heartbeat_at >= ?", StatusRunning, now.Add(-r.staleAfter)).
-			Order("started_at DESC").Limit(1).Pluck("id", &fresh).Error; err != nil {
-			return fmt.Errorf("look for running aggregator runs: %w", err)
+// acquire takes the lock for runID, or says which run holds it. A run takes the lock an instant
+// before it records its row: a loser that finds no running row in that instant looks again
+// (or takes the lock, when the winner has finished meanwhile), so that the id it reports is
+// the running one's, never empty.
+func (r *Runner) acquire(ctx context.Context, runID string) (*heldLock, error) {
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		held, holder, err := r.lock.tryAcquire(ctx, runID)
+		if err != nil {
+			return nil, fmt.Errorf("aggregator lock: %w", err)
 		}
-		if len(fresh) > 0 {
-			return &AlreadyRunningError{RunID: fresh[0]}
+		if held != nil {
+			return held, nil
 		}
-		dead = dead.Where("heartbeat_at < ?", now.Add(-r.staleAfter))
+		if holder == "" {
+			holder = r.runningID(ctx)
+		}
+		if holder != "" || time.Now().After(deadline) {
+			return nil, &AlreadyRunningError{RunID: holder}
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(10 * time.Millisecond):
+		}
 	}
-	res := dead.Updates(map[string]any{
+}
+
+// reap fails the running rows of dead runs. It is called with the lock held, which proves
+// that no other run is alive (see heldLock): every running row is a dead run's.
+func (r *Runner) reap(ctx context.Context, now time.Time) error {
+	res := r.db.WithContext(ctx).Model(&models.AggregatorRun{}).Where("status = ?", StatusRunning).Updates(map[string]any{
 		"status":      StatusError,
-		"error":       "abandoned: the process running it stopped before it finished",
+		"error":       AbandonedRunError,
 		"finished_at": now,
 	})
 	if res.Error != nil {
@@ -240,6 +258,22 @@ func (r *Runner) reap(ctx context.Context, exclusive bool, now time.Time) error 
 		r.log.Warn("marked abandoned aggregator runs as failed", "runs", res.RowsAffected)
 	}
 	return nil
+}
+
+// AbandonedRunError is the error recorded for a run whose process died before it finished.
+const AbandonedRunError = "abandoned: the process running it stopped before it finished"
+
+// FailAbandoned records the runs whose process died (a crash, kill -9, a lost host) as failed,
+// at once: when the lock is free, no run is alive, so a row still marked running is dead. A
+// run in progress elsewhere holds the lock, and its row is left alone. serve calls it at start,
+// and Get before it shows a running row that is not this Runner's.
+func (r *Runner) FailAbandoned(ctx context.Context) error {
+	held, _, err := r.lock.tryAcquire(ctx, "")
+	if err != nil || held == nil {
+		return err
+	}
+	defer held.release()
+	return r.reap(ctx, r.now())
 }
 
 // runningID names the run in progress, for AlreadyRunningError.

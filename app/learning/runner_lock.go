@@ -4,8 +4,10 @@ import (
 	"context"
 	"database/sql"
 	"database/sql/driver"
+	"fmt"
 	"sync"
 
+	"github.com/gofrs/flock"
 	"gorm.io/gorm"
 
 	"github.com/applylens/learning/app/store"
@@ -24,18 +26,18 @@ type runLock interface {
 	tryAcquire(ctx context.Context, runID string) (held *heldLock, holder string, err error)
 }
 
-// heldLock is a lock taken by one run.
+// heldLock is a lock taken by one run. Holding it proves that no other run on the database is
+// alive, in this process or another, so every row still marked running is a dead run's.
 type heldLock struct {
-	conn      *gorm.DB // the run's transaction runs here; nil: on the Runner's pool
-	release   func()
-	exclusive bool // holding it proves that no other run anywhere is alive
+	conn    *gorm.DB // the run's transaction runs here; nil: on the Runner's pool
+	release func()
 }
 
 func newRunLock(db *gorm.DB) runLock {
 	if store.IsPostgres(db) {
 		return advisoryLock{db: db}
 	}
-	return localLockFor(db)
+	return sqliteLock{db: db, local: localLockFor(db)}
 }
 
 // advisoryLock is a session-level Postgres advisory lock on a connection pinned for the run.
@@ -75,12 +77,62 @@ func (l advisoryLock) tryAcquire(ctx context.Context, _ string) (*heldLock, stri
 		}
 		_ = conn.Close()
 	}
-	return &heldLock{conn: pinned, release: release, exclusive: true}, "", nil
+	return &heldLock{conn: pinned, release: release}, "", nil
 }
 
-// localLock is the lock of SQLite: a mutex per database pool in this process. Another process
-// on the same file is seen through its running row and heartbeat (see Runner.reap), and
-// SQLite's own write lock keeps two writers apart in any case.
+// sqliteLock is the lock of SQLite: a mutex per database pool in this process, then an
+// exclusive flock on a file beside the database (<db>-aggregator.lock) against other processes.
+// The kernel frees a flock when the process holding it dies, however it dies, so holding both
+// proves that no other run on this database is alive: a crashed run's row is dead at once.
+type sqliteLock struct {
+	db    *gorm.DB
+	local *localLock
+}
+
+func (l sqliteLock) tryAcquire(ctx context.Context, runID string) (*heldLock, string, error) {
+	held, holder, err := l.local.tryAcquire(ctx, runID)
+	if held == nil {
+		return nil, holder, err
+	}
+	file, err := RunLockFile(l.db.WithContext(ctx))
+	if err != nil {
+		held.release()
+		return nil, "", err
+	}
+	if file == "" { // an in-memory database, which no other process sees
+		return held, "", nil
+	}
+	f := flock.New(file)
+	ok, err := f.TryLock()
+	if err != nil || !ok {
+		held.release()
+		if err != nil {
+			return nil, "", fmt.Errorf("lock %s: %w", file, err)
+		}
+		return nil, "", nil
+	}
+	local := held.release
+	held.release = func() { _ = f.Unlock(); local() }
+	return held, "", nil
+}
+
+// RunLockFile is the file whose flock an aggregator run holds on a SQLite database ("" on an
+// in-memory one, and on Postgres, whose lock is AdvisoryLockKeySQL).
+func RunLockFile(db *gorm.DB) (string, error) {
+	if store.IsPostgres(db) {
+		return "", nil
+	}
+	var file string
+	if err := db.Raw("SELECT file FROM pragma_database_list WHERE name = 'main'").Scan(&file).Error; err != nil {
+		return "", fmt.Errorf("name the database file: %w", err)
+	}
+	if file == "" {
+		return "", nil
+	}
+	return file + "-aggregator.lock", nil
+}
+
+// localLock is a mutex per database pool in this process.
 type localLock struct {
 	mu sync.Mutex
 

@@ -3,6 +3,7 @@ package learning_test
 import (
 	"context"
 	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -43,7 +44,7 @@ func TestAlreadyRunning(t *testing.T) {
 }
 
 // TestAbandonedRunDoesNotBlock: a run whose process died (its row still says running, its
-// heartbeat is old, and on Postgres nobody holds the lock) is marked failed by the next run.
+// heartbeat is old, and nobody holds the lock) is marked failed by the next run.
 func TestAbandonedRunDoesNotBlock(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
 		h := newHarness(t, db)
@@ -61,21 +62,93 @@ func TestAbandonedRunDoesNotBlock(t *testing.T) {
 	})
 }
 
-// TestRunningRowWithoutLockIsDeadOnPostgres: on Postgres the lock alone tells a live run from a
-// dead one, so a fresh heartbeat does not keep a dead run's row blocking.
-func TestRunningRowWithoutLockIsDeadOnPostgres(t *testing.T) {
+// TestCrashedRunIsDeadAtOnce: a run whose process died a moment ago (its row says running, its
+// heartbeat is fresh, and nobody holds the lock, which the kernel or Postgres freed with the
+// process) is known dead at once, on both databases: Get says so without waiting for a new run,
+// a restarted process's FailAbandoned records it, and a new run starts with no 409.
+func TestCrashedRunIsDeadAtOnce(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
-		if db.Dialector.Name() != "postgres" {
-			t.Skip("SQLite's lock is in-process: a fresh heartbeat from another process must block (TestAlreadyRunning)")
-		}
+		ctx := context.Background()
 		h := newHarness(t, db)
 		now := time.Now().UTC()
-		require.NoError(t, db.Create(&models.AggregatorRun{ID: "crashed", Trigger: learning.TriggerCLI, Status: learning.StatusRunning,
-			SourceMix: models.NewJSON(map[string]int{}), StartedAt: now, HeartbeatAt: now}).Error)
-		h.run(30)
-		got, err := h.r.Get(context.Background(), "crashed")
+		crashed := func(id string) {
+			require.NoError(t, db.Create(&models.AggregatorRun{ID: id, Trigger: learning.TriggerCLI, Status: learning.StatusRunning,
+				SourceMix: models.NewJSON(map[string]int{}), StartedAt: now, HeartbeatAt: now}).Error)
+		}
+
+		crashed("crashed-1")
+		got, err := h.r.Get(ctx, "crashed-1")
 		require.NoError(t, err)
 		require.Equal(t, learning.StatusError, got.Status)
+		require.Equal(t, learning.AbandonedRunError, *got.Error)
+		require.NotNil(t, got.FinishedAt)
+
+		crashed("crashed-2")
+		require.NoError(t, h.r.FailAbandoned(ctx))
+		status := func(id string) string {
+			var stored models.AggregatorRun
+			require.NoError(t, db.Where("id = ?", id).Take(&stored).Error)
+			return stored.Status
+		}
+		require.Equal(t, learning.StatusError, status("crashed-2"))
+
+		crashed("crashed-3")
+		h.run(30)
+		require.Equal(t, learning.StatusError, status("crashed-3"))
+
+		// A live run elsewhere (it holds the lock) is left alone by both.
+		id, release, err := seeds.AggregatorElsewhere(ctx, db)
+		require.NoError(t, err)
+		require.NoError(t, h.r.FailAbandoned(ctx))
+		got, err = h.r.Get(ctx, id)
+		require.NoError(t, err)
+		require.Equal(t, learning.StatusRunning, got.Status)
+		require.NoError(t, release())
+	})
+}
+
+// TestSimultaneousStarts: runs requested at the same instant: each one either runs or is
+// refused with the id of the run in progress, never with an empty one.
+func TestSimultaneousStarts(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		ctx := context.Background()
+		h := newHarness(t, db)
+		h.insert(oneEventForms(300))
+		for range 5 {
+			const n = 6
+			ids, busy := make([]string, n), make([]*learning.AlreadyRunningError, n)
+			var wg sync.WaitGroup
+			start := make(chan struct{})
+			for i := range n {
+				wg.Go(func() {
+					<-start
+					id, err := h.r.Start(ctx, learning.RunParams{Days: 30, Trigger: learning.TriggerAdmin})
+					if err != nil {
+						require.ErrorAs(t, err, &busy[i])
+					}
+					ids[i] = id
+				})
+			}
+			close(start)
+			wg.Wait()
+			h.r.Wait()
+			started := map[string]bool{}
+			for _, id := range ids {
+				if id != "" {
+					started[id] = true
+				}
+			}
+			require.NotEmpty(t, started)
+			refused := 0
+			for _, b := range busy {
+				if b != nil {
+					refused++
+					require.NotEmpty(t, b.RunID, "a 409 names the running run")
+					require.True(t, started[b.RunID], "%s is one of the runs that started", b.RunID)
+				}
+			}
+			require.Equal(t, n, len(started)+refused)
+		}
 	})
 }
 
