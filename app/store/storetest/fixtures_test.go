@@ -24,6 +24,7 @@ func TestFixturesMatchShared(t *testing.T) {
 		"sync_shipped_client.json":    "payloads/sync_shipped_client.json",
 		"segment_cases.tsv":           "segment_cases.tsv",
 		"legacy_phase50_postgres.sql": "legacy_phase50_postgres.sql",
+		"realclient_requests.json":    "realclient/requests.json",
 	}
 	for local, src := range files {
 		want, err := os.ReadFile(filepath.Join(shared, src))
