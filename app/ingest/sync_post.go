@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
-	"github.com/google/uuid"
 
 	"github.com/applylens/learning/app/learning"
 	"github.com/applylens/learning/app/models"
@@ -24,37 +23,6 @@ type syncRequest struct {
 	GenStyleID *string           `json:"gen_style_id"`
 	Policy     *string           `json:"policy"`
 	Events     []json.RawMessage `json:"events"`
-}
-
-type eventRequest struct {
-	EventID          *string           `json:"event_id"`
-	Host             *string           `json:"host"`
-	SchemaHash       *string           `json:"schema_hash"`
-	SuggestedMap     map[string]string `json:"suggested_map"`
-	FinalMap         map[string]string `json:"final_map"`
-	GenStyleID       *string           `json:"gen_style_id"`
-	EditStats        *editStats        `json:"edit_stats"`
-	DurationMS       *int              `json:"duration_ms"`
-	ValidationErrors map[string]any    `json:"validation_errors"`
-	Status           *string           `json:"status"`
-	ApplicationID    *int              `json:"application_id"`
-	Job              *job              `json:"job"`
-	Policy           *string           `json:"policy"`
-	OccurredAt       *string           `json:"occurred_at"`
-	FeedbackStatus   *string           `json:"feedback_status"`
-	EditChars        *int              `json:"edit_chars"`
-	Propensity       *float64          `json:"propensity"`
-}
-
-type editStats struct {
-	TotalCharsAdded   *int           `json:"total_chars_added"`
-	TotalCharsDeleted *int           `json:"total_chars_deleted"`
-	PerField          map[string]any `json:"per_field"`
-}
-
-type job struct {
-	Title           *string `json:"title"`
-	NormalizedTitle *string `json:"normalized_title"`
 }
 
 type syncEventReply struct {
@@ -110,7 +78,7 @@ func (h *Handlers) syncPost(c *gin.Context) {
 // decoded again event by event, to name the wrong field with its index.
 type fastSyncRequest struct {
 	syncRequest
-	Events []eventRequest `json:"events"`
+	Events []learning.SentEvent `json:"events"`
 }
 
 // readSync decodes and validates the whole batch and builds its events.
@@ -127,7 +95,7 @@ func (h *Handlers) readSync(c *gin.Context) ([]models.AutofillEvent, *learning.F
 	if err := decodeBytes(body, &req, ""); err != nil {
 		return nil, nil, err
 	}
-	events := make([]eventRequest, len(req.Events))
+	events := make([]learning.SentEvent, len(req.Events))
 	v := &checker{}
 	for i, raw := range req.Events {
 		if err := decodeBytes(raw, &events[i], fmt.Sprintf("events[%d].", i)); err != nil {
@@ -149,7 +117,7 @@ func (h *Handlers) readSync(c *gin.Context) ([]models.AutofillEvent, *learning.F
 }
 
 // validateSync checks the whole batch and builds its events.
-func (h *Handlers) validateSync(req *syncRequest, in []eventRequest) ([]models.AutofillEvent, *learning.Form, error) {
+func (h *Handlers) validateSync(req *syncRequest, in []learning.SentEvent) ([]models.AutofillEvent, *learning.Form, error) {
 	v := &checker{maxLen: h.Config.MaxStringLen, maxKeys: h.Config.MaxMapKeys}
 	top := learning.Form{Host: v.host("host", req.Host, true), SchemaHash: v.text("schema_hash", req.SchemaHash, true, 256)}
 	topStyle := v.ident("gen_style_id", req.GenStyleID, false)
@@ -163,84 +131,51 @@ func (h *Handlers) validateSync(req *syncRequest, in []eventRequest) ([]models.A
 		v.fail("events", "has %d events; at most %d are allowed per batch", len(in), h.Config.MaxEventsPerBatch)
 		return nil, nil, v.err()
 	}
-	events := make([]models.AutofillEvent, 0, len(in))
 	now := time.Now().UTC()
 	for i := range in {
-		if e, ok := h.buildEvent(v, fmt.Sprintf("events[%d].", i), &in[i], topStyle, topPolicy, now); ok {
-			events = append(events, e)
-		}
+		h.checkEvent(v, fmt.Sprintf("events[%d].", i), &in[i], now)
 	}
 	if err := v.err(); err != nil {
 		return nil, nil, err
 	}
+	batch := learning.BatchDefaults{GenStyleID: topStyle, Policy: topPolicy}
+	events := make([]models.AutofillEvent, len(in))
+	for i := range in {
+		events[i] = learning.BuildEvent(&in[i], batch, now)
+	}
 	return events, &top, nil
 }
 
-// buildEvent validates one event and turns it into the row to store.
-func (h *Handlers) buildEvent(v *checker, p string, in *eventRequest, topStyle, topPolicy string, now time.Time) (models.AutofillEvent, bool) {
-	before := len(v.fields)
-	e := models.AutofillEvent{
-		Host:       v.host(p+"host", in.Host, true),
-		SchemaHash: v.text(p+"schema_hash", in.SchemaHash, true, 256),
-		Status:     "ok",
-	}
+// checkEvent checks one event of a batch, naming each wrong field under the prefix p.
+func (h *Handlers) checkEvent(v *checker, p string, in *learning.SentEvent, now time.Time) {
+	v.host(p+"host", in.Host, true)
+	v.text(p+"schema_hash", in.SchemaHash, true, 256)
 	if in.EventID != nil {
-		id, err := uuid.Parse(strings.TrimSpace(*in.EventID))
-		if err != nil {
+		if _, err := learning.ParseEventID(*in.EventID); err != nil {
 			v.fail(p+"event_id", "must be a UUID (got %q)", truncate(*in.EventID, 40))
-		} else {
-			e.EventID = id.String()
 		}
-	} else {
-		e.EventID = contentEventID(in, topStyle, topPolicy)
 	}
 	if in.Status != nil {
 		st := v.text(p+"status", in.Status, true, 32)
 		if st != "" && !statusFormat.MatchString(st) {
 			v.fail(p+"status", "must be lower-case letters, digits and '_' (got %q)", st)
 		}
-		e.Status = st
 	}
 	v.stringMap(p+"suggested_map", in.SuggestedMap)
 	v.stringMap(p+"final_map", in.FinalMap)
 	v.object(p+"validation_errors", in.ValidationErrors)
-	e.SuggestedMap = models.NewJSON(orEmpty(in.SuggestedMap))
-	e.FinalMap = models.NewJSON(orEmpty(in.FinalMap))
-	if in.ValidationErrors == nil {
-		in.ValidationErrors = map[string]any{}
-	}
-	e.ValidationErrors = models.NewJSON(in.ValidationErrors)
 	if in.EditStats != nil {
 		v.intRange(p+"edit_stats.total_chars_added", in.EditStats.TotalCharsAdded, 0, maxEditChars)
 		v.intRange(p+"edit_stats.total_chars_deleted", in.EditStats.TotalCharsDeleted, 0, maxEditChars)
 		v.object(p+"edit_stats.per_field", in.EditStats.PerField)
-		e.EditStats = models.NewJSON(models.EditStats{TotalCharsAdded: in.EditStats.TotalCharsAdded,
-			TotalCharsDeleted: in.EditStats.TotalCharsDeleted, PerField: in.EditStats.PerField})
 	}
 	v.intRange(p+"duration_ms", in.DurationMS, 0, 24*3600*1000)
-	e.DurationMS = in.DurationMS
 	v.intRange(p+"application_id", in.ApplicationID, 1, 1<<31-1)
-	e.ApplicationID = in.ApplicationID
-
-	if style := v.ident(p+"gen_style_id", in.GenStyleID, false); style != "" {
-		e.GenStyleID = &style
-	} else if in.GenStyleID == nil && topStyle != "" {
-		e.GenStyleID = &topStyle
-	}
-	policy := learning.PolicyExploit
-	if in.Policy != nil {
-		policy = v.oneOf(p+"policy", in.Policy, learning.PolicyExploit, learning.PolicyExplore, learning.PolicyFallback)
-	} else if topPolicy != "" {
-		policy = topPolicy
-	}
-	e.Policy = &policy
-
+	v.ident(p+"gen_style_id", in.GenStyleID, false)
+	v.oneOf(p+"policy", in.Policy, learning.PolicyExploit, learning.PolicyExplore, learning.PolicyFallback)
 	if in.Job != nil {
-		title := v.text(p+"job.title", in.Job.Title, false, 512)
-		norm := v.text(p+"job.normalized_title", in.Job.NormalizedTitle, false, 512)
-		if seg := learning.SegmentFromJob(title, norm); seg != "" {
-			e.SegmentKey = &seg
-		}
+		v.text(p+"job.title", in.Job.Title, false, 512)
+		v.text(p+"job.normalized_title", in.Job.NormalizedTitle, false, 512)
 	}
 	if in.OccurredAt != nil {
 		t, err := time.Parse(time.RFC3339Nano, strings.TrimSpace(*in.OccurredAt))
@@ -249,51 +184,13 @@ func (h *Handlers) buildEvent(v *checker, p string, in *eventRequest, topStyle, 
 			v.fail(p+"occurred_at", "must be an RFC 3339 time such as 2026-11-29T06:41:00Z (got %q)", truncate(*in.OccurredAt, 40))
 		case t.After(now.Add(24 * time.Hour)):
 			v.fail(p+"occurred_at", "is more than a day in the future")
-		default:
-			t = t.UTC()
-			e.OccurredAt = &t
 		}
 	}
-	if in.FeedbackStatus != nil {
-		if fs := v.oneOf(p+"feedback_status", in.FeedbackStatus, learning.Helpful, learning.Unhelpful); fs != "" {
-			e.FeedbackStatus = &fs
-			e.FeedbackAt = &now
-		}
-	}
+	v.oneOf(p+"feedback_status", in.FeedbackStatus, learning.Helpful, learning.Unhelpful)
 	v.intRange(p+"edit_chars", in.EditChars, 0, maxEditChars)
-	e.EditChars = in.EditChars
-	if in.Propensity != nil {
-		if *in.Propensity <= 0 || *in.Propensity > 1 {
-			v.fail(p+"propensity", "must be in (0, 1] (got %g)", *in.Propensity)
-		}
-		e.Propensity = in.Propensity
+	if in.Propensity != nil && (*in.Propensity <= 0 || *in.Propensity > 1) {
+		v.fail(p+"propensity", "must be in (0, 1] (got %g)", *in.Propensity)
 	}
-	return e, len(v.fields) == before
-}
-
-// contentEventNamespace names the event ids derived from an event's content.
-var contentEventNamespace = uuid.MustParse("5f0c8f52-3b0e-4d43-9b9e-2f6a1c0d7e41")
-
-// contentEventID is the idempotency key of an event sent without one (the shipped client
-// sends none): a UUIDv5 of everything the client said about the run, so that a batch it
-// re-sends is stored once. Two real runs with the same maps, edits, timing to the
-// millisecond, status, style and job would also be stored once; for such clients that is
-// the price of not doubling every retried batch. Ids are per user (the unique index is on
-// user_id, event_id), so users never collide.
-func contentEventID(in *eventRequest, topStyle, topPolicy string) string {
-	b, _ := json.Marshal(struct {
-		Event  *eventRequest `json:"e"`
-		Style  string        `json:"s"`
-		Policy string        `json:"p"`
-	}{in, topStyle, topPolicy})
-	return uuid.NewSHA1(contentEventNamespace, b).String()
-}
-
-func orEmpty(m map[string]string) models.StringMap {
-	if m == nil {
-		return models.StringMap{}
-	}
-	return m
 }
 
 // knownStatuses bound the status label of applylens_autofill_runs_total.

@@ -105,6 +105,12 @@ func TestSyncReplayIsIdempotent(t *testing.T) {
 		require.EqualValues(t, 0, again.Body["events_saved"])
 		require.EqualValues(t, 1, again.Body["duplicates"])
 		require.Equal(t, first.Body["events"].([]any)[0].(map[string]any)["event_id"], again.Body["events"].([]any)[0].(map[string]any)["event_id"])
+		require.Equal(t, "e6843792-893f-5528-bc65-3ee58036b8c8", first.Body["events"].([]any)[0].(map[string]any)["event_id"],
+			"the id the first server derived for this payload (learning.TestEventIDGolden)")
+		newer := fixture(t, "sync_shipped_client.json")
+		newer["client_version"] = "6.1.0"
+		newer["events"].([]any)[0].(map[string]any)["session_id"] = "abc"
+		require.EqualValues(t, 1, a.post(ingest.PathSync, newer).Body["duplicates"], "fields the identity does not know leave the id as it was")
 		slower := fixture(t, "sync_shipped_client.json")
 		slower["events"].([]any)[0].(map[string]any)["duration_ms"] = 2351
 		require.EqualValues(t, 1, a.post(ingest.PathSync, slower).Body["events_saved"])
