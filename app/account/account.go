@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"net/mail"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -126,22 +127,37 @@ func SetPassword(ctx context.Context, db *gorm.DB, userID, pw string, admin bool
 	return db.WithContext(ctx).Model(&models.User{}).Where("id = ?", userID).Updates(updates).Error
 }
 
-// Login checks an admin's email and password.
+// Login checks an admin's email and password. Every refusal costs what a real check costs
+// (one bcrypt comparison at the default cost), so that how long a refusal takes does not tell
+// whether the email exists, is an admin or has a password.
 func Login(ctx context.Context, db *gorm.DB, email, pw string) (*models.User, error) {
 	u, err := UserByEmail(ctx, db, email)
-	if err != nil {
-		if errors.Is(err, ErrNotFound) || errors.Is(err, ErrBadEmail) {
-			// Spend the same time as a real check so that timing does not reveal emails.
-			_ = bcrypt.CompareHashAndPassword([]byte("$2a$10$7EqJtq98hPqEX7fNZaFWoOHiA5Yz6bSW4sxZ6Vf5j5J5bNuZ4D8iS"), []byte(pw))
-			return nil, ErrBadLogin
-		}
+	if err != nil && !errors.Is(err, ErrNotFound) && !errors.Is(err, ErrBadEmail) {
 		return nil, err
 	}
-	if u.PasswordHash == nil || !u.IsAdmin || bcrypt.CompareHashAndPassword([]byte(*u.PasswordHash), []byte(pw)) != nil {
+	hash := dummyHash()
+	if err == nil && u.IsAdmin && u.PasswordHash != nil {
+		hash = []byte(*u.PasswordHash)
+	}
+	match := compareHash(hash, []byte(pw)) == nil
+	if err != nil || !u.IsAdmin || u.PasswordHash == nil || !match {
 		return nil, ErrBadLogin
 	}
 	return u, nil
 }
+
+// compareHash is bcrypt's comparison (a variable, so that a test can count the comparisons).
+var compareHash = bcrypt.CompareHashAndPassword
+
+// dummyHash is what a refused sign-in compares with when there is no password to check: a
+// hash made at start at the cost of real ones, of a random password nobody knows.
+var dummyHash = sync.OnceValue(func() []byte {
+	h, err := bcrypt.GenerateFromPassword([]byte(RandomPassword()), bcrypt.DefaultCost)
+	if err != nil {
+		panic(fmt.Sprintf("account: make the dummy password hash: %v", err))
+	}
+	return h
+})
 
 // IssuedToken is a new token: Plain is shown once and never stored.
 type IssuedToken struct {

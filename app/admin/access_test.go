@@ -239,6 +239,67 @@ func TestLoginRateLimitPerEmail(t *testing.T) {
 	})
 }
 
+// TestOwnerSignsInDuringDistributedGuessing: guesses from many addresses pause the email for
+// browsers that never signed in to it (the guesser, and a new browser of the owner's), while
+// the owner's browser that signed in before (its device cookie) signs in at once, from any
+// address. A forged device cookie, or one issued for another email, changes nothing.
+func TestOwnerSignsInDuringDistributedGuessing(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		e, _ := newEngine(t, db, testConfig(t, map[string]string{"TRUSTED_PROXIES": "192.0.2.0/24"}))
+		owner := newClient(t, e)
+		owner.headers["X-Forwarded-For"] = "203.0.113.1"
+		owner.login()
+		device := owner.cookies["applylens_device"]
+		require.NotNil(t, device, "a sign-in leaves a device cookie")
+		require.True(t, device.HttpOnly)
+		require.Equal(t, "/admin", device.Path)
+		require.Greater(t, device.MaxAge, 30*24*3600)
+		owner.page(admin.PathOverview)
+		require.Equal(t, http.StatusSeeOther, owner.post(admin.PathLogout, nil).StatusCode)
+
+		guesser := newClient(t, e)
+		guesser.get(admin.PathLogin)
+		for i := range 30 {
+			guesser.headers["X-Forwarded-For"] = fmt.Sprintf("198.51.100.%d", i+1)
+			guesser.post(admin.PathLogin, url.Values{"email": {adminEmail}, "password": {"guess"}})
+		}
+		guesser.headers["X-Forwarded-For"] = "198.51.101.1"
+		r := guesser.post(admin.PathLogin, url.Values{"email": {adminEmail}, "password": {adminPassword}})
+		require.Equal(t, http.StatusTooManyRequests, r.StatusCode, "guessing from many addresses stays slow")
+		require.Contains(t, text(r.Doc.Selection, "login-error"), "one that has can sign in now")
+
+		newBrowser := newClient(t, e)
+		newBrowser.headers["X-Forwarded-For"] = "203.0.113.2"
+		newBrowser.get(admin.PathLogin)
+		r = newBrowser.post(admin.PathLogin, url.Values{"email": {adminEmail}, "password": {adminPassword}})
+		require.Equal(t, http.StatusTooManyRequests, r.StatusCode, "a browser that never signed in waits too")
+
+		forged := *device
+		forged.Value = strings.Replace(device.Value, ".", ".x", 1)
+		newBrowser.cookies["applylens_device"] = &forged
+		r = newBrowser.post(admin.PathLogin, url.Values{"email": {adminEmail}, "password": {adminPassword}})
+		require.Equal(t, http.StatusTooManyRequests, r.StatusCode, "a forged device cookie")
+
+		other := newClient(t, e)
+		other.headers["X-Forwarded-For"] = "203.0.113.3"
+		_, err := account.CreateUser(context.Background(), db, account.NewUser{Email: "second@example.test", Admin: true, Password: "second password"})
+		require.NoError(t, err)
+		other.get(admin.PathLogin)
+		require.Equal(t, http.StatusSeeOther, other.post(admin.PathLogin, url.Values{"email": {"second@example.test"}, "password": {"second password"}}).StatusCode)
+		other.page(admin.PathOverview)
+		require.Equal(t, http.StatusSeeOther, other.post(admin.PathLogout, nil).StatusCode)
+		other.get(admin.PathLogin)
+		r = other.post(admin.PathLogin, url.Values{"email": {adminEmail}, "password": {adminPassword}})
+		require.Equal(t, http.StatusTooManyRequests, r.StatusCode, "a device cookie of another email")
+
+		owner.headers["X-Forwarded-For"] = "203.0.113.99" // the owner's browser, from a new address
+		owner.get(admin.PathLogin)
+		r = owner.post(admin.PathLogin, url.Values{"email": {adminEmail}, "password": {adminPassword}})
+		require.Equal(t, http.StatusSeeOther, r.StatusCode, "the owner's known browser gets in")
+		require.Equal(t, adminEmail, text(owner.page(admin.PathOverview).Selection, "current-user"))
+	})
+}
+
 func TestCrossSitePostsAreRefused(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
 		c, _ := signedIn(t, db, false)

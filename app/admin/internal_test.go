@@ -121,22 +121,45 @@ func TestLoginLimiter(t *testing.T) {
 	l := newLoginLimiter()
 	now := time.Now()
 	for range loginPerIPEmailBurst {
-		ok, _, _ := l.allow("1.2.3.4", "a@x", now)
+		ok, _, _ := l.allow("1.2.3.4", "a@x", "", now)
 		require.True(t, ok)
 	}
-	ok, wait, byAccount := l.allow("1.2.3.4", "A@X ", now)
+	ok, wait, byAccount := l.allow("1.2.3.4", "A@X ", "", now)
 	require.False(t, ok, "the same email, case and spaces aside")
 	require.False(t, byAccount)
 	require.Greater(t, wait, time.Duration(0))
-	ok, _, _ = l.allow("5.6.7.8", "a@x", now)
+	ok, _, _ = l.allow("5.6.7.8", "a@x", "", now)
 	require.True(t, ok, "another address")
-	ok, _, _ = l.allow("1.2.3.4", "a@x", now.Add(loginPerIPEmailEvery))
+	ok, _, _ = l.allow("1.2.3.4", "a@x", "", now.Add(loginPerIPEmailEvery))
 	require.True(t, ok, "a token back after the interval")
 	for i := range loginPerIPBurst {
-		l.allow("9.9.9.9", string(rune('a'+i%26))+"@x"+string(rune('a'+i/26)), now)
+		l.allow("9.9.9.9", string(rune('a'+i%26))+"@x"+string(rune('a'+i/26)), "", now)
 	}
-	ok, _, _ = l.allow("9.9.9.9", "fresh@x", now)
+	ok, _, _ = l.allow("9.9.9.9", "fresh@x", "", now)
 	require.False(t, ok, "many emails from one address")
+}
+
+// TestLoginLimiterKnownDevice: with the email paused by guesses from many addresses, a browser
+// that signed in to it before is counted on its own device limit, which has its own end.
+func TestLoginLimiterKnownDevice(t *testing.T) {
+	l := newLoginLimiter()
+	now := time.Now()
+	for i := range loginPerEmailBurst + 5 {
+		l.allow(fmt.Sprintf("10.1.0.%d", i+1), "victim@x", "", now)
+	}
+	ok, _, byAccount := l.allow("10.2.0.1", "victim@x", "", now)
+	require.False(t, ok)
+	require.True(t, byAccount)
+	for i := range loginPerDeviceBurst {
+		ok, _, _ = l.allow(fmt.Sprintf("10.3.0.%d", i+1), "victim@x", "nonce-1", now)
+		require.True(t, ok, "the known device, attempt %d", i+1)
+	}
+	ok, wait, byAccount := l.allow("10.3.1.1", "victim@x", "nonce-1", now)
+	require.False(t, ok, "a device has a limit of its own")
+	require.False(t, byAccount)
+	require.Equal(t, loginPerDeviceEvery, wait)
+	ok, _, _ = l.allow("10.3.1.1", "victim@x", "nonce-2", now)
+	require.True(t, ok, "another known device")
 }
 
 // TestLoginLimiterPerEmail: one email guessed from many addresses, each of them well within
@@ -147,28 +170,28 @@ func TestLoginLimiterPerEmail(t *testing.T) {
 	now := time.Now()
 	ip := func(i int) string { return fmt.Sprintf("10.0.%d.%d", i/250, i%250+1) }
 	for i := range loginPerEmailBurst {
-		ok, _, _ := l.allow(ip(i), "victim@x", now)
+		ok, _, _ := l.allow(ip(i), "victim@x", "", now)
 		require.True(t, ok, "attempt %d", i+1)
 	}
-	ok, wait, byAccount := l.allow(ip(loginPerEmailBurst), " Victim@X", now)
+	ok, wait, byAccount := l.allow(ip(loginPerEmailBurst), " Victim@X", "", now)
 	require.False(t, ok)
 	require.True(t, byAccount, "the email's own limit refuses")
 	require.Equal(t, loginPerEmailEvery, wait)
-	ok, _, _ = l.allow(ip(loginPerEmailBurst), "other@x", now)
+	ok, _, _ = l.allow(ip(loginPerEmailBurst), "other@x", "", now)
 	require.True(t, ok, "another email from that address")
 
 	// A quarter of an hour later, past the sweeps of idle entries, the email has had five
 	// tokens back, not a new burst.
 	later := now.Add(5*loginPerEmailEvery + time.Minute)
-	l.allow("192.0.2.9", "someone@x", now.Add(8*time.Minute)) // a sweep in between
+	l.allow("192.0.2.9", "someone@x", "", now.Add(8*time.Minute)) // a sweep in between
 	for i := range 5 {
-		ok, _, _ = l.allow(ip(100+i), "victim@x", later)
+		ok, _, _ = l.allow(ip(100+i), "victim@x", "", later)
 		require.True(t, ok, "attempt %d", i+1)
 	}
-	ok, _, byAccount = l.allow(ip(200), "victim@x", later)
+	ok, _, byAccount = l.allow(ip(200), "victim@x", "", later)
 	require.False(t, ok)
 	require.True(t, byAccount)
-	ok, _, _ = l.allow(ip(102), "victim@x", now.Add(time.Duration(loginPerEmailBurst)*loginPerEmailEvery+2*time.Minute))
+	ok, _, _ = l.allow(ip(102), "victim@x", "", now.Add(time.Duration(loginPerEmailBurst)*loginPerEmailEvery+2*time.Minute))
 	require.True(t, ok, "full again after an hour")
 
 	require.Equal(t, "a minute", inMinutes(20*time.Second))

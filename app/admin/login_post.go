@@ -24,14 +24,15 @@ func (h *Handlers) loginPost(c *gin.Context) {
 		h.renderLogin(c, http.StatusForbidden, vm)
 		return
 	}
-	if ok, wait, byAccount := h.limiter.allow(c.ClientIP(), email, h.now()); !ok {
+	if ok, wait, byAccount := h.limiter.allow(c.ClientIP(), email, h.knownDevice(c, email), h.now()); !ok {
 		secs := int(math.Ceil(wait.Seconds()))
 		c.Header("Retry-After", fmt.Sprint(secs))
 		vm.Error = fmt.Sprintf("Too many sign-in attempts. Try again in %d seconds.", secs)
 		if byAccount {
 			h.log.WarnContext(c.Request.Context(), "admin sign-in paused for an email", "client_ip", c.ClientIP())
-			vm.Error = "Too many sign-in attempts for this email, from any address: " +
-				"to protect the account, its sign-in is paused. Try again in " + inMinutes(wait) + "."
+			vm.Error = "Too many sign-in attempts for this email, from any address: to protect the account, " +
+				"its sign-in is paused for browsers that have not signed in to it before (one that has can sign in now). " +
+				"Try again in " + inMinutes(wait) + "."
 		}
 		h.renderLogin(c, http.StatusTooManyRequests, vm)
 		return
@@ -49,6 +50,7 @@ func (h *Handlers) loginPost(c *gin.Context) {
 	}
 	h.log.InfoContext(c.Request.Context(), "admin signed in", "user_id", u.ID)
 	h.startSession(c, u)
+	h.rememberDevice(c, u.Email)
 	web.Redirect(c, vm.Next)
 }
 

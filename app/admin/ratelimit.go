@@ -8,8 +8,9 @@ import (
 	"golang.org/x/time/rate"
 )
 
-// Sign-in attempts: per IP and email (a guessed password), per IP (many emails), and per email
-// across every IP (one password guessed from many addresses).
+// Sign-in attempts: per IP and email (a guessed password), per IP (many emails), and then per
+// email across every IP (one password guessed from many addresses) or, from a browser that
+// signed in to that email before (device.go), per device instead.
 const (
 	loginPerIPEmailEvery = 12 * time.Second // 5 a minute
 	loginPerIPEmailBurst = 5
@@ -17,7 +18,12 @@ const (
 	loginPerIPBurst      = 30
 	loginPerEmailEvery   = 3 * time.Minute // 20 an hour
 	loginPerEmailBurst   = 20
+	loginPerDeviceEvery  = time.Minute // 10 at once, then one a minute
+	loginPerDeviceBurst  = 10
 )
+
+// loginKey is the form of an email that limits and device cookies key on.
+func loginKey(email string) string { return strings.ToLower(strings.TrimSpace(email)) }
 
 // loginLimiter limits sign-in attempts in memory (per process).
 type loginLimiter struct {
@@ -28,9 +34,10 @@ type loginLimiter struct {
 
 func newLoginLimiter() *loginLimiter { return &loginLimiter{entries: map[string]*rate.Limiter{}} }
 
-// allow reports whether one more attempt from ip for email may be checked now. If not, it says
-// how long to wait and whether the email's own limit (across addresses) is what refuses.
-func (l *loginLimiter) allow(ip, email string, now time.Time) (ok bool, wait time.Duration, byAccount bool) {
+// allow reports whether one more attempt from ip for email may be checked now; device is the
+// nonce of the browser's device cookie for that email ("" for none). If not, it says how long
+// to wait and whether the email's own limit (across addresses) is what refuses.
+func (l *loginLimiter) allow(ip, email, device string, now time.Time) (ok bool, wait time.Duration, byAccount bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if now.Sub(l.swept) > time.Minute {
@@ -42,11 +49,15 @@ func (l *loginLimiter) allow(ip, email string, now time.Time) (ok bool, wait tim
 		}
 		l.swept = now
 	}
-	email = strings.ToLower(strings.TrimSpace(email))
+	email = loginKey(email)
+	account := l.entry("email|"+email, loginPerEmailEvery, loginPerEmailBurst)
+	if device != "" {
+		account = l.entry("device|"+device, loginPerDeviceEvery, loginPerDeviceBurst)
+	}
 	rs := []*rate.Reservation{
 		l.entry("ip|"+ip, loginPerIPEvery, loginPerIPBurst).ReserveN(now, 1),
 		l.entry("ip-email|"+ip+"|"+email, loginPerIPEmailEvery, loginPerIPEmailBurst).ReserveN(now, 1),
-		l.entry("email|"+email, loginPerEmailEvery, loginPerEmailBurst).ReserveN(now, 1),
+		account.ReserveN(now, 1),
 	}
 	for _, r := range rs {
 		wait = max(wait, r.DelayFrom(now))
@@ -55,7 +66,7 @@ func (l *loginLimiter) allow(ip, email string, now time.Time) (ok bool, wait tim
 		return true, 0, false
 	}
 	// Give back what was taken: a refused attempt costs nothing.
-	byAccount = rs[2].DelayFrom(now) > 0
+	byAccount = device == "" && rs[2].DelayFrom(now) > 0
 	for _, r := range rs {
 		r.CancelAt(now)
 	}

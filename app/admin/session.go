@@ -75,28 +75,34 @@ func (s *sessions) mac(parts ...string) []byte {
 
 var b64 = base64.RawURLEncoding
 
-func (s *sessions) encode(v session) string {
+// sign encodes v as a cookie value signed for kind ("session", "device"): a value signed for
+// one kind never passes as another.
+func (s *sessions) sign(kind string, v any) string {
 	payload, _ := json.Marshal(v)
 	p := b64.EncodeToString(payload)
-	return p + "." + b64.EncodeToString(s.mac("session", p))
+	return p + "." + b64.EncodeToString(s.mac(kind, p))
 }
+
+// verify decodes a cookie value made by sign for kind into v; false if it was not.
+func (s *sessions) verify(kind, cookie string, v any) bool {
+	p, sig, ok := strings.Cut(cookie, ".")
+	if !ok {
+		return false
+	}
+	got, err := b64.DecodeString(sig)
+	if err != nil || !hmac.Equal(got, s.mac(kind, p)) {
+		return false
+	}
+	payload, err := b64.DecodeString(p)
+	return err == nil && json.Unmarshal(payload, v) == nil
+}
+
+func (s *sessions) encode(v session) string { return s.sign("session", v) }
 
 func (s *sessions) decode(cookie string, now time.Time) (session, bool) {
 	var v session
-	p, sig, ok := strings.Cut(cookie, ".")
-	if !ok {
-		return v, false
-	}
-	got, err := b64.DecodeString(sig)
-	if err != nil || !hmac.Equal(got, s.mac("session", p)) {
-		return v, false
-	}
-	payload, err := b64.DecodeString(p)
-	if err != nil || json.Unmarshal(payload, &v) != nil {
-		return v, false
-	}
-	if now.Unix() >= v.Expires || v.UserID == "" || v.Nonce == "" {
-		return v, false
+	if !s.verify("session", cookie, &v) || now.Unix() >= v.Expires || v.UserID == "" || v.Nonce == "" {
+		return session{}, false
 	}
 	return v, true
 }
