@@ -112,11 +112,7 @@ func overviewCards(o *report.Overview, now time.Time) []components.StatCard {
 	if o.Events > 0 && o.FeedbackCoverage() < 0.05 {
 		coverageTone = "warn"
 	}
-	var helpful *float64
-	if o.Rated() > 0 {
-		r := report.Share(o.Helpful, o.Rated())
-		helpful = &r
-	}
+	helpful := learning.HelpfulRatio(o.Helpful, o.Rated())
 	cards := []components.StatCard{
 		{TestID: "card-events", Label: "Events", Value: fmtInt(o.Events),
 			Sub: fmt.Sprintf("%s succeeded (%s)", fmtInt(o.OKEvents), fmtPct(report.Share(o.OKEvents, o.Events))), Href: PathEvents},

@@ -8,6 +8,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/applylens/learning/app/config"
 	"github.com/applylens/learning/app/learning"
 	"github.com/applylens/learning/app/models"
 	"github.com/applylens/learning/app/report"
@@ -121,8 +122,11 @@ func (h *Handlers) runDays(v string) (int, error) {
 		return h.cfg.AggregatorDays, nil
 	}
 	d, err := strconv.Atoi(v)
-	if err != nil || d < 0 || d > 3650 {
-		return 0, fmt.Errorf("days must be a whole number of days from 0 (all time) to 3650")
+	if err != nil {
+		return 0, fmt.Errorf("days must be a whole number of days from 0 (all time) to %d", config.MaxDays)
+	}
+	if err := config.CheckDays(d); err != nil {
+		return 0, fmt.Errorf("days %w", err)
 	}
 	return d, nil
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/applylens/learning/app/config"
 	"github.com/applylens/learning/app/learning"
 	"github.com/applylens/learning/app/web"
 )
@@ -35,8 +36,8 @@ func (h *Handlers) runsCreate(c *gin.Context) {
 	if req.Days != nil {
 		days = *req.Days
 	}
-	if days < 0 || days > 3650 {
-		web.Fail(c, web.Invalid([]web.FieldError{{Field: "days", Message: "must be between 0 (all time) and 3650"}}))
+	if err := config.CheckDays(days); err != nil {
+		web.Fail(c, web.Invalid([]web.FieldError{{Field: "days", Message: err.Error()}}))
 		return
 	}
 	id, err := h.Runner.Start(c.Request.Context(), learning.RunParams{Days: days, Trigger: learning.TriggerAdmin})

@@ -51,7 +51,9 @@ func TestAggregateCommand(t *testing.T) {
 
 		r = run(t, vars, "", "aggregate", "--days", "-1")
 		require.Equal(t, 1, r.code)
-		require.Contains(t, r.err, "days must be 0 (all time) or more")
+		require.Contains(t, r.err, "days must be a whole number of days from 0 (all time) to 3650")
+		r = run(t, vars, "", "aggregate", "--days", "3651")
+		require.Equal(t, 1, r.code, "the runner applies the same bound as every other way in")
 		var triggers []string
 		require.NoError(t, db.Table("aggregator_runs").Where("id <> ?", id).Order("started_at").Pluck("triggered_by", &triggers).Error)
 		require.Equal(t, []string{learning.TriggerCLI, learning.TriggerCLI}, triggers, "the dry run and the refused ones left no row")

@@ -80,6 +80,19 @@ func (c Config) SQLitePath() string {
 // Production reports whether APP_ENV is production.
 func (c Config) Production() bool { return c.AppEnv == "production" }
 
+// MaxDays is the longest window of an aggregator run, in days (0 means all time).
+const MaxDays = 3650
+
+// CheckDays is the one rule for the window of an aggregator run, wherever it comes from
+// (AGGREGATOR_DAYS, the CLI, the dashboard, the admin API, the runner itself): a whole number
+// of days from 0 (all time) to MaxDays.
+func CheckDays(days int) error {
+	if days < 0 || days > MaxDays {
+		return fmt.Errorf("must be a whole number of days from 0 (all time) to %d (got %d)", MaxDays, days)
+	}
+	return nil
+}
+
 // Load reads the configuration through getenv and validates it. The error names every
 // variable that is wrong.
 func Load(getenv func(string) string) (Config, error) {
@@ -105,7 +118,7 @@ func Load(getenv func(string) string) (Config, error) {
 		MetricsToken:      r.secret("METRICS_TOKEN"),
 
 		AggregatorInterval: r.duration("AGGREGATOR_INTERVAL", 6*time.Hour),
-		AggregatorDays:     r.integer("AGGREGATOR_DAYS", 30, 0, 3650),
+		AggregatorDays:     r.integer("AGGREGATOR_DAYS", 30, 0, MaxDays),
 		MinFormRuns:        r.integer("MIN_FORM_RUNS", 5, 1, 1_000_000),
 		MinSegmentRuns:     r.integer("MIN_SEGMENT_RUNS", 5, 1, 1_000_000),
 		MinFamilyRuns:      r.integer("MIN_FAMILY_RUNS", 10, 1, 1_000_000),

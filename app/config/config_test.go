@@ -77,3 +77,14 @@ func TestSecretsFromFiles(t *testing.T) {
 	_, err = config.Load(env(map[string]string{"ADMIN_PASSWORD": "x", "ADMIN_PASSWORD_FILE": f}))
 	require.ErrorContains(t, err, "ADMIN_PASSWORD and ADMIN_PASSWORD_FILE are both set")
 }
+
+func TestCheckDays(t *testing.T) {
+	for _, d := range []int{0, 1, config.MaxDays} {
+		require.NoError(t, config.CheckDays(d), d)
+	}
+	for _, d := range []int{-1, config.MaxDays + 1} {
+		require.ErrorContains(t, config.CheckDays(d), "from 0 (all time) to 3650", d)
+	}
+	_, err := config.Load(env(map[string]string{"AGGREGATOR_DAYS": "3651"}))
+	require.ErrorContains(t, err, "AGGREGATOR_DAYS")
+}

@@ -38,8 +38,8 @@ func (s styleAcc) stats(styleID, level, segment string) models.StyleStats {
 		Unhelpful:   int(s.unhelpful),
 		RatedRuns:   int(s.rated()),
 	}
-	if s.rated() > 0 {
-		st.HelpfulRatio = ptr(round(float64(s.helpful)/float64(s.rated()), 4))
+	if r := HelpfulRatio(s.helpful, s.rated()); r != nil {
+		st.HelpfulRatio = ptr(round(*r, 4))
 	}
 	if s.editN > 0 {
 		st.AvgEditChars = ptr(round(float64(s.editSum)/float64(s.editN), 2))

@@ -168,8 +168,8 @@ func (p RunParams) validate() (RunParams, error) {
 	default:
 		return p, fmt.Errorf("aggregator: unknown trigger %q", p.Trigger)
 	}
-	if p.Days < 0 {
-		return p, fmt.Errorf("aggregator: days must be 0 (all time) or more, got %d", p.Days)
+	if err := config.CheckDays(p.Days); err != nil {
+		return p, fmt.Errorf("aggregator: days %w", err)
 	}
 	return p, nil
 }

@@ -38,11 +38,7 @@ type SourceStat struct {
 
 // HelpfulRatio is the pooled helpful ratio of the recommended styles, or nil with no rated run.
 func (s SourceStat) HelpfulRatio() *float64 {
-	if s.WinnerRated == 0 {
-		return nil
-	}
-	r := float64(s.WinnerHelpful) / float64(s.WinnerRated)
-	return &r
+	return learning.HelpfulRatio(s.WinnerHelpful, s.WinnerRated)
 }
 
 // StyleUsage is one style's runs and ratings in the window.
@@ -55,11 +51,7 @@ type StyleUsage struct {
 
 // HelpfulRatio is helpful / rated, or nil when nothing is rated.
 func (s StyleUsage) HelpfulRatio() *float64 {
-	if s.Helpful+s.Unhelpful == 0 {
-		return nil
-	}
-	r := float64(s.Helpful) / float64(s.Helpful+s.Unhelpful)
-	return &r
+	return learning.HelpfulRatio(s.Helpful, s.Helpful+s.Unhelpful)
 }
 
 // SegmentHints counts, for one segment, the profiles whose hint for that segment comes from
