@@ -32,7 +32,7 @@ type Handlers struct {
 
 // Mount adds the routes to g, which must already require an admin.
 func Mount(g *gin.RouterGroup, h *Handlers) {
-	g.POST(routeRunCreate, web.BodyLimit(maxBody), h.runsCreate)
+	g.POST(routeRunCreate, web.BodyLimit(maxBody), web.RequireJSON(), h.runsCreate)
 	g.GET(routeRunShow, h.runsShow)
 }
 

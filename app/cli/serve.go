@@ -46,6 +46,9 @@ func runServe(ctx context.Context, env *Env, opts serveOptions) error {
 	}
 	slog.SetDefault(log)
 	log.Info("starting", "version", Version, "database", store.Describe(cfg), "addr", cfg.HTTPAddr, "env", cfg.AppEnv)
+	for _, w := range cfg.Warnings() {
+		log.Warn(w)
+	}
 	db, err := store.Open(ctx, cfg, log)
 	if err != nil {
 		return err

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -91,6 +93,29 @@ func CheckDays(days int) error {
 		return fmt.Errorf("must be a whole number of days from 0 (all time) to %d (got %d)", MaxDays, days)
 	}
 	return nil
+}
+
+// Warnings lists what is allowed but unwise in this configuration; serve logs each at start.
+func (c Config) Warnings() []string {
+	var out []string
+	if c.Production() && c.MetricsToken == "" && !loopbackOnly(c.HTTPAddr) {
+		out = append(out, fmt.Sprintf("/metrics is open to anyone who reaches %s: set METRICS_TOKEN, "+
+			"or listen on a loopback address only (HTTP_ADDR=127.0.0.1:PORT)", c.HTTPAddr))
+	}
+	return out
+}
+
+// loopbackOnly reports whether a listen address (host:port) accepts loopback connections only.
+func loopbackOnly(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil || host == "" {
+		return false // ":8080" listens on every interface
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.IsLoopback()
 }
 
 // Load reads the configuration through getenv and validates it. The error names every

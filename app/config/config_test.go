@@ -88,3 +88,32 @@ func TestCheckDays(t *testing.T) {
 	_, err := config.Load(env(map[string]string{"AGGREGATOR_DAYS": "3651"}))
 	require.ErrorContains(t, err, "AGGREGATOR_DAYS")
 }
+
+// TestMetricsWarning: in production /metrics open to the network is warned about at start;
+// a METRICS_TOKEN or a loopback-only address silences it, and development never warns.
+func TestMetricsWarning(t *testing.T) {
+	const secret = "0123456789abcdef0123456789abcdef"
+	for _, c := range []struct {
+		env  map[string]string
+		warn bool
+	}{
+		{map[string]string{"APP_ENV": "production", "SESSION_SECRET": secret}, true},
+		{map[string]string{"APP_ENV": "production", "SESSION_SECRET": secret, "HTTP_ADDR": "0.0.0.0:8080"}, true},
+		{map[string]string{"APP_ENV": "production", "SESSION_SECRET": secret, "HTTP_ADDR": "[::]:8080"}, true},
+		{map[string]string{"APP_ENV": "production", "SESSION_SECRET": secret, "HTTP_ADDR": "10.0.0.5:8080"}, true},
+		{map[string]string{"APP_ENV": "production", "SESSION_SECRET": secret, "METRICS_TOKEN": "m"}, false},
+		{map[string]string{"APP_ENV": "production", "SESSION_SECRET": secret, "HTTP_ADDR": "127.0.0.1:8080"}, false},
+		{map[string]string{"APP_ENV": "production", "SESSION_SECRET": secret, "HTTP_ADDR": "[::1]:8080"}, false},
+		{map[string]string{"APP_ENV": "production", "SESSION_SECRET": secret, "HTTP_ADDR": "localhost:8080"}, false},
+		{map[string]string{}, false},
+	} {
+		cfg, err := config.Load(env(c.env))
+		require.NoError(t, err, c.env)
+		if c.warn {
+			require.Len(t, cfg.Warnings(), 1, c.env)
+			require.Contains(t, cfg.Warnings()[0], "METRICS_TOKEN", c.env)
+		} else {
+			require.Empty(t, cfg.Warnings(), c.env)
+		}
+	}
+}

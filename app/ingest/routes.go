@@ -28,11 +28,11 @@ type Handlers struct {
 }
 
 // Register mounts the extension API: CORS (answering preflights before auth), a body limit,
-// bearer-token auth and a per-token rate limit.
+// JSON bodies only, bearer-token auth and a per-token rate limit.
 func Register(e *gin.Engine, h *Handlers) {
 	limiter := web.NewRateLimiter(h.Config.RateLimitPerMin, h.Config.RateLimitBurst)
 	cors := web.CORS(h.Config.CORSOrigins)
-	api := e.Group("", cors, web.BodyLimit(h.Config.MaxBodyBytes), web.BearerAuth(h.DB),
+	api := e.Group("", cors, web.BodyLimit(h.Config.MaxBodyBytes), web.RequireJSON(), web.BearerAuth(h.DB),
 		limiter.Limit(func(c *gin.Context) string { return web.CurrentToken(c).ID }))
 	api.POST(PathSync, h.syncPost)
 	api.POST(PathFeedback, h.feedbackPost)

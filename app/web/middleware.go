@@ -3,6 +3,7 @@ package web
 import (
 	"fmt"
 	"log/slog"
+	"mime"
 	"net/http"
 	"regexp"
 	"runtime/debug"
@@ -95,6 +96,32 @@ func BodyLimit(max int64) gin.HandlerFunc {
 			return
 		}
 		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, max)
+		c.Next()
+	}
+}
+
+// RequireJSON refuses with 415 a request that sends a body (POST, PUT, PATCH) as anything but
+// application/json: a JSON endpoint parses nothing else, and a form or text/plain body is what
+// a cross-site page can send without a CORS preflight.
+func RequireJSON() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		switch c.Request.Method {
+		case http.MethodPost, http.MethodPut, http.MethodPatch:
+		default:
+			c.Next()
+			return
+		}
+		ct := c.GetHeader("Content-Type")
+		if c.Request.ContentLength == 0 && ct == "" {
+			c.Next() // no body at all
+			return
+		}
+		if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "application/json" {
+			Fail(c, &Error{Status: http.StatusUnsupportedMediaType, Message: "Content-Type must be application/json",
+				Fields:  []FieldError{{Field: "Content-Type", Message: fmt.Sprintf("must be application/json, got %q", ct)}},
+				Headers: map[string]string{"Accept-Post": "application/json"}})
+			return
+		}
 		c.Next()
 	}
 }
