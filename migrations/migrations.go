@@ -36,6 +36,7 @@ func steps() []*gormigrate.Migration {
 		reportRollup,
 		eventDerivedColumns,
 		adminSessions,
+		userAccounts,
 	}
 }
 

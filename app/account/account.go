@@ -127,20 +127,21 @@ func SetPassword(ctx context.Context, db *gorm.DB, userID, pw string, admin bool
 	return db.WithContext(ctx).Model(&models.User{}).Where("id = ?", userID).Updates(updates).Error
 }
 
-// Login checks an admin's email and password. Every refusal costs what a real check costs
-// (one bcrypt comparison at the default cost), so that how long a refusal takes does not tell
-// whether the email exists, is an admin or has a password.
+// Login checks a user's email and password (admins and ordinary users alike; a disabled user
+// is refused; what the user may reach is for the caller to decide). Every refusal costs what a
+// real check costs (one bcrypt comparison at the default cost), so that how long a refusal
+// takes does not tell whether the email exists, is disabled or has a password.
 func Login(ctx context.Context, db *gorm.DB, email, pw string) (*models.User, error) {
 	u, err := UserByEmail(ctx, db, email)
 	if err != nil && !errors.Is(err, ErrNotFound) && !errors.Is(err, ErrBadEmail) {
 		return nil, err
 	}
 	hash := dummyHash()
-	if err == nil && u.IsAdmin && u.PasswordHash != nil {
+	if err == nil && u.PasswordHash != nil && u.DisabledAt == nil {
 		hash = []byte(*u.PasswordHash)
 	}
 	match := compareHash(hash, []byte(pw)) == nil
-	if err != nil || !u.IsAdmin || u.PasswordHash == nil || !match {
+	if err != nil || u.PasswordHash == nil || u.DisabledAt != nil || !match {
 		return nil, ErrBadLogin
 	}
 	return u, nil
@@ -205,7 +206,7 @@ func Authenticate(ctx context.Context, db *gorm.DB, plain string) (*models.APITo
 	err := db.WithContext(ctx).Table("api_tokens t").
 		Select("u.*, t.id AS token_id, t.last_used_at AS token_last_used_at").
 		Joins("JOIN users u ON u.id = t.user_id").
-		Where("t.token_hash = ? AND t.revoked_at IS NULL", HashToken(plain)).Take(&row).Error
+		Where("t.token_hash = ? AND t.revoked_at IS NULL AND u.disabled_at IS NULL", HashToken(plain)).Take(&row).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return nil, nil, ErrNotFound
 	}
@@ -227,8 +228,17 @@ func TouchToken(ctx context.Context, db *gorm.DB, tok *models.APIToken) {
 
 // RevokeToken stops a token from working at once.
 func RevokeToken(ctx context.Context, db *gorm.DB, tokenID string) error {
-	res := db.WithContext(ctx).Model(&models.APIToken{}).
-		Where("id = ? AND revoked_at IS NULL", tokenID).Update("revoked_at", time.Now().UTC())
+	return RevokeUserToken(ctx, db, "", tokenID)
+}
+
+// RevokeUserToken revokes a token of one user (any user's when userID is ""): a user cannot
+// revoke someone else's token.
+func RevokeUserToken(ctx context.Context, db *gorm.DB, userID, tokenID string) error {
+	q := db.WithContext(ctx).Model(&models.APIToken{}).Where("id = ? AND revoked_at IS NULL", tokenID)
+	if userID != "" {
+		q = q.Where("user_id = ?", userID)
+	}
+	res := q.Update("revoked_at", time.Now().UTC())
 	if res.Error != nil {
 		return res.Error
 	}
@@ -267,4 +277,31 @@ func RandomPassword() string {
 	var raw [12]byte
 	_, _ = rand.Read(raw[:])
 	return strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(raw[:]))
+}
+
+// SetDisabled disables a user (no sign-in, no token works, and every session ends) or enables
+// them again.
+func SetDisabled(ctx context.Context, db *gorm.DB, userID string, disabled bool) error {
+	updates := map[string]any{"disabled_at": nil, "updated_at": time.Now().UTC()}
+	if disabled {
+		updates["disabled_at"] = time.Now().UTC()
+		updates["session_epoch"] = gorm.Expr("session_epoch + 1")
+	}
+	return update(ctx, db, userID, updates)
+}
+
+// SetAdmin makes a user an admin, or an ordinary user again.
+func SetAdmin(ctx context.Context, db *gorm.DB, userID string, admin bool) error {
+	return update(ctx, db, userID, map[string]any{"is_admin": admin, "updated_at": time.Now().UTC()})
+}
+
+func update(ctx context.Context, db *gorm.DB, userID string, updates map[string]any) error {
+	res := db.WithContext(ctx).Model(&models.User{}).Where("id = ?", userID).Updates(updates)
+	if res.Error != nil {
+		return fmt.Errorf("update user: %w", res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return fmt.Errorf("user %s: %w", userID, ErrNotFound)
+	}
+	return nil
 }

@@ -1,7 +1,9 @@
-// Package admin is the dashboard: handlers that read through app/report (or act through the
-// package that owns the work) and render views through web.Page. One file per page or action.
-// Access is by email and password, a signed session cookie, a login rate limit, and a CSRF
-// token plus an Origin check on every POST.
+// Package admin serves the server's pages: the dashboard for admins, and for every user the
+// sign-in page and "My extension" (their tokens, runs and data). Handlers read through
+// app/report (or act through the package that owns the work) and render views through
+// web.Page. One file per page or action. Access is by email and password, a signed session
+// cookie (which the extension API also accepts, under web.ExtensionAuth's CSRF rules), a login
+// rate limit, and a CSRF token plus an Origin check on every POST.
 package admin
 
 import (
@@ -25,8 +27,20 @@ import (
 // Routes. Tests use these constants.
 const (
 	PathOverview     = "/admin"
-	PathLogin        = "/admin/login"
-	PathLogout       = "/admin/logout"
+	PathLogin        = "/login"
+	PathAdminLogin   = "/admin/login" // the old address: goes to PathLogin
+	PathLogout       = "/logout"
+	PathSetPassword  = "/set-password"
+	PathMe           = "/me"
+	PathMeTokens     = "/me/tokens"
+	PathMeTokenRev   = "/me/tokens/:id/revoke"
+	PathMeExport     = "/me/events.json"
+	PathMeDelete     = "/me/events/delete"
+	PathUsers        = "/admin/users"
+	PathUserLink     = "/admin/users/:id/password-link"
+	PathUserDisable  = "/admin/users/:id/disable"
+	PathUserEnable   = "/admin/users/:id/enable"
+	PathUserAdmin    = "/admin/users/:id/admin"
 	PathStatsRefresh = "/admin/stats/refresh"
 	PathProfiles     = "/admin/profiles"
 	PathProfile      = "/admin/profiles/:id"
@@ -97,20 +111,43 @@ func New(d Deps) (*Handlers, error) {
 	return h, nil
 }
 
-// Register mounts the dashboard on e and makes errors under /admin render as pages.
+// Register builds the handlers and mounts them on e.
 func Register(e *gin.Engine, d Deps) error {
 	h, err := New(d)
 	if err != nil {
 		return err
 	}
-	web.ErrorPage = renderError
-	g := e.Group(PathOverview, securityHeaders(), web.BodyLimit(maxFormBytes), h.sameOrigin())
-	g.GET("/login", h.loginGet)
-	g.POST("/login", h.loginPost)
+	h.Mount(e)
+	return nil
+}
 
-	a := g.Group("", h.requireSession(), h.checkCSRF())
+// Mount puts the pages on e and makes errors under them render as pages.
+func (h *Handlers) Mount(e *gin.Engine) {
+	web.ErrorPage = renderError
+	pagesMW := []gin.HandlerFunc{securityHeaders(), web.BodyLimit(maxFormBytes), h.sameOrigin()}
+	site := e.Group("", pagesMW...)
+	site.GET(PathLogin, h.loginGet)
+	site.POST(PathLogin, h.loginPost)
+	site.GET(PathSetPassword, h.setPasswordGet)
+	site.POST(PathSetPassword, h.setPasswordPost)
+	me := site.Group("", h.requireSession(), h.checkCSRF())
+	me.POST(PathLogout, h.logoutPost)
+	me.GET(PathMe, h.meGet)
+	me.POST(PathMeTokens, h.meTokensPost)
+	me.POST(PathMeTokenRev, h.meTokenRevokePost)
+	me.GET(PathMeExport, h.meExportGet)
+	me.POST(PathMeDelete, h.meDeletePost)
+
+	g := e.Group(PathOverview, pagesMW...)
+	g.GET("/login", func(c *gin.Context) { web.Redirect(c, PathLogin+queryOf(c)) })
+	a := g.Group("", h.requireSession(), requireAdmin(), h.checkCSRF())
 	a.GET("", h.overviewGet)
-	a.POST("/logout", h.logoutPost)
+	a.GET("/users", h.usersGet)
+	a.POST("/users", h.usersCreatePost)
+	a.POST("/users/:id/password-link", h.userLinkPost)
+	a.POST("/users/:id/disable", h.userDisablePost)
+	a.POST("/users/:id/enable", h.userEnablePost)
+	a.POST("/users/:id/admin", h.userAdminPost)
 	a.POST("/stats/refresh", h.statsRefreshPost)
 	a.GET("/profiles", h.profilesGet)
 	a.GET("/profiles/:id", h.profileGet)
@@ -128,7 +165,14 @@ func Register(e *gin.Engine, d Deps) error {
 	a.POST("/tokens", h.tokensCreatePost)
 	a.POST("/tokens/:id/revoke", h.tokenRevokePost)
 	a.GET("/schema", h.schemaGet)
-	return nil
+}
+
+// queryOf is the request's query string with its "?", or "".
+func queryOf(c *gin.Context) string {
+	if q := c.Request.URL.RawQuery; q != "" {
+		return "?" + q
+	}
+	return ""
 }
 
 // pathFor fills a route's :id.

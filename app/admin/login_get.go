@@ -9,11 +9,11 @@ import (
 	"github.com/applylens/learning/views/pages"
 )
 
-// loginGet shows the sign-in form (or goes to the dashboard when already signed in).
+// loginGet shows the sign-in form (or goes on when already signed in).
 func (h *Handlers) loginGet(c *gin.Context) {
 	if v, ok := h.readSession(c); ok {
 		if u, err := h.sessions.user(c.Request.Context(), v, h.now()); err == nil && u != nil {
-			web.Redirect(c, safeNext(c.Query("next")))
+			web.Redirect(c, landingFor(u, c.Query("next")))
 			return
 		}
 	}

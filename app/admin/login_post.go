@@ -29,7 +29,7 @@ func (h *Handlers) loginPost(c *gin.Context) {
 		c.Header("Retry-After", fmt.Sprint(secs))
 		vm.Error = fmt.Sprintf("Too many sign-in attempts. Try again in %d seconds.", secs)
 		if byAccount {
-			h.log.WarnContext(c.Request.Context(), "admin sign-in paused for an email", "client_ip", c.ClientIP())
+			h.log.WarnContext(c.Request.Context(), "sign-in paused for an email", "client_ip", c.ClientIP())
 			vm.Error = "Too many sign-in attempts for this email, from any address: to protect the account, " +
 				"its sign-in is paused for browsers that have not signed in to it before (one that has can sign in now). " +
 				"Try again in " + inMinutes(wait) + "."
@@ -39,7 +39,7 @@ func (h *Handlers) loginPost(c *gin.Context) {
 	}
 	u, err := account.Login(c.Request.Context(), h.db, email, pw)
 	if errors.Is(err, account.ErrBadLogin) {
-		h.log.WarnContext(c.Request.Context(), "admin sign-in refused", "client_ip", c.ClientIP())
+		h.log.WarnContext(c.Request.Context(), "sign-in refused", "client_ip", c.ClientIP())
 		vm.Error = "Email or password is wrong."
 		h.renderLogin(c, http.StatusUnauthorized, vm)
 		return
@@ -48,10 +48,10 @@ func (h *Handlers) loginPost(c *gin.Context) {
 		web.Fail(c, web.Internal(err))
 		return
 	}
-	h.log.InfoContext(c.Request.Context(), "admin signed in", "user_id", u.ID)
+	h.log.InfoContext(c.Request.Context(), "signed in", "user_id", u.ID, "admin", u.IsAdmin)
 	h.startSession(c, u)
 	h.rememberDevice(c, u.Email)
-	web.Redirect(c, vm.Next)
+	web.Redirect(c, landingFor(u, vm.Next))
 }
 
 // inMinutes says a wait in whole minutes, rounded up.

@@ -15,6 +15,6 @@ func (h *Handlers) logoutPost(c *gin.Context) {
 		web.Fail(c, web.Internal(err))
 		return
 	}
-	h.log.InfoContext(c.Request.Context(), "admin signed out everywhere", "user_id", u.ID)
+	h.log.InfoContext(c.Request.Context(), "signed out everywhere", "user_id", u.ID)
 	web.Redirect(c, PathLogin+"?signed_out=1")
 }

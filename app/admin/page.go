@@ -23,16 +23,24 @@ var nav = [][3]string{
 	{"styles", "Styles", PathStyles},
 	{"runs", "Runs", PathRuns},
 	{"tokens", "Tokens", PathTokens},
+	{"users", "Users", PathUsers},
 	{"schema", "Schema", PathSchema},
 }
+
+// navMe is the sidebar's entry for every user (the only one of a user who is no admin).
+var navMe = [3]string{"me", "My extension", PathMe}
 
 // shell is the frame of a signed-in page.
 func shell(c *gin.Context, pageTitle, active string) layouts.ShellProps {
 	p := layouts.ShellProps{Title: pageTitle, LogoutURL: PathLogout, CSRF: csrf(c)}
+	items := [][3]string{navMe}
 	if u := web.CurrentUser(c); u != nil {
 		p.UserEmail = u.Email
+		if u.IsAdmin {
+			items = append(nav[:len(nav):len(nav)], navMe)
+		}
 	}
-	for _, n := range nav {
+	for _, n := range items {
 		p.Nav = append(p.Nav, layouts.NavItem{Key: n[0], Label: n[1], Href: n[2], Active: n[0] == active})
 	}
 	return p

@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/url"
 	"path"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -26,13 +27,15 @@ import (
 )
 
 const (
-	sessionCookie = "applylens_admin"
+	// sessionCookie is sent to the whole site: the pages, and the extension API, where it counts
+	// only under web.ExtensionAuth's CSRF rules.
+	sessionCookie = "applylens_session"
 	loginCookie   = "applylens_login" // a nonce that ties the sign-in form's CSRF token to the browser
 	sessionTTL    = 12 * time.Hour
 	csrfField     = "csrf_token"
 	csrfKey       = "admin_csrf" // the gin context key of the current page's token
 	// userCheckEvery is how long a verified session's user is trusted before it is read again
-	// (still an admin, same password). It also keeps the run's progress page off the database,
+	// (not disabled, same password). It also keeps the run's progress page off the database,
 	// which a running aggregator holds on SQLite.
 	userCheckEvery = 30 * time.Second
 )
@@ -115,8 +118,9 @@ func (s *sessions) loginToken(nonce string) string { return b64.EncodeToString(s
 
 func validToken(got, want string) bool { return got != "" && hmac.Equal([]byte(got), []byte(want)) }
 
-// user returns the session's user when it is still an admin with the same password and the
-// session was signed at the user's current session epoch.
+// user returns the session's user when it is not disabled, has the same password and the
+// session was signed at the user's current session epoch. Whether the user may see a page
+// (admin or not) is the route's business.
 func (s *sessions) user(ctx context.Context, v session, now time.Time) (*models.User, error) {
 	s.mu.Lock()
 	cu, ok := s.users[v.UserID]
@@ -131,7 +135,7 @@ func (s *sessions) user(ctx context.Context, v session, now time.Time) (*models.
 		}
 		cu = s.remember(u, now)
 	}
-	if !cu.user.IsAdmin || passwordTag(cu.user) != v.PwTag || cu.user.SessionEpoch != v.Epoch {
+	if cu.user.DisabledAt != nil || passwordTag(cu.user) != v.PwTag || cu.user.SessionEpoch != v.Epoch {
 		return nil, nil
 	}
 	return cu.user, nil
@@ -188,9 +192,9 @@ func randomNonce() string {
 	return b64.EncodeToString(b[:])
 }
 
-// setCookie writes an HttpOnly, SameSite=Lax cookie under /admin, Secure behind TLS.
+// setCookie writes an HttpOnly, SameSite=Lax cookie for the whole site, Secure behind TLS.
 func (h *Handlers) setCookie(c *gin.Context, name, value string, maxAge time.Duration) {
-	ck := &http.Cookie{Name: name, Value: value, Path: PathOverview, HttpOnly: true,
+	ck := &http.Cookie{Name: name, Value: value, Path: "/", HttpOnly: true,
 		SameSite: http.SameSiteLaxMode, Secure: h.secureRequest(c)}
 	if maxAge < 0 {
 		ck.MaxAge = -1
@@ -210,7 +214,7 @@ func (h *Handlers) startSession(c *gin.Context, u *models.User) {
 	h.setCookie(c, loginCookie, "", -1)
 }
 
-// requireSession admits a signed-in admin and puts the user and the page's CSRF token in the
+// requireSession admits a signed-in user and puts the user and the page's CSRF token in the
 // context; anyone else goes to the sign-in page (htmx requests are told to go there too).
 func (h *Handlers) requireSession() gin.HandlerFunc {
 	return func(c *gin.Context) {
@@ -229,7 +233,7 @@ func (h *Handlers) requireSession() gin.HandlerFunc {
 		}
 		h.setCookie(c, sessionCookie, "", -1)
 		to := PathLogin
-		if c.Request.Method == http.MethodGet && c.Request.URL.RequestURI() != PathOverview {
+		if c.Request.Method == http.MethodGet && c.Request.URL.RequestURI() != PathOverview && c.Request.URL.RequestURI() != PathMe {
 			to += "?next=" + url.QueryEscape(c.Request.URL.RequestURI())
 		}
 		if c.GetHeader("HX-Request") == "true" {
@@ -240,6 +244,33 @@ func (h *Handlers) requireSession() gin.HandlerFunc {
 		c.Redirect(http.StatusSeeOther, to)
 		c.Abort()
 	}
+}
+
+// requireAdmin keeps ordinary users out of the dashboard (after requireSession).
+func requireAdmin() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if u := web.CurrentUser(c); u == nil || !u.IsAdmin {
+			web.Fail(c, web.Errorf(http.StatusForbidden, "the dashboard is for admins: your own extension settings are on My extension"))
+			return
+		}
+		c.Next()
+	}
+}
+
+// SessionUser is the user of the request's session cookie, or nil when it has none that is
+// valid. The extension API calls it through web.ExtensionAuth, which applies the CSRF rules.
+func (h *Handlers) SessionUser(c *gin.Context) (*models.User, error) {
+	v, ok := h.readSession(c)
+	if !ok {
+		return nil, nil
+	}
+	return h.sessions.user(c.Request.Context(), v, h.now())
+}
+
+// HasSessionCookie reports whether the request carries a session cookie at all (valid or not).
+func HasSessionCookie(c *gin.Context) bool {
+	ck, err := c.Cookie(sessionCookie)
+	return err == nil && ck != ""
 }
 
 func (h *Handlers) readSession(c *gin.Context) (session, bool) {
@@ -253,9 +284,10 @@ func (h *Handlers) readSession(c *gin.Context) (session, bool) {
 // csrf is the token of the current page's forms.
 func csrf(c *gin.Context) string { return c.GetString(csrfKey) }
 
-// safeNext keeps a post-login redirect on the dashboard (no open redirect). The path is
-// decoded and cleaned before it is checked, as a browser would resolve it: /admin/../../evil
-// and /admin/%2e%2e/evil are /evil, which is refused.
+// safeNext keeps a post-login redirect on the dashboard or My extension (no open redirect);
+// anything else goes to the overview (landingFor sends a user who is no admin to My
+// extension). The path is decoded and cleaned before it is checked, as a browser would
+// resolve it: /admin/../../evil and /admin/%2e%2e/evil are /evil, which is refused.
 func safeNext(next string) string {
 	u, err := url.Parse(next)
 	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" ||
@@ -263,8 +295,56 @@ func safeNext(next string) string {
 		return PathOverview
 	}
 	p := path.Clean(u.Path)
-	if (p != PathOverview && !strings.HasPrefix(p, PathOverview+"/")) || strings.HasPrefix(p, PathLogin) {
+	under := func(root string) bool { return p == root || strings.HasPrefix(p, root+"/") }
+	if !(under(PathOverview) || under(PathMe)) || strings.HasPrefix(p, PathAdminLogin) {
 		return PathOverview
 	}
 	return (&url.URL{Path: p, RawQuery: u.RawQuery}).String()
+}
+
+// landingFor is where a user goes after signing in: next when they may see it, else their home.
+func landingFor(u *models.User, next string) string {
+	next = safeNext(next)
+	if !u.IsAdmin && next != PathMe && !strings.HasPrefix(next, PathMe+"/") && !strings.HasPrefix(next, PathMe+"?") {
+		return PathMe
+	}
+	return next
+}
+
+// passwordLinkTTL is how long a set-password link works.
+const passwordLinkTTL = 72 * time.Hour
+
+// passwordLink is a one-time set-password link's token: the user id and an expiry, signed
+// together with the user's current password tag and session epoch, so that it is spent once
+// the password changes (or the user signs out everywhere, or is disabled and enabled).
+func (s *sessions) passwordLink(u *models.User, expires time.Time) string {
+	p := b64.EncodeToString([]byte(u.ID + "|" + strconv.FormatInt(expires.Unix(), 10)))
+	return p + "." + b64.EncodeToString(s.mac("set-password", p, passwordTag(u), strconv.Itoa(u.SessionEpoch)))
+}
+
+// passwordLinkUser returns the user a set-password link is for, or nil when the link is
+// forged, expired or spent.
+func (s *sessions) passwordLinkUser(ctx context.Context, token string, now time.Time) (*models.User, error) {
+	p, sig, ok := strings.Cut(token, ".")
+	raw, err := b64.DecodeString(p)
+	if !ok || err != nil {
+		return nil, nil
+	}
+	id, exp, ok := strings.Cut(string(raw), "|")
+	expires, err := strconv.ParseInt(exp, 10, 64)
+	if !ok || err != nil || now.Unix() >= expires {
+		return nil, nil
+	}
+	u, err := account.UserByID(ctx, s.db, id)
+	if errors.Is(err, account.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	got, err := b64.DecodeString(sig)
+	if err != nil || u.DisabledAt != nil || !hmac.Equal(got, s.mac("set-password", p, passwordTag(u), strconv.Itoa(u.SessionEpoch))) {
+		return nil, nil
+	}
+	return u, nil
 }

@@ -2,6 +2,7 @@ package admin
 
 import (
 	"net/http"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -32,7 +33,7 @@ type tokenForm struct {
 
 func (h *Handlers) renderTokens(c *gin.Context, status int, f tokenForm, errs map[string]string, issued *pages.IssuedTokenVM, flash string) {
 	ctx := c.Request.Context()
-	rows, err := report.ListTokens(ctx, h.db)
+	rows, err := report.ListTokens(ctx, h.db, "")
 	if err != nil {
 		web.Fail(c, web.Internal(err))
 		return
@@ -53,16 +54,23 @@ func (h *Handlers) renderTokens(c *gin.Context, status int, f tokenForm, errs ma
 			Body: "Issue a token for yourself with the form, paste it into the Companion extension's settings, and its " +
 				"autofill runs start arriving on the Events page. From a shell: go run . token issue --email you@example.com"}
 	}
+	vm.Rows = tokenRows(rows, PathTokenRevoke, h.now())
+	pageWithStatus(c, status, pages.TokensPage(vm))
+}
+
+// tokenRows are the rows of a token list, revoked through revokeRoute.
+func tokenRows(rows []report.TokenRow, revokeRoute string, now time.Time) []pages.TokenRowVM {
+	out := make([]pages.TokenRowVM, 0, len(rows))
 	for _, t := range rows {
 		r := pages.TokenRowVM{ID: t.ID, Prefix: t.Prefix, Name: orDash(t.Name), Email: t.Email, Created: fmtTime(t.CreatedAt),
-			LastUsed: fmtTimePtr(t.LastUsedAt), Live: t.RevokedAt == nil, RevokeURL: pathFor(PathTokenRevoke, t.ID)}
+			LastUsed: fmtTimePtr(t.LastUsedAt), Live: t.RevokedAt == nil, RevokeURL: pathFor(revokeRoute, t.ID)}
 		if t.LastUsedAt == nil {
 			r.LastUsed = "never"
 		}
 		if t.RevokedAt != nil {
-			r.Revoked = fmtAgo(*t.RevokedAt, h.now())
+			r.Revoked = fmtAgo(*t.RevokedAt, now)
 		}
-		vm.Rows = append(vm.Rows, r)
+		out = append(out, r)
 	}
-	pageWithStatus(c, status, pages.TokensPage(vm))
+	return out
 }

@@ -43,7 +43,8 @@ type Config struct {
 	MaxStringLen      int      // API_MAX_STRING_LEN
 	RateLimitPerMin   int      // API_RATE_LIMIT_PER_MIN: requests per token per minute (0 = off)
 	RateLimitBurst    int      // API_RATE_LIMIT_BURST
-	CORSOrigins       []string // API_CORS_ORIGINS: allowed extension origins, comma-separated
+	CORSOrigins       []string // API_CORS_ORIGINS: origins that may call the API with a token (no cookies), comma-separated
+	CookieOrigins     []string // API_COOKIE_ORIGINS: extension origins (chrome-extension://<id>) whose requests may use the sign-in cookie
 	BanditEnabled     bool     // BANDIT_ENABLED: false = kill switch (no exploration)
 	MetricsToken      string   // METRICS_TOKEN (or METRICS_TOKEN_FILE): bearer token for /metrics; empty = open
 
@@ -139,6 +140,7 @@ func Load(getenv func(string) string) (Config, error) {
 		RateLimitPerMin:   r.integer("API_RATE_LIMIT_PER_MIN", 600, 0, 1_000_000),
 		RateLimitBurst:    r.integer("API_RATE_LIMIT_BURST", 60, 1, 1_000_000),
 		CORSOrigins:       r.list("API_CORS_ORIGINS"),
+		CookieOrigins:     r.list("API_COOKIE_ORIGINS"),
 		BanditEnabled:     r.boolean("BANDIT_ENABLED", true),
 		MetricsToken:      r.secret("METRICS_TOKEN"),
 
@@ -177,6 +179,11 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 	if c.SessionSecret != "" && len(c.SessionSecret) < 32 {
 		r.fail("SESSION_SECRET", "must be at least 32 characters")
+	}
+	for _, o := range c.CookieOrigins {
+		if !extensionOrigin(o) {
+			r.fail("API_COOKIE_ORIGINS", "lists only extension origins such as chrome-extension://<id> (got %q): a web page's origin must never use the sign-in cookie", o)
+		}
 	}
 	if c.PublicURL == "" {
 		host := c.HTTPAddr
@@ -314,4 +321,14 @@ func redact(s string) string {
 		}
 	}
 	return s
+}
+
+// extensionOrigin reports whether o is a browser extension's origin (scheme://id, no path).
+func extensionOrigin(o string) bool {
+	for _, scheme := range []string{"chrome-extension://", "moz-extension://", "safari-web-extension://"} {
+		if id, ok := strings.CutPrefix(o, scheme); ok {
+			return id != "" && !strings.ContainsAny(id, "/?#@:")
+		}
+	}
+	return false
 }

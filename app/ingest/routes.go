@@ -25,15 +25,18 @@ type Handlers struct {
 	DB      *gorm.DB
 	Config  config.Config
 	Metrics *metrics.Metrics
+	// SessionUser reads the sign-in cookie (nil: bearer tokens only).
+	SessionUser web.SessionUserFunc
 }
 
 // Register mounts the extension API: CORS (answering preflights before auth), a body limit,
-// JSON bodies only, bearer-token auth and a per-token rate limit.
+// JSON bodies only (web.RequireJSON), auth by bearer token or sign-in cookie
+// (web.ExtensionAuth) and a rate limit per token or user.
 func Register(e *gin.Engine, h *Handlers) {
 	limiter := web.NewRateLimiter(h.Config.RateLimitPerMin, h.Config.RateLimitBurst)
-	cors := web.CORS(h.Config.CORSOrigins)
-	api := e.Group("", cors, web.BodyLimit(h.Config.MaxBodyBytes), web.RequireJSON(), web.BearerAuth(h.DB),
-		limiter.Limit(func(c *gin.Context) string { return web.CurrentToken(c).ID }))
+	cors := web.CORS(h.Config.CORSOrigins, h.Config.CookieOrigins)
+	api := e.Group("", cors, web.BodyLimit(h.Config.MaxBodyBytes), web.RequireJSON(),
+		web.ExtensionAuth(h.DB, h.SessionUser, h.Config.CookieOrigins), limiter.Limit(web.RateKey))
 	api.POST(PathSync, h.syncPost)
 	api.POST(PathFeedback, h.feedbackPost)
 	api.POST(PathLegacyFeedback, h.legacyFeedbackPost)

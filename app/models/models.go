@@ -14,7 +14,8 @@ type User struct {
 	IsDemo       bool
 	IsAdmin      bool
 	PasswordHash *string
-	SessionEpoch int // dashboard sessions signed at another epoch are over (sign out everywhere)
+	SessionEpoch int        // sessions signed at another epoch are over (sign out everywhere)
+	DisabledAt   *time.Time // set by an admin: no sign-in, no token works
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
 }
@@ -101,6 +102,15 @@ type GenStyle struct {
 	PriorWeight  float64
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
+}
+
+// DataDeletion records that a user deleted all their events (for the admins; the events are gone).
+type DataDeletion struct {
+	ID        string `gorm:"primaryKey"`
+	UserID    string
+	Email     string
+	Events    int
+	CreatedAt time.Time
 }
 
 // AggregatorRun is one run of the aggregator.

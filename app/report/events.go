@@ -24,6 +24,7 @@ type EventFilter struct {
 	Policy  string
 	Rating  string // helpful | unhelpful | unrated
 	Before  string // cursor: the page starts after this event (newest first)
+	UserID  string // one user's events (My extension)
 }
 
 // EventPage is one page of events, newest first.
@@ -47,6 +48,9 @@ func ListEvents(ctx context.Context, db *gorm.DB, f EventFilter) (*EventPage, er
 		} else {
 			q = q.Where("host_family = ?", f.Family)
 		}
+	}
+	if f.UserID != "" {
+		q = q.Where("user_id = ?", f.UserID)
 	}
 	q = optional(q, "segment_key", f.Segment)
 	q = optional(q, "gen_style_id", f.Style)

@@ -15,12 +15,16 @@ type TokenRow struct {
 	Email string
 }
 
-// ListTokens returns every extension token, live ones first, newest first.
-func ListTokens(ctx context.Context, db *gorm.DB) ([]TokenRow, error) {
+// ListTokens returns the extension tokens of a user (every user's when userID is ""), live
+// ones first, newest first.
+func ListTokens(ctx context.Context, db *gorm.DB, userID string) ([]TokenRow, error) {
 	var rows []TokenRow
-	err := db.WithContext(ctx).Table("api_tokens t").
-		Select("t.*, u.email").Joins("JOIN users u ON u.id = t.user_id").
-		Order("CASE WHEN t.revoked_at IS NULL THEN 0 ELSE 1 END, t.created_at DESC, t.id").
+	q := db.WithContext(ctx).Table("api_tokens t").
+		Select("t.*, u.email").Joins("JOIN users u ON u.id = t.user_id")
+	if userID != "" {
+		q = q.Where("t.user_id = ?", userID)
+	}
+	err := q.Order("CASE WHEN t.revoked_at IS NULL THEN 0 ELSE 1 END, t.created_at DESC, t.id").
 		Scan(&rows).Error
 	if err != nil {
 		return nil, fmt.Errorf("list tokens: %w", err)
@@ -37,4 +41,31 @@ func UserEmails(ctx context.Context, db *gorm.DB, limit int) ([]string, error) {
 		return nil, fmt.Errorf("list users: %w", err)
 	}
 	return emails, nil
+}
+
+// UserRow is one user with the number of live tokens.
+type UserRow struct {
+	models.User
+	LiveTokens int
+}
+
+// ListUsers returns every user, admins first, then by email.
+func ListUsers(ctx context.Context, db *gorm.DB) ([]UserRow, error) {
+	var rows []UserRow
+	err := db.WithContext(ctx).Table("users u").
+		Select("u.*, (SELECT COUNT(*) FROM api_tokens t WHERE t.user_id = u.id AND t.revoked_at IS NULL) AS live_tokens").
+		Order("u.is_admin DESC, u.email").Scan(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("list users: %w", err)
+	}
+	return rows, nil
+}
+
+// ListDeletions returns the newest deletions of users' data, up to limit.
+func ListDeletions(ctx context.Context, db *gorm.DB, limit int) ([]models.DataDeletion, error) {
+	var rows []models.DataDeletion
+	if err := db.WithContext(ctx).Order("created_at DESC, id").Limit(limit).Find(&rows).Error; err != nil {
+		return nil, fmt.Errorf("list data deletions: %w", err)
+	}
+	return rows, nil
 }

@@ -43,14 +43,16 @@ func New(d Deps) (*gin.Engine, error) {
 	e.GET(web.PathReadyz, web.Readyz(d.DB))
 	e.GET(PathMetrics, metricsAuth(d.Config.MetricsToken), gin.WrapH(promhttp.HandlerFor(d.Metrics.Registry, promhttp.HandlerOpts{})))
 	e.StaticFS("/static", http.FS(static.FS))
-	ingest.Register(e, &ingest.Handlers{DB: d.DB, Config: d.Config, Metrics: d.Metrics})
 	ad := admin.Deps{DB: d.DB, Config: d.Config, Log: d.Log}
 	if d.Runner != nil {
 		ad.Runner = d.Runner
 	}
-	if err := admin.Register(e, ad); err != nil {
+	pages, err := admin.New(ad)
+	if err != nil {
 		return nil, err
 	}
+	pages.Mount(e)
+	ingest.Register(e, &ingest.Handlers{DB: d.DB, Config: d.Config, Metrics: d.Metrics, SessionUser: pages.SessionUser})
 	if d.Runner != nil {
 		api := e.Group(adminapi.Prefix, web.BearerAuth(d.DB), web.RequireAdmin())
 		adminapi.Mount(api, &adminapi.Handlers{Runner: d.Runner, DefaultDays: d.Config.AggregatorDays})

@@ -14,7 +14,7 @@ import (
 	"github.com/applylens/learning/views/layouts"
 )
 
-// LoginPage is the sign-in form of the dashboard.
+// LoginPage is the sign-in form of every user (admins go on to the dashboard).
 func LoginPage(vm LoginPageVM) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
@@ -44,7 +44,7 @@ func LoginPage(vm LoginPageVM) templ.Component {
 				}()
 			}
 			ctx = templ.InitializeContext(ctx)
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<div class=\"login-card card\" data-testid=\"login\"><div class=\"brand brand-dark\"><span class=\"brand-text\">ApplyLens<small>Learning</small></span></div><h1>Sign in to the dashboard</h1>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<div class=\"login-card card\" data-testid=\"login\"><div class=\"brand brand-dark\"><span class=\"brand-text\">ApplyLens<small>Learning</small></span></div><h1>Sign in</h1>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -133,7 +133,7 @@ func LoginPage(vm LoginPageVM) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 10, "\" autocomplete=\"username\" required autofocus data-testid=\"login-email\"></label> <label class=\"field\"><span class=\"field-label\">Password</span> <input type=\"password\" name=\"password\" autocomplete=\"current-password\" required data-testid=\"login-password\"></label> <button type=\"submit\" class=\"button primary wide\" data-testid=\"login-submit\">Sign in</button></form><p class=\"muted small\">No admin yet? Set <code>ADMIN_EMAIL</code> and <code>ADMIN_PASSWORD</code>, or run <code>go run . user add --admin --email you@example.com --password-stdin</code>.</p></div>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 10, "\" autocomplete=\"username\" required autofocus data-testid=\"login-email\"></label> <label class=\"field\"><span class=\"field-label\">Password</span> <input type=\"password\" name=\"password\" autocomplete=\"current-password\" required data-testid=\"login-password\"></label> <button type=\"submit\" class=\"button primary wide\" data-testid=\"login-submit\">Sign in</button></form><p class=\"muted small\">Admins go on to the dashboard, everyone to My extension. No password yet? Ask an admin for a set-password link. No admin yet? Set <code>ADMIN_EMAIL</code> and <code>ADMIN_PASSWORD</code>, or run <code>go run . user add --admin --email you@example.com --password-stdin</code>.</p></div>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
