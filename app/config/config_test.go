@@ -53,6 +53,7 @@ func TestErrorsNameTheVariable(t *testing.T) {
 		"config: ADMIN_EMAIL and ADMIN_PASSWORD are set together":    {"ADMIN_EMAIL": "a@b.c"},
 		"config: SESSION_SECRET is required when APP_ENV=production": {"APP_ENV": "production"},
 		"config: APP_ENV must be one of":                             {"APP_ENV": "staging"},
+		"config: API_COOKIE_ORIGINS lists only extension origins":    {"API_COOKIE_ORIGINS": "chrome-extension://abc, https://boards.greenhouse.io"},
 	}
 	for want, vars := range cases {
 		_, err := config.Load(env(vars))
@@ -64,6 +65,9 @@ func TestErrorsNameTheVariable(t *testing.T) {
 	_, err = config.Load(env(map[string]string{"HTTP_ADDR": "x", "LOG_LEVEL": "loud"}))
 	require.ErrorContains(t, err, "HTTP_ADDR")
 	require.ErrorContains(t, err, "LOG_LEVEL")
+	cfg, err := config.Load(env(map[string]string{"API_COOKIE_ORIGINS": "chrome-extension://abc,moz-extension://d-e-f"}))
+	require.NoError(t, err)
+	require.Equal(t, []string{"chrome-extension://abc", "moz-extension://d-e-f"}, cfg.CookieOrigins)
 }
 
 func TestSecretsFromFiles(t *testing.T) {

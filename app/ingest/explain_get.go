@@ -12,7 +12,7 @@ import (
 type consideredStyle struct {
 	StyleID       string   `json:"style_id"`
 	Source        string   `json:"source"`
-	SegmentKey    string   `json:"segment_key"`
+	SegmentKey    *string  `json:"segment_key"` // null when none (the web app renders it with ?? "—")
 	TotalRuns     int      `json:"total_runs"`
 	HelpfulRuns   int      `json:"helpful_runs"`
 	UnhelpfulRuns int      `json:"unhelpful_runs"`
@@ -26,7 +26,7 @@ type explainReply struct {
 	Host             string            `json:"host"`
 	SchemaHash       string            `json:"schema_hash"`
 	HostFamily       string            `json:"host_family"`
-	SegmentKey       string            `json:"segment_key"`
+	SegmentKey       *string           `json:"segment_key"` // null when none
 	ChosenStyleID    *string           `json:"chosen_style_id"`
 	Source           string            `json:"source"`
 	ConsideredStyles []consideredStyle `json:"considered_styles"`
@@ -44,7 +44,7 @@ func (h *Handlers) explainStyleGet(c *gin.Context) {
 	family := learning.Family(form.Host)
 	th := models.Thresholds{Form: h.Config.MinFormRuns, Segment: h.Config.MinSegmentRuns, Family: h.Config.MinFamilyRuns}
 	reply := explainReply{Host: form.Host, SchemaHash: form.SchemaHash, HostFamily: learning.FamilyLabel(family),
-		SegmentKey: seg, Source: models.SourceNone, ConsideredStyles: []consideredStyle{}}
+		SegmentKey: nullable(seg), Source: models.SourceNone, ConsideredStyles: []consideredStyle{}}
 	var hint *models.StyleHint
 	if p != nil {
 		hint = p.StyleHint.V
@@ -55,11 +55,11 @@ func (h *Handlers) explainStyleGet(c *gin.Context) {
 		reply.Source = choice.Source
 		reply.ChosenStyleID = choice.PreferredStyleID
 		if choice.SegmentKey != "" {
-			reply.SegmentKey = choice.SegmentKey
+			reply.SegmentKey = &choice.SegmentKey
 		}
 		for _, s := range choice.Candidates {
 			reply.ConsideredStyles = append(reply.ConsideredStyles, consideredStyle{
-				StyleID: s.StyleID, Source: s.Level, SegmentKey: s.SegmentKey, TotalRuns: s.TotalRuns,
+				StyleID: s.StyleID, Source: s.Level, SegmentKey: nullable(s.SegmentKey), TotalRuns: s.TotalRuns,
 				HelpfulRuns: s.HelpfulRuns, UnhelpfulRuns: s.Unhelpful, RatedRuns: s.RatedRuns,
 				HelpfulRatio: s.HelpfulRatio, AvgEditChars: s.AvgEditChars, IsWinner: s.IsWinner,
 			})

@@ -7,8 +7,11 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"strings"
 	"testing"
 
+	"github.com/PuerkitoBio/goquery"
 	"github.com/gin-gonic/gin"
 	"github.com/stretchr/testify/require"
 	"gorm.io/gorm"
@@ -90,6 +93,12 @@ func (a *api) do(method, path string, body any, token string) reply {
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
+	return a.serve(req)
+}
+
+// serve runs a request through the engine and reads its JSON reply.
+func (a *api) serve(req *http.Request) reply {
+	a.t.Helper()
 	w := httptest.NewRecorder()
 	a.engine.ServeHTTP(w, req)
 	out := reply{Status: w.Code, Header: w.Header(), Raw: w.Body.String()}
@@ -128,4 +137,54 @@ func (a *api) doWithHeaders(method, path string, headers map[string]string) *htt
 	w := httptest.NewRecorder()
 	a.engine.ServeHTTP(w, req)
 	return w
+}
+
+// signIn signs a user in through the real sign-in page and returns the session cookie, as
+// the browser holds it.
+func (a *api) signIn(email, password string) *http.Cookie {
+	a.t.Helper()
+	ctx := context.Background()
+	u, err := account.UserByEmail(ctx, a.db, email)
+	require.NoError(a.t, err)
+	require.NoError(a.t, account.SetPassword(ctx, a.db, u.ID, password, false))
+	w := httptest.NewRecorder()
+	a.engine.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/login", nil))
+	require.Equal(a.t, http.StatusOK, w.Code)
+	doc, err := goquery.NewDocumentFromReader(w.Body)
+	require.NoError(a.t, err)
+	form := url.Values{"email": {email}, "password": {password},
+		"csrf_token": {doc.Find(`input[name="csrf_token"]`).AttrOr("value", "")}}
+	req := httptest.NewRequest(http.MethodPost, "/login", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	for _, ck := range w.Result().Cookies() {
+		req.AddCookie(ck)
+	}
+	w = httptest.NewRecorder()
+	a.engine.ServeHTTP(w, req)
+	require.Equal(a.t, http.StatusSeeOther, w.Code, w.Body.String())
+	for _, ck := range w.Result().Cookies() {
+		if ck.Name == "applylens_session" && ck.Value != "" {
+			return ck
+		}
+	}
+	a.t.Fatal("no session cookie")
+	return nil
+}
+
+// withCookie sends a request as a browser does with credentials: "include": the session
+// cookie, the headers given, and no Authorization.
+func (a *api) withCookie(ck *http.Cookie, method, path string, body []byte, headers map[string]string) reply {
+	a.t.Helper()
+	var r io.Reader
+	if body != nil {
+		r = bytes.NewReader(body)
+	}
+	req := httptest.NewRequest(method, path, r)
+	if ck != nil {
+		req.AddCookie(ck)
+	}
+	for k, v := range headers {
+		req.Header.Set(k, v)
+	}
+	return a.serve(req)
 }

@@ -8,17 +8,62 @@ import (
 
 	"github.com/applylens/learning/app/learning"
 	"github.com/applylens/learning/app/models"
+	"github.com/applylens/learning/app/web"
 )
 
+// profileHint is style_hint. Besides the original's three fields it carries what the real
+// clients read (../shared/fixtures/realclient): style_stats in the Phase 5.4 client's shape,
+// and the TypeScript client's summary_style, max_length and tone.
 type profileHint struct {
-	GenStyleID       string              `json:"gen_style_id"`
-	Confidence       float64             `json:"confidence"`
-	PreferredStyleID string              `json:"preferred_style_id"`
-	Source           string              `json:"source"`
-	SegmentKey       string              `json:"segment_key"`
-	BanditEnabled    bool                `json:"bandit_enabled"` // false: the kill switch is on, do not explore
-	Competitors      []models.StyleStats `json:"competitors"`    // the other eligible styles; empty with the kill switch on
-	ComputedAt       time.Time           `json:"computed_at"`
+	GenStyleID       string         `json:"gen_style_id"`
+	Confidence       float64        `json:"confidence"`
+	PreferredStyleID string         `json:"preferred_style_id"`
+	Source           string         `json:"source"`
+	SegmentKey       *string        `json:"segment_key"`    // null when the choice is not a segment's
+	BanditEnabled    bool           `json:"bandit_enabled"` // false: the kill switch is on, do not explore
+	Competitors      []styleEntry   `json:"competitors"`    // the other eligible styles; empty with the kill switch on
+	StyleStats       map[string]any `json:"style_stats"`    // {competitors, chosen, <style_id>: entry…}
+	SummaryStyle     *string        `json:"summary_style"`  // the chosen style's format (bullets, paragraph)
+	MaxLength        *int           `json:"max_length"`     // characters, from the chosen style's length_hint
+	Tone             *string        `json:"tone"`
+	ComputedAt       time.Time      `json:"computed_at"`
+}
+
+// styleEntry is one candidate style as the clients read it: every statistic the aggregator
+// keeps (so that new ones reach the clients by themselves), the style id in both spellings
+// (the Phase 5.4 bandit reads styleId), helpful as the Phase 5.4 client names it, and a
+// segment_key that is null rather than absent when there is none.
+type styleEntry struct {
+	models.StyleStats
+	StyleIDCamel string  `json:"styleId"`
+	Helpful      int     `json:"helpful"`
+	SegmentKey   *string `json:"segment_key"`
+}
+
+func entryOf(s models.StyleStats) styleEntry {
+	return styleEntry{StyleStats: s, StyleIDCamel: s.StyleID, Helpful: s.HelpfulRuns, SegmentKey: nullable(s.SegmentKey)}
+}
+
+// Keys of style_stats that are not style ids.
+const (
+	statsCompetitors = "competitors"
+	statsChosen      = "chosen"
+)
+
+// styleStats is style_hint.style_stats: the competitors to explore, the chosen style's entry,
+// and an entry per candidate style id.
+func styleStats(candidates []models.StyleStats, competitors []styleEntry, chosen string) map[string]any {
+	out := map[string]any{statsCompetitors: competitors, statsChosen: nil}
+	for _, s := range candidates {
+		e := entryOf(s)
+		if s.StyleID == chosen {
+			out[statsChosen] = e
+		}
+		if s.StyleID != statsCompetitors && s.StyleID != statsChosen {
+			out[s.StyleID] = e
+		}
+	}
+	return out
 }
 
 type profileReply struct {
@@ -26,6 +71,10 @@ type profileReply struct {
 	SchemaHash   string           `json:"schema_hash"`
 	CanonicalMap models.StringMap `json:"canonical_map"`
 	StyleHint    *profileHint     `json:"style_hint"`
+	// What the shipped panel reads ("Learned from N previous applications").
+	EventCount  int        `json:"event_count"`
+	SuccessRate *float64   `json:"success_rate"`
+	LastSeenAt  *time.Time `json:"last_seen_at"`
 }
 
 // profileGet serves a form's canonical map and the style to use, for the requesting job's
@@ -40,6 +89,9 @@ func (h *Handlers) profileGet(c *gin.Context) {
 	}
 	p, seg := req.profile, req.segment
 	reply := profileReply{Host: req.form.Host, SchemaHash: req.form.SchemaHash, CanonicalMap: models.StringMap{}}
+	if p != nil {
+		reply.EventCount, reply.SuccessRate, reply.LastSeenAt = p.EventCount, p.SuccessRate, p.LastSeenAt
+	}
 	if p == nil || learning.Withheld(p) {
 		c.JSON(http.StatusOK, reply)
 		return
@@ -49,19 +101,35 @@ func (h *Handlers) profileGet(c *gin.Context) {
 	}
 	hint := p.StyleHint.V
 	if choice, ok := learning.ChoiceFor(hint, seg); ok && choice.PreferredStyleID != nil {
-		reply.StyleHint = &profileHint{
-			GenStyleID:       *choice.PreferredStyleID,
-			PreferredStyleID: *choice.PreferredStyleID,
-			Confidence:       learning.Confidence(p),
-			Source:           choice.Source,
-			SegmentKey:       choice.SegmentKey,
-			ComputedAt:       hint.ComputedAt,
-			BanditEnabled:    h.Config.BanditEnabled,
-			Competitors:      []models.StyleStats{},
+		preferred := *choice.PreferredStyleID
+		sh := &profileHint{
+			GenStyleID: preferred, PreferredStyleID: preferred, Confidence: learning.Confidence(p),
+			Source: choice.Source, SegmentKey: nullable(choice.SegmentKey), ComputedAt: hint.ComputedAt,
+			BanditEnabled: h.Config.BanditEnabled, Competitors: []styleEntry{},
 		}
 		if h.Config.BanditEnabled {
-			reply.StyleHint.Competitors = learning.Competitors(choice)
+			for _, s := range learning.Competitors(choice) {
+				sh.Competitors = append(sh.Competitors, entryOf(s))
+			}
 		}
+		sh.StyleStats = styleStats(choice.Candidates, sh.Competitors, preferred)
+		guide, err := learning.GuideFor(web.Context(c), h.DB, preferred)
+		if err != nil {
+			web.Fail(c, web.Internal(err))
+			return
+		}
+		if guide != nil {
+			sh.SummaryStyle, sh.Tone, sh.MaxLength = &guide.SummaryStyle, &guide.Tone, guide.MaxLength
+		}
+		reply.StyleHint = sh
 	}
 	c.JSON(http.StatusOK, reply)
+}
+
+// nullable is nil for "" (JSON null), else a pointer to s.
+func nullable(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
 }

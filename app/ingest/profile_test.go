@@ -95,7 +95,14 @@ func TestProfileAndExplain(t *testing.T) {
 			require.Equal(t, c.style, h["gen_style_id"], c.name)
 			require.Equal(t, c.style, h["preferred_style_id"], c.name)
 			require.Equal(t, c.source, h["source"], c.name)
-			require.Equal(t, c.seg, h["segment_key"], c.name)
+			if c.seg == "" {
+				require.Nil(t, h["segment_key"], "%s: null, not \"\"", c.name)
+			} else {
+				require.Equal(t, c.seg, h["segment_key"], c.name)
+			}
+			require.EqualValues(t, 20, r.Body["event_count"], c.name)
+			require.InDelta(t, 0.9, r.Body["success_rate"], 1e-9, c.name)
+			require.NotEmpty(t, r.Body["last_seen_at"], c.name)
 			require.Equal(t, 1.0, h["confidence"], c.name) // 18 ok events of 20 → min(18/10, 1)
 			require.Equal(t, true, h["bandit_enabled"], c.name)
 			var comp []string
@@ -103,10 +110,51 @@ func TestProfileAndExplain(t *testing.T) {
 				comp = append(comp, s.(map[string]any)["style_id"].(string))
 			}
 			require.Equal(t, c.competitors, comp, c.name)
+
+			// style_stats as the Phase 5.4 client reads it: competitors[].styleId, chosen, and
+			// an entry per style with helpful, total_runs and avg_edit_chars.
+			ss := h["style_stats"].(map[string]any)
+			var camel []string
+			for _, s := range ss["competitors"].([]any) {
+				e := s.(map[string]any)
+				camel = append(camel, e["styleId"].(string))
+				require.Equal(t, e["styleId"], e["style_id"])
+				require.Contains(t, e, "helpful_ratio")
+				require.Contains(t, e, "total_runs")
+			}
+			require.Equal(t, c.competitors, camel, c.name)
+			chosen := ss["chosen"].(map[string]any)
+			require.Equal(t, c.style, chosen["style_id"], c.name)
+			own := ss[c.style].(map[string]any)
+			require.Equal(t, chosen, own, c.name)
+			require.Equal(t, own["helpful_runs"], own["helpful"], c.name)
+			require.Greater(t, own["total_runs"], 0.0, c.name)
+			require.Contains(t, own, "avg_edit_chars", c.name)
+			if c.seg == "" {
+				require.Nil(t, own["segment_key"], c.name)
+			}
+			for _, comp := range c.competitors {
+				require.Contains(t, ss, comp, c.name)
+			}
 		}
+		// The TypeScript client's fields come from the chosen style's gen_styles row.
+		h := a.get(ingest.PathProfile + "?host=boards.greenhouse.io&schema_hash=gh-1").Body["style_hint"].(map[string]any)
+		require.Equal(t, "bullets", h["summary_style"])
+		require.Equal(t, "concise", h["tone"])
+		require.EqualValues(t, 400, h["max_length"])
+		h = a.get(ingest.PathProfile + "?host=boards.greenhouse.io&schema_hash=gh-1&segment_key=senior").Body["style_hint"].(map[string]any)
+		require.Equal(t, "confident", h["tone"])
+		require.EqualValues(t, 1600, h["max_length"])
+		// A withheld profile still says how much it has learned from.
+		r := a.get(ingest.PathProfile + "?host=boards.greenhouse.io&schema_hash=gh-bad")
+		require.EqualValues(t, 20, r.Body["event_count"])
+		r = a.get(ingest.PathProfile + "?host=jobs.lever.co&schema_hash=nope")
+		require.EqualValues(t, 0, r.Body["event_count"])
+		require.Nil(t, r.Body["success_rate"])
+		require.Nil(t, r.Body["last_seen_at"])
 
 		// explain-style: built from the level actually used.
-		r := a.get(ingest.PathExplainStyle + "?host=boards.greenhouse.io&schema_hash=gh-1&segment_key=senior")
+		r = a.get(ingest.PathExplainStyle + "?host=boards.greenhouse.io&schema_hash=gh-1&segment_key=senior")
 		require.Equal(t, http.StatusOK, r.Status, r.Raw)
 		require.Equal(t, "greenhouse", r.Body["host_family"])
 		require.Equal(t, "senior", r.Body["segment_key"])
@@ -129,6 +177,17 @@ func TestProfileAndExplain(t *testing.T) {
 		require.Equal(t, "form", r.Body["source"])
 		require.Equal(t, "concise_bullets_v1", r.Body["chosen_style_id"])
 		require.Contains(t, r.Body["explanation"], "8 of 9 rated runs were helpful (89%)")
+		// No segment is null (the web app renders null as "—", "" as nothing), top level and
+		// per style; the sentence names the family and the segment.
+		require.Nil(t, r.Body["segment_key"])
+		require.Contains(t, r.Body, "segment_key")
+		for _, s := range r.Body["considered_styles"].([]any) {
+			require.Nil(t, s.(map[string]any)["segment_key"])
+		}
+		require.Contains(t, r.Body["explanation"], "host family greenhouse, no segment")
+		r = a.get(ingest.PathExplainStyle + "?host=boards.greenhouse.io&schema_hash=gh-1&segment_key=senior")
+		require.Contains(t, r.Body["explanation"], "host family greenhouse, senior segment")
+		require.Equal(t, "senior", r.Body["considered_styles"].([]any)[0].(map[string]any)["segment_key"])
 
 		for _, q := range []string{"host=careers.acme.com&schema_hash=none-1", "host=jobs.lever.co&schema_hash=nope"} {
 			r = a.get(ingest.PathExplainStyle + "?" + q)
@@ -157,6 +216,7 @@ func TestKillSwitchRemovesCompetitors(t *testing.T) {
 		require.Equal(t, "concise_bullets_v1", h["preferred_style_id"])
 		require.Equal(t, false, h["bandit_enabled"])
 		require.Empty(t, h["competitors"])
+		require.Empty(t, h["style_stats"].(map[string]any)["competitors"])
 	})
 }
 

@@ -16,8 +16,8 @@ const NoHintExplanation = "No style_hint is available yet"
 func Explain(c models.Choice, family string, th models.Thresholds) string {
 	w, ok := Winner(c)
 	if c.PreferredStyleID == nil || !ok {
-		return fmt.Sprintf("%s for this form: no style has enough runs on the form (needs %d), in its segment (needs %d) or in its host family (needs %d).",
-			NoHintExplanation, th.Form, th.Segment, th.Family)
+		return fmt.Sprintf("%s for this form (%s): no style has enough runs on the form (needs %d), in its segment (needs %d) or in its host family (needs %d).",
+			NoHintExplanation, scopeOf(c, family), th.Form, th.Segment, th.Family)
 	}
 	var where string
 	switch c.Source {
@@ -29,7 +29,7 @@ func Explain(c models.Choice, family string, th models.Thresholds) string {
 		where = fmt.Sprintf("across %s forms (this form and its segment have too few runs)", FamilyLabel(family))
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s is preferred from %s-level data %s: ", w.StyleID, c.Source, where)
+	fmt.Fprintf(&b, "%s is preferred from %s-level data %s (%s): ", w.StyleID, c.Source, where, scopeOf(c, family))
 	if w.HelpfulRatio != nil {
 		fmt.Fprintf(&b, "%d of %d rated runs were helpful (%.0f%%)", w.HelpfulRuns, w.RatedRuns, *w.HelpfulRatio*100)
 	} else {
@@ -46,4 +46,14 @@ func Explain(c models.Choice, family string, th models.Thresholds) string {
 		b.WriteString(" No other style had enough runs to compete.")
 	}
 	return b.String()
+}
+
+// scopeOf names the form's host family and the segment the choice was made for, so that a
+// reader of the sentence knows which jobs it speaks of.
+func scopeOf(c models.Choice, family string) string {
+	seg := "no segment: the job's level is unknown"
+	if c.SegmentKey != "" {
+		seg = c.SegmentKey + " segment"
+	}
+	return fmt.Sprintf("host family %s, %s", FamilyLabel(family), seg)
 }
