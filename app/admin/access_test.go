@@ -1,6 +1,7 @@
 package admin_test
 
 import (
+	"context"
 	"crypto/tls"
 	"fmt"
 	"net/http"
@@ -14,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"gorm.io/gorm"
 
+	"github.com/applylens/learning/app/account"
 	"github.com/applylens/learning/app/admin"
 	"github.com/applylens/learning/app/store/storetest"
 	"github.com/applylens/learning/app/web"
