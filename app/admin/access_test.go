@@ -240,7 +240,7 @@ func TestOwnerSignsInDuringDistributedGuessing(t *testing.T) {
 		device := owner.cookies["applylens_device"]
 		require.NotNil(t, device, "a sign-in leaves a device cookie")
 		require.True(t, device.HttpOnly)
-		require.Equal(t, "/admin", device.Path)
+		require.Equal(t, "/", device.Path, "read by the sign-in page, /login")
 		require.Greater(t, device.MaxAge, 30*24*3600)
 		owner.page(admin.PathOverview)
 		require.Equal(t, http.StatusSeeOther, owner.post(admin.PathLogout, nil).StatusCode)
