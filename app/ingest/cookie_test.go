@@ -41,7 +41,8 @@ func TestSessionCookieOnTheAPI(t *testing.T) {
 			{"a text/plain post", http.MethodPost, ingest.PathSync, map[string]string{"Content-Type": "text/plain"}, body, http.StatusUnsupportedMediaType},
 			{"no content type", http.MethodPost, ingest.PathSync, nil, body, http.StatusUnsupportedMediaType},
 			{"a form post of a rating", http.MethodPost, ingest.PathLegacyFeedback, map[string]string{"Content-Type": "application/x-www-form-urlencoded", "Origin": "https://evil.example"},
-				[]byte(`{"host":"boards.greenhouse.io","schema_hash":"x","status":"helpful"}`), http.StatusForbidden},
+				[]byte(`{"host":"boards.greenhouse.io","schema_hash":"x","status":"helpful"}`), http.StatusUnsupportedMediaType},
+			{"an empty post without a type", http.MethodPost, ingest.PathSync, nil, nil, http.StatusUnsupportedMediaType},
 			{"a profile read from a web page", http.MethodGet, ingest.PathProfile + "?host=boards.greenhouse.io&schema_hash=x", map[string]string{"Origin": "https://evil.example"}, nil, http.StatusForbidden},
 		}
 		for _, c := range refused {
