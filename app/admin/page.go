@@ -59,7 +59,7 @@ func renderError(c *gin.Context, e *web.Error) {
 		Status: http.StatusText(e.Status), Title: errorTitle(e.Status), Message: e.Message,
 		BackURL: PathOverview, BackLabel: "Back to the overview", RequestID: c.GetString("request_id"),
 	}
-	if e.Status >= 500 {
+	if e.Status >= 500 && e.Status != http.StatusServiceUnavailable {
 		vm.Message = "Something went wrong on our side. It has been logged; try again, and quote the request id if it persists."
 	}
 	if web.CurrentUser(c) != nil {

@@ -6,6 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
+
+	"github.com/applylens/learning/app/store"
 )
 
 // Error is an error with an HTTP status and a message that is safe to show a client. The
@@ -44,15 +47,31 @@ func Internal(err error) *Error {
 	return &Error{Status: http.StatusInternalServerError, Message: "internal error", Err: err}
 }
 
+// RetryAfterSeconds is what a 503 asks a client to wait before it tries again.
+const RetryAfterSeconds = 5
+
+// Unavailable is a 503 for a database that cannot serve right now (store.Unavailable): the
+// client is told to come back, not that the server is broken.
+func Unavailable(err error) *Error {
+	return &Error{Status: http.StatusServiceUnavailable, Message: "the database is unavailable: try again shortly", Err: err,
+		Headers: map[string]string{"Retry-After": strconv.Itoa(RetryAfterSeconds)}}
+}
+
 // Invalid is a 422 listing the wrong fields.
 func Invalid(fields []FieldError) *Error {
 	return &Error{Status: http.StatusUnprocessableEntity, Message: "the request body does not validate", Fields: fields}
 }
 
-// AsError turns any error into an *Error (a 500 unless it is one already).
+// AsError turns any error into an *Error: a 503 when the database is unavailable (whatever
+// status the handler chose for it), else the *Error it is, else a 500.
 func AsError(err error) *Error {
 	var e *Error
-	if errors.As(err, &e) {
+	switch {
+	case errors.As(err, &e) && e.Status < 500:
+		return e
+	case store.Unavailable(err):
+		return Unavailable(err)
+	case e != nil:
 		return e
 	}
 	return Internal(err)

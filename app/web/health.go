@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -31,6 +32,7 @@ func Readyz(db *gorm.DB) gin.HandlerFunc {
 			err = sqlDB.PingContext(ctx)
 		}
 		if err != nil {
+			c.Header("Retry-After", strconv.Itoa(RetryAfterSeconds))
 			c.JSON(http.StatusServiceUnavailable, gin.H{"status": "unavailable", "reason": "database does not answer"})
 			return
 		}
