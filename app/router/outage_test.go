@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/applylens/learning/app/account"
+	"github.com/applylens/learning/app/admin"
 	"github.com/applylens/learning/app/adminapi"
 	"github.com/applylens/learning/app/config"
 	"github.com/applylens/learning/app/ingest"
@@ -90,13 +91,13 @@ func TestDatabaseOutageAnswers503(t *testing.T) {
 		}
 		csrf := regexp.MustCompile(`name="csrf_token" value="([^"]+)"`)
 		loginForm := func(cookies map[string]*http.Cookie) string {
-			w := sendAs(cookies, http.MethodGet, "/admin/login", "", "")
+			w := sendAs(cookies, http.MethodGet, admin.PathLogin, "", "")
 			require.Equal(t, http.StatusOK, w.Code)
 			m := csrf.FindStringSubmatch(w.Body.String())
 			require.Len(t, m, 2)
 			return url.Values{"email": {"admin@example.test"}, "password": {"correct horse"}, "csrf_token": {m[1]}}.Encode()
 		}
-		w := send(http.MethodPost, "/admin/login", "application/x-www-form-urlencoded", loginForm(signedIn))
+		w := send(http.MethodPost, admin.PathLogin, "application/x-www-form-urlencoded", loginForm(signedIn))
 		require.Equal(t, http.StatusSeeOther, w.Code, w.Body.String())
 		require.Equal(t, http.StatusAccepted, send(http.MethodPost, ingest.PathSync, "application/json", sync).Code)
 		form := loginForm(anonymous)
@@ -126,7 +127,7 @@ func TestDatabaseOutageAnswers503(t *testing.T) {
 			}
 			require.NotContains(t, w.Body.String(), "127.0.0.1", "no connection detail in the reply")
 		}
-		w = sendAs(anonymous, http.MethodPost, "/admin/login", "application/x-www-form-urlencoded", form)
+		w = sendAs(anonymous, http.MethodPost, admin.PathLogin, "application/x-www-form-urlencoded", form)
 		require.Equal(t, http.StatusServiceUnavailable, w.Code, "signing in: %s", w.Body.String())
 		require.Equal(t, "5", w.Header().Get("Retry-After"))
 		require.Equal(t, http.StatusOK, send(http.MethodGet, "/healthz", "", "").Code, "the process is up")
