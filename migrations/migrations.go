@@ -37,6 +37,7 @@ func steps() []*gormigrate.Migration {
 		eventDerivedColumns,
 		adminSessions,
 		userAccounts,
+		profileHostFamily,
 	}
 }
 

@@ -41,7 +41,10 @@ func (h *Handlers) explainStyleGet(c *gin.Context) {
 		return
 	}
 	form, seg, p := req.form, req.segment, req.profile
-	family := learning.Family(form.Host)
+	family := learning.Family(form.Host) // a form no sync has reached has no profile to read it from
+	if p != nil {
+		family = p.HostFamily
+	}
 	th := models.Thresholds{Form: h.Config.MinFormRuns, Segment: h.Config.MinSegmentRuns, Family: h.Config.MinFamilyRuns}
 	reply := explainReply{Host: form.Host, SchemaHash: form.SchemaHash, HostFamily: learning.FamilyLabel(family),
 		SegmentKey: nullable(seg), Source: models.SourceNone, ConsideredStyles: []consideredStyle{}}

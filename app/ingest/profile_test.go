@@ -11,6 +11,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/applylens/learning/app/ingest"
+	"github.com/applylens/learning/app/learning"
 	"github.com/applylens/learning/app/models"
 	"github.com/applylens/learning/app/store/storetest"
 )
@@ -30,7 +31,7 @@ func stats(style, level, seg string, runs, helpful, unhelpful int, edits float64
 func storeProfile(t *testing.T, db *gorm.DB, host, hash string, success, edits float64, events int, hint *models.StyleHint) {
 	t.Helper()
 	now := time.Now().UTC()
-	p := models.FormProfile{ID: uuid.NewString(), Host: host, SchemaHash: hash,
+	p := models.FormProfile{ID: uuid.NewString(), Host: host, SchemaHash: hash, HostFamily: learning.Family(host),
 		Fields:      models.NewJSON(models.StringMap{"#email": "email", "#first": "first_name"}),
 		SuccessRate: &success, AvgEditChars: &edits, EventCount: events, StyleHint: models.NewJSON(hint),
 		CreatedAt: now, UpdatedAt: now, LastSeenAt: &now}

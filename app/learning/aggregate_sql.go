@@ -153,7 +153,7 @@ WHERE kv.type = 'text'`
 
 // profileColumns are written by upsertSQL, in this order.
 var profileColumns = []string{
-	"id", "host", "schema_hash", "fields", "success_rate", "avg_edit_chars", "avg_duration_ms",
+	"id", "host", "schema_hash", "host_family", "fields", "success_rate", "avg_edit_chars", "avg_duration_ms",
 	"event_count", "last_event_at", "last_seen_at", "style_hint", "created_at", "updated_at",
 }
 
@@ -161,6 +161,7 @@ var profileColumns = []string{
 // created_at; last_seen_at (which ingest also touches) only moves forward.
 func (d dialect) upsertSQL(n int) string {
 	return store.InsertSQL("form_profiles", profileColumns, n, false) + ` ON CONFLICT (host, schema_hash) DO UPDATE SET
+	host_family = excluded.host_family,
 	fields = excluded.fields,
 	success_rate = excluded.success_rate,
 	avg_edit_chars = excluded.avg_edit_chars,

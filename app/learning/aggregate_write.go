@@ -26,7 +26,7 @@ func writeProfiles(tx *gorm.DB, d dialect, rows []profileRow, progress func(done
 			if err != nil {
 				return err
 			}
-			args = append(args, p.id, p.key.host, p.key.schemaHash, string(fields),
+			args = append(args, p.id, p.key.host, p.key.schemaHash, p.family, string(fields),
 				nullable(p.successRate), nullable(p.avgEditChars), nullable(p.avgDurationMS),
 				p.eventCount, nullable(p.lastEventAt), nullable(p.lastEventAt), string(hint),
 				p.createdAt, p.updatedAt)

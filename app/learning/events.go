@@ -208,11 +208,11 @@ func touchProfiles(tx *gorm.DB, forms map[Form]bool, now time.Time) error {
 	profiles := make([]models.FormProfile, len(list))
 	for i, f := range list {
 		profiles[i] = models.FormProfile{
-			ID: uuid.Must(uuid.NewV7()).String(), Host: f.Host, SchemaHash: f.SchemaHash,
+			ID: uuid.Must(uuid.NewV7()).String(), Host: f.Host, SchemaHash: f.SchemaHash, HostFamily: Family(f.Host),
 			Fields: models.NewJSON(models.StringMap{}), LastSeenAt: &now, CreatedAt: now, UpdatedAt: now,
 		}
 	}
-	err := tx.Select("id", "host", "schema_hash", "fields", "last_seen_at", "created_at", "updated_at", "event_count").
+	err := tx.Select("id", "host", "schema_hash", "host_family", "fields", "last_seen_at", "created_at", "updated_at", "event_count").
 		Clauses(clause.OnConflict{
 			Columns:   []clause.Column{{Name: "host"}, {Name: "schema_hash"}},
 			DoUpdates: clause.AssignmentColumns([]string{"last_seen_at"}),

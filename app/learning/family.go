@@ -38,16 +38,6 @@ func Families() []string {
 	return out
 }
 
-// FamilyDomains returns each family's domains (a host is in the family when it is one of them
-// or ends with "." + one), for code that must apply the rule elsewhere, such as in SQL.
-func FamilyDomains() map[string][]string {
-	out := map[string][]string{}
-	for _, f := range families {
-		out[f.family] = append(out[f.family], f.domain)
-	}
-	return out
-}
-
 // NormalizeHost lower-cases a host and strips a port, a trailing dot and a leading "www.".
 func NormalizeHost(host string) string {
 	h := strings.ToLower(strings.TrimSpace(host))

@@ -78,6 +78,7 @@ type FormProfile struct {
 	ID            string `gorm:"primaryKey"`
 	Host          string
 	SchemaHash    string
+	HostFamily    string          // "" when the host is in no family; written with the profile (learning.Family)
 	Fields        JSON[StringMap] // the canonical map
 	SuccessRate   *float64
 	AvgEditChars  *float64

@@ -71,11 +71,11 @@ func ListProfiles(ctx context.Context, db *gorm.DB, f ProfileFilter) ([]ProfileR
 	d := dialectOf(db)
 	q := db.Model(&models.FormProfile{})
 	if f.Family != "" {
-		cond, args, ok := familyCondition("host", f.Family)
+		family, ok := storedFamily(f.Family)
 		if !ok {
 			return nil, 0, nil
 		}
-		q = q.Where(cond, args...)
+		q = q.Where("host_family = ?", family)
 	}
 	if f.Source != "" {
 		q = q.Where("COALESCE("+d.jsonText("style_hint", "source")+", 'none') = ?", f.Source)
@@ -99,7 +99,7 @@ func ListProfiles(ctx context.Context, db *gorm.DB, f ProfileFilter) ([]ProfileR
 		order = profileOrder[SortRecent]
 	}
 	var ps []models.FormProfile
-	err := q.Select("id", "host", "schema_hash", "success_rate", "avg_edit_chars", "avg_duration_ms", "event_count",
+	err := q.Select("id", "host", "schema_hash", "host_family", "success_rate", "avg_edit_chars", "avg_duration_ms", "event_count",
 		"last_seen_at", "last_event_at", "style_hint", "created_at", "updated_at").
 		Order(order).Limit(ProfilesPageSize).Offset(offset(f.Page, ProfilesPageSize)).Find(&ps).Error
 	if err != nil {
@@ -116,7 +116,7 @@ func profileRow(p models.FormProfile) ProfileRow {
 	r := ProfileRow{
 		ID: p.ID, Host: p.Host, SchemaHash: p.SchemaHash, EventCount: p.EventCount,
 		SuccessRate: p.SuccessRate, AvgEdits: p.AvgEditChars, Source: models.SourceNone,
-		Family: learning.FamilyLabel(learning.Family(p.Host)), Withheld: learning.Withheld(&p), Profile: p,
+		Family: learning.FamilyLabel(p.HostFamily), Withheld: learning.Withheld(&p), Profile: p,
 	}
 	if h := p.StyleHint.V; h != nil {
 		r.Aggregated = true
@@ -192,10 +192,7 @@ func GetProfile(ctx context.Context, db *gorm.DB, id string) (*ProfileDetail, er
 			Explanation: learning.NoHintExplanation + " for this form: the aggregator has not processed it. Run the aggregator from the overview."}
 		return d, nil
 	}
-	family := h.HostFamily
-	if family == "" {
-		family = learning.Family(p.Host)
-	}
+	family := p.HostFamily
 	d.Overall = ChoiceDetail{Choice: h.Choice, Explanation: learning.Explain(h.Choice, family, h.Thresholds)}
 	for _, s := range d.Row.Segments {
 		c := h.BySegment[s]

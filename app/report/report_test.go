@@ -23,7 +23,7 @@ func ptr[T any](v T) *T { return &v }
 func profile(t *testing.T, db *gorm.DB, host, source string, winnerHelpful, winnerRated int, segments map[string]string) models.FormProfile {
 	t.Helper()
 	now := time.Now().UTC()
-	p := models.FormProfile{ID: uuid.NewString(), Host: host, SchemaHash: "h-" + uuid.NewString()[:8],
+	p := models.FormProfile{ID: uuid.NewString(), Host: host, SchemaHash: "h-" + uuid.NewString()[:8], HostFamily: learning.Family(host),
 		Fields: models.NewJSON(models.StringMap{"#email": "email"}), EventCount: 7, SuccessRate: ptr(0.9),
 		LastSeenAt: &now, CreatedAt: now, UpdatedAt: now}
 	if source != "" {
