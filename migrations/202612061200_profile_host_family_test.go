@@ -19,7 +19,7 @@ func TestProfileHostFamilyStep(t *testing.T) {
 		require.True(t, db.Migrator().HasColumn("form_profiles", "host_family"))
 		require.True(t, db.Migrator().HasIndex("form_profiles", "ix_form_profiles_host_family"))
 
-		require.NoError(t, migrations.DownTo(ctx, db, "202611290800_admin_sessions"))
+		require.NoError(t, migrations.DownTo(ctx, db, "202612061100_user_accounts"))
 		require.False(t, db.Migrator().HasColumn("form_profiles", "host_family"))
 		require.False(t, db.Migrator().HasIndex("form_profiles", "ix_form_profiles_host_family"))
 		require.True(t, db.Migrator().HasColumn("form_profiles", "event_count"), "the rollback drops only its column")
