@@ -23,11 +23,15 @@ type legacyFeedbackRequest struct {
 // hours (with that style, when given).
 func (h *Handlers) legacyFeedbackPost(c *gin.Context) {
 	var req legacyFeedbackRequest
-	if err := decode(c, &req, ""); err != nil {
+	body, err := readBody(c)
+	if err == nil {
+		err = decodeBytes(body, &req, "")
+	}
+	if err != nil {
 		web.Fail(c, err)
 		return
 	}
-	v := &checker{maxLen: h.Config.MaxStringLen, maxKeys: h.Config.MaxMapKeys}
+	v := h.newChecker(body)
 	form := learning.Form{Host: v.host("host", req.Host, true), SchemaHash: v.text("schema_hash", req.SchemaHash, true, 256)}
 	if req.Status == nil {
 		v.fail("status", "is required (helpful or unhelpful)")

@@ -27,11 +27,15 @@ type feedbackReply struct {
 // feedbackPost rates one of the caller's events by its event_id; the latest rating wins.
 func (h *Handlers) feedbackPost(c *gin.Context) {
 	var req feedbackRequest
-	if err := decode(c, &req, ""); err != nil {
+	body, err := readBody(c)
+	if err == nil {
+		err = decodeBytes(body, &req, "")
+	}
+	if err != nil {
 		web.Fail(c, err)
 		return
 	}
-	v := &checker{maxLen: h.Config.MaxStringLen, maxKeys: h.Config.MaxMapKeys}
+	v := h.newChecker(body)
 	var eventID string
 	if raw := v.text("event_id", req.EventID, true, 64); raw != "" {
 		if id, err := uuid.Parse(strings.TrimSpace(raw)); err != nil {
@@ -49,7 +53,7 @@ func (h *Handlers) feedbackPost(c *gin.Context) {
 		web.Fail(c, err)
 		return
 	}
-	err := learning.RateEvent(web.Context(c), h.DB, web.CurrentUser(c).ID, eventID, status, req.EditChars)
+	err = learning.RateEvent(web.Context(c), h.DB, web.CurrentUser(c).ID, eventID, status, req.EditChars)
 	if errors.Is(err, learning.ErrEventNotFound) {
 		web.Fail(c, web.Errorf(http.StatusNotFound, "you have no event %s", eventID))
 		return

@@ -34,7 +34,7 @@ func (h *Handlers) readForm(c *gin.Context) (formRequest, bool) {
 
 // formQuery reads ?host=&schema_hash=[&segment_key=|&job_title=] and the segment it asks for.
 func (h *Handlers) formQuery(c *gin.Context) (learning.Form, string, error) {
-	v := &checker{maxLen: h.Config.MaxStringLen, maxKeys: h.Config.MaxMapKeys}
+	v := h.newChecker(nil)
 	q := func(name string) *string {
 		s, ok := c.GetQuery(name)
 		if !ok {

@@ -89,7 +89,7 @@ func (h *Handlers) readSync(c *gin.Context) ([]models.AutofillEvent, *learning.F
 	}
 	var fast fastSyncRequest
 	if len(body) > 0 && json.Unmarshal(body, &fast) == nil && fast.Events != nil {
-		return h.validateSync(&fast.syncRequest, fast.Events)
+		return h.validateSync(body, &fast.syncRequest, fast.Events)
 	}
 	var req syncRequest
 	if err := decodeBytes(body, &req, ""); err != nil {
@@ -113,12 +113,12 @@ func (h *Handlers) readSync(c *gin.Context) ([]models.AutofillEvent, *learning.F
 	if req.Events == nil {
 		events = nil
 	}
-	return h.validateSync(&req, events)
+	return h.validateSync(body, &req, events)
 }
 
 // validateSync checks the whole batch and builds its events.
-func (h *Handlers) validateSync(req *syncRequest, in []learning.SentEvent) ([]models.AutofillEvent, *learning.Form, error) {
-	v := &checker{maxLen: h.Config.MaxStringLen, maxKeys: h.Config.MaxMapKeys}
+func (h *Handlers) validateSync(body []byte, req *syncRequest, in []learning.SentEvent) ([]models.AutofillEvent, *learning.Form, error) {
+	v := h.newChecker(body)
 	top := learning.Form{Host: v.host("host", req.Host, true), SchemaHash: v.text("schema_hash", req.SchemaHash, true, 256)}
 	topStyle := v.ident("gen_style_id", req.GenStyleID, false)
 	topPolicy := v.oneOf("policy", req.Policy, learning.PolicyExploit, learning.PolicyExplore, learning.PolicyFallback)

@@ -21,6 +21,14 @@ type checker struct {
 	maxLen  int
 	maxKeys int
 	fields  []web.FieldError
+	// The raw body was not valid UTF-8: encoding/json replaced each bad byte with U+FFFD, so
+	// a string holding U+FFFD is where it was. named: such a string was reported.
+	badUTF8, named bool
+}
+
+// newChecker is a checker with the configured limits for a body (nil for a query string).
+func (h *Handlers) newChecker(body []byte) *checker {
+	return &checker{maxLen: h.Config.MaxStringLen, maxKeys: h.Config.MaxMapKeys, badUTF8: body != nil && !utf8.Valid(body)}
 }
 
 func (v *checker) fail(path, format string, args ...any) {
@@ -28,10 +36,44 @@ func (v *checker) fail(path, format string, args ...any) {
 }
 
 func (v *checker) err() error {
+	if v.badUTF8 && !v.named {
+		v.named = true
+		v.fail("body", "is not valid UTF-8")
+	}
 	if len(v.fields) == 0 {
 		return nil
 	}
 	return web.Invalid(v.fields)
+}
+
+// clean checks that a string (a value or a key) is valid UTF-8 without control characters: NUL,
+// which Postgres cannot store (SQLite would), and the other C0 controls but tab, line feed and
+// carriage return, and DEL. None belongs in what the extension sends, and both databases give
+// the same 422 naming the field instead of a 500 on one and a stored value on the other.
+func (v *checker) clean(path, s string) bool {
+	if !utf8.ValidString(s) || (v.badUTF8 && strings.ContainsRune(s, utf8.RuneError)) {
+		v.named = true
+		v.fail(path, "is not valid UTF-8")
+		return false
+	}
+	if i := strings.IndexFunc(s, isControl); i >= 0 {
+		v.fail(path, "contains the control character U+%04X", s[i])
+		return false
+	}
+	return true
+}
+
+func isControl(r rune) bool { return (r < 0x20 && r != '\t' && r != '\n' && r != '\r') || r == 0x7f }
+
+// keyPath names a map key in a field path, printable whatever the key holds.
+func keyPath(path, key string) string {
+	key = strings.Map(func(r rune) rune {
+		if isControl(r) {
+			return utf8.RuneError
+		}
+		return r
+	}, strings.ToValidUTF8(key, string(utf8.RuneError)))
+	return path + "[" + truncate(key, 40) + "]"
 }
 
 // text checks a string field; required means present and not blank.
@@ -45,16 +87,16 @@ func (v *checker) text(path string, s *string, required bool, maxLen int) string
 	if maxLen == 0 {
 		maxLen = v.maxLen
 	}
-	if !utf8.ValidString(*s) {
-		v.fail(path, "is not valid UTF-8")
-	} else if utf8.RuneCountInString(*s) > maxLen {
+	if !v.clean(path, *s) {
+		return ""
+	}
+	if utf8.RuneCountInString(*s) > maxLen {
 		v.fail(path, "is longer than %d characters", maxLen)
 	}
 	return strings.TrimSpace(*s)
 }
 
 var (
-	hostPattern  = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$`)
 	idPattern    = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.:-]*$`)
 	statusFormat = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
 )
@@ -65,9 +107,9 @@ func (v *checker) host(path string, s *string, required bool) string {
 	if raw == "" {
 		return ""
 	}
-	h := learning.NormalizeHost(raw)
-	if len(h) > 253 || !hostPattern.MatchString(h) {
-		v.fail(path, "is not a host name (got %q)", raw)
+	h, err := learning.ParseHost(raw)
+	if err != nil {
+		v.fail(path, "is %v (got %q)", err, truncate(raw, 80))
 		return ""
 	}
 	return h
@@ -90,8 +132,11 @@ func (v *checker) stringMap(path string, m map[string]string) {
 		return
 	}
 	for k, val := range m {
+		if !v.clean(keyPath(path, k), k) || !v.clean(keyPath(path, k), val) {
+			return
+		}
 		if utf8.RuneCountInString(k) > v.maxLen || utf8.RuneCountInString(val) > v.maxLen {
-			v.fail(path+"["+truncate(k, 40)+"]", "is longer than %d characters", v.maxLen)
+			v.fail(keyPath(path, k), "is longer than %d characters", v.maxLen)
 			return
 		}
 	}
@@ -115,8 +160,11 @@ func (v *checker) object(path string, m map[string]any) {
 					v.fail(path, "has more than %d keys and items in all", v.maxKeys)
 					return false
 				}
+				if !v.clean(keyPath(p, k), k) {
+					return false
+				}
 				if utf8.RuneCountInString(k) > v.maxLen {
-					v.fail(p+"["+truncate(k, 40)+"]", "is longer than %d characters", v.maxLen)
+					v.fail(keyPath(p, k), "is longer than %d characters", v.maxLen)
 					return false
 				}
 				if !walk(p+"."+k, val, depth+1) {
@@ -138,6 +186,9 @@ func (v *checker) object(path string, m map[string]any) {
 				}
 			}
 		case string:
+			if !v.clean(p, t) {
+				return false
+			}
 			if utf8.RuneCountInString(t) > v.maxLen {
 				v.fail(p, "is longer than %d characters", v.maxLen)
 				return false
@@ -175,16 +226,6 @@ func truncate(s string, n int) string {
 		return s
 	}
 	return string([]rune(s)[:n]) + "…"
-}
-
-// decode reads a JSON body into dst: 413 when it is over the limit, 422 naming the field when
-// it does not parse or a value has the wrong type.
-func decode(c *gin.Context, dst any, prefix string) error {
-	body, err := readBody(c)
-	if err != nil {
-		return err
-	}
-	return decodeBytes(body, dst, prefix)
 }
 
 // readBody reads the whole body: 413 when it is over the limit.

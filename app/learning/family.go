@@ -3,7 +3,12 @@
 package learning
 
 import (
+	"errors"
+	"fmt"
 	"net"
+	"net/url"
+	"regexp"
+	"strconv"
 	"strings"
 )
 
@@ -38,14 +43,51 @@ func Families() []string {
 	return out
 }
 
-// NormalizeHost lower-cases a host and strips a port, a trailing dot and a leading "www.".
-func NormalizeHost(host string) string {
-	h := strings.ToLower(strings.TrimSpace(host))
-	if hp, _, err := net.SplitHostPort(h); err == nil {
+// ErrNotHost is why ParseHost refuses a value; the message says what was wrong.
+var ErrNotHost = errors.New("not a host name")
+
+// hostName is a DNS host name: dot-separated labels of letters, digits and inner hyphens.
+var hostName = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$`)
+
+// ParseHost turns what a client sends as a host into the host name stored and grouped on:
+// lower-cased, without a port, a trailing dot or a leading "www.". A full URL (clients in the
+// field may send location.href) gives its host name. User info ("user:pw@host", in a URL or
+// not) and anything else that is not a host name are refused: read as a host they would
+// collapse the forms of different sites under "https" or "user".
+func ParseHost(raw string) (string, error) {
+	h := strings.TrimSpace(raw)
+	if scheme, _, ok := strings.Cut(h, "://"); ok {
+		u, err := url.Parse(h)
+		switch {
+		case err != nil:
+			return "", fmt.Errorf("%w: not a valid URL", ErrNotHost)
+		case !strings.EqualFold(u.Scheme, scheme) || (u.Scheme != "http" && u.Scheme != "https"):
+			return "", fmt.Errorf("%w: a URL must be http or https", ErrNotHost)
+		case u.User != nil:
+			return "", fmt.Errorf("%w: a user name or password in the URL is not allowed; send the host only", ErrNotHost)
+		}
+		h = u.Host
+	}
+	if strings.Contains(h, "@") {
+		return "", fmt.Errorf("%w: a user name or password (user@host) is not allowed; send the host only", ErrNotHost)
+	}
+	h = strings.ToLower(h)
+	if hp, port, err := net.SplitHostPort(h); err == nil {
+		if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 || strings.Trim(port, "0123456789") != "" {
+			return "", fmt.Errorf("%w: the port must be a number", ErrNotHost)
+		}
 		h = hp
 	}
-	h = strings.TrimSuffix(h, ".")
-	h = strings.TrimPrefix(h, "www.")
+	h = strings.TrimPrefix(strings.TrimSuffix(h, "."), "www.")
+	if len(h) > 253 || !hostName.MatchString(h) {
+		return "", fmt.Errorf("%w: letters, digits, '-' and '.' only, such as boards.greenhouse.io", ErrNotHost)
+	}
+	return h, nil
+}
+
+// NormalizeHost is ParseHost's host name, or "" when the value is not a host.
+func NormalizeHost(raw string) string {
+	h, _ := ParseHost(raw)
 	return h
 }
 
