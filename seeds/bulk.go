@@ -52,10 +52,12 @@ func writeEvents(ctx context.Context, tx *gorm.DB, g *generator, progress func(d
 }
 
 // rebuildMin is the size from which a seed into a table that holds fewer rows than it adds
-// drops the table's secondary indexes and foreign keys and puts them back after the COPY: one
-// sort per index and one join per key, instead of a million random index inserts and key
-// lookups (PostgreSQL's "Populating a Database" advice). It all happens in the seeding
-// transaction, so a failure restores everything; the events table is locked meanwhile.
+// drops the table's non-unique secondary indexes and foreign keys and puts them back after the
+// COPY: one sort per index and one join per key, instead of a million random index inserts and
+// key lookups (PostgreSQL's "Populating a Database" advice). Unique indexes stay: the event
+// identity (user_id, event_id) is what keeps a replayed sync from being stored twice, and the
+// database may be serving. It all happens in the seeding transaction, so a failure restores
+// everything; the events table is locked meanwhile.
 const rebuildMin = 200_000
 
 // copyEvents streams the events into COPY on the transaction's pgx connection. pgx encodes
@@ -103,15 +105,15 @@ type deferred struct{ indexes, keys []pgObject }
 
 type pgObject struct{ Name, Def string }
 
-// deferIndexesAndKeys drops the indexes of autofill_events that back no constraint (all but
-// the primary key) and its foreign keys.
+// deferIndexesAndKeys drops the indexes of autofill_events that back no constraint and are not
+// unique (all but the primary key and the event identity), and its foreign keys.
 func deferIndexesAndKeys(tx *gorm.DB) (*deferred, error) {
 	d := &deferred{}
 	err := tx.Raw(`SELECT format('%I.%I', n.nspname, i.relname) AS name, pg_get_indexdef(i.oid) AS def
 		FROM pg_index x
 		JOIN pg_class i ON i.oid = x.indexrelid
 		JOIN pg_namespace n ON n.oid = i.relnamespace
-		WHERE x.indrelid = 'autofill_events'::regclass
+		WHERE x.indrelid = 'autofill_events'::regclass AND NOT x.indisunique
 		  AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid)
 		ORDER BY i.relname`).Scan(&d.indexes).Error
 	if err != nil {

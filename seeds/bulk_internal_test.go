@@ -1,0 +1,43 @@
+package seeds
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/require"
+	"gorm.io/gorm"
+
+	"github.com/applylens/learning/app/store/storetest"
+)
+
+// TestBulkLoadKeepsTheEventIdentity: while a large seed has the events' indexes dropped, the
+// unique (user_id, event_id) index stays, so that a sync arriving meanwhile (or a replay in the
+// seed itself) can never store an event twice and make the rebuild fail.
+func TestBulkLoadKeepsTheEventIdentity(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		if db.Dialector.Name() != "postgres" {
+			t.Skip("SQLite is seeded with its indexes in place")
+		}
+		require.NoError(t, db.Exec(`INSERT INTO users (id, email, created_at, updated_at) VALUES ('u1', 'u1@example.test', now(), now())`).Error)
+		tx := db.Begin()
+		defer tx.Rollback()
+		d, err := deferIndexesAndKeys(tx)
+		require.NoError(t, err)
+		var dropped []string
+		for _, ix := range d.indexes {
+			dropped = append(dropped, ix.Name)
+		}
+		require.NotEmpty(t, dropped)
+		var left []string
+		require.NoError(t, tx.Raw(`SELECT indexname FROM pg_indexes WHERE tablename = 'autofill_events' AND schemaname = current_schema()
+			ORDER BY indexname`).Scan(&left).Error)
+		require.Contains(t, left, "ux_autofill_events_user_event")
+		for _, name := range dropped {
+			require.NotContains(t, name, "ux_autofill_events_user_event")
+		}
+		insert := `INSERT INTO autofill_events (id, event_id, user_id, host, schema_hash, suggested_map, final_map, validation_errors,
+			status, created_at, host_family) VALUES (gen_random_uuid(), '0193a1b2-0000-7000-8000-000000000001', 'u1', 'h', 's', '{}', '{}', '{}',
+			'ok', now(), '')`
+		require.NoError(t, tx.Exec(insert).Error)
+		require.Error(t, tx.Exec(insert).Error, "a second copy of the event is refused while the indexes are down")
+	})
+}
