@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	"gorm.io/gorm"
+
+	"github.com/applylens/learning/app/store"
 )
 
 // ddl runs statements after replacing the few words that differ by dialect:
@@ -29,7 +31,7 @@ var (
 		"{real}", "real", "{double}", "real", "{now}", "CURRENT_TIMESTAMP")
 )
 
-func isPostgres(tx *gorm.DB) bool { return tx.Dialector.Name() == "postgres" }
+func isPostgres(tx *gorm.DB) bool { return store.IsPostgres(tx) }
 
 func firstLine(s string) string {
 	s = strings.TrimSpace(s)

@@ -13,13 +13,12 @@ import (
 
 	"github.com/go-gormigrate/gormigrate/v2"
 	"gorm.io/gorm"
+
+	"github.com/applylens/learning/app/store"
 )
 
 // TableName is where applied step IDs are recorded.
 const TableName = "schema_migrations"
-
-// advisoryLockKey serialises migrators across processes on Postgres.
-const advisoryLockKey int64 = 0x61_70_6c_79_6d_69_67 // "aplymig"
 
 // steps lists every step in order. Each file adds its step here through init-free code:
 // keep this list the one place that orders them.
@@ -110,15 +109,5 @@ func DownAll(ctx context.Context, db *gorm.DB) error {
 // withLock runs fn on one connection holding the migration lock (Postgres); SQLite has one
 // writer and a single connection, which serialises by itself.
 func withLock(ctx context.Context, db *gorm.DB, fn func(conn *gorm.DB) error) error {
-	db = db.WithContext(ctx)
-	if db.Dialector.Name() != "postgres" {
-		return fn(db)
-	}
-	return db.Connection(func(conn *gorm.DB) error {
-		if err := conn.Exec("SELECT pg_advisory_lock(?)", advisoryLockKey).Error; err != nil {
-			return fmt.Errorf("take migration lock: %w", err)
-		}
-		defer conn.Exec("SELECT pg_advisory_unlock(?)", advisoryLockKey)
-		return fn(conn)
-	})
+	return store.WithAdvisoryLock(ctx, db, store.LockMigrate, fn)
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/applylens/learning/app/learning"
 	"github.com/applylens/learning/app/models"
+	"github.com/applylens/learning/app/store"
 )
 
 // Ev describes one autofill event for a test. Zero values get sensible defaults: user
@@ -163,23 +164,12 @@ func AggregatorElsewhere(ctx context.Context, db *gorm.DB) (runID string, releas
 		}
 		unlock = f.Unlock
 	}
-	if db.Dialector.Name() == "postgres" {
-		sqlDB, err := db.DB()
+	if store.IsPostgres(db) {
+		_, release, _, err := store.HoldAdvisoryLock(ctx, db, store.LockAggregator, true)
 		if err != nil {
-			return "", nil, err
-		}
-		conn, err := sqlDB.Conn(ctx)
-		if err != nil {
-			return "", nil, err
-		}
-		if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock("+learning.AdvisoryLockKeySQL+")"); err != nil {
-			_ = conn.Close()
 			return "", nil, fmt.Errorf("take the aggregator lock: %w", err)
 		}
-		unlock = func() error {
-			_, err := conn.ExecContext(context.Background(), "SELECT pg_advisory_unlock("+learning.AdvisoryLockKeySQL+")")
-			return errors.Join(err, conn.Close())
-		}
+		unlock = release
 	}
 	if err := db.WithContext(ctx).Create(&run).Error; err != nil {
 		return "", nil, errors.Join(fmt.Errorf("record the running run: %w", err), unlock())

@@ -9,6 +9,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/applylens/learning/app/models"
+	"github.com/applylens/learning/app/store"
 )
 
 // One run reads the window with one statement (the event statistics and the canonical-map
@@ -67,7 +68,7 @@ func aggregate(ctx context.Context, conn *gorm.DB, s settings, progress func(tot
 				return err
 			}
 		}
-		d := dialect{postgres: s.postgres}
+		d := dialect{store.Dialect{Postgres: s.postgres}}
 		w := newWindow(s.thresholds)
 		if err := w.readWindow(tx, d, s.since()); err != nil {
 			return fmt.Errorf("read the window's events: %w", err)

@@ -8,10 +8,10 @@ import (
 	"github.com/applylens/learning/app/store"
 )
 
-// dialect holds the few pieces of the aggregator's SQL that differ between Postgres (jsonb)
-// and SQLite (JSON text). Both give the same results: integers are summed exactly and every
-// division and tie-break happens in Go.
-type dialect struct{ postgres bool }
+// dialect is store.Dialect (which database this is, the shared SQL words) with the pieces of
+// the aggregator's SQL that differ between Postgres (jsonb) and SQLite (JSON text). Both give
+// the same results: integers are summed exactly and every division and tie-break happens in Go.
+type dialect struct{ store.Dialect }
 
 // windowClause filters events on server receipt time; since is zero for all time.
 func windowClause(since time.Time) (string, []any) {
@@ -26,7 +26,7 @@ func windowClause(since time.Time) (string, []any) {
 // a malformed row cannot fail the run. The CASEs nest because SQL does not promise to evaluate
 // AND left to right.
 func (d dialect) editCount(key string) string {
-	if d.postgres {
+	if d.Postgres {
 		// jsonb keeps numbers as numeric: "->" and a cast convert it with no text round trip.
 		return fmt.Sprintf(`(CASE WHEN jsonb_typeof(edit_stats -> '%[1]s') = 'number' THEN
 			CASE WHEN abs((edit_stats -> '%[1]s')::numeric) <= %[2]d
@@ -72,7 +72,7 @@ func (d dialect) windowSQL(where string) string {
 	// The representative of a group: on Postgres the smallest row address (min(tid), Postgres
 	// 14), whose map is read back by a TID scan; on SQLite the smallest map text itself.
 	rep, lo, hi, repMap, repJoin, ctid := "MIN(final_map)", "MIN(final_map)", "MAX(final_map)", "m.rep", "", ""
-	if d.postgres {
+	if d.Postgres {
 		rep, lo, hi, repMap = "MIN(ctid)", "MIN(pg_column_size(final_map))", "MAX(pg_column_size(final_map))", "e.final_map"
 		repJoin, ctid = "\nJOIN autofill_events e ON e.ctid = m.rep", "ctid, "
 	}
@@ -141,7 +141,7 @@ FROM (
 // which ends in a WHERE clause.
 func (d dialect) mapEntries(fm string) (cols, join string) {
 	cols = `CAST(m.n AS BIGINT), 0, 0, 0, 0, 0, 0, 0, 0, 0, NULL`
-	if d.postgres {
+	if d.Postgres {
 		return `kv.key, kv.value #>> '{}', ` + cols, `
 CROSS JOIN LATERAL jsonb_each(CASE WHEN jsonb_typeof(` + fm + `) = 'object' THEN ` + fm + ` END) kv
 WHERE jsonb_typeof(kv.value) = 'string'`
@@ -178,7 +178,7 @@ func (d dialect) upsertSQL(n int) string {
 // then updated_at, then the n ids.
 func (d dialect) weightsSQL(n int) string {
 	param := "?"
-	if d.postgres {
+	if d.Postgres {
 		param = "CAST(? AS numeric)"
 	}
 	var b strings.Builder

@@ -158,7 +158,7 @@ var eventColumns = []string{"id", "event_id", "user_id", "host", "schema_hash", 
 // built by hand: gorm's reflection was a third of the endpoint's CPU. It returns how many rows
 // were stored.
 func insertEvents(ctx context.Context, tx *gorm.DB, rows []models.AutofillEvent) (int64, error) {
-	pg := tx.Dialector.Name() == "postgres"
+	pg := store.IsPostgres(tx)
 	// 24,000 parameters per statement on Postgres (its limit is 65,535). The SQLite driver
 	// matches parameters to arguments in quadratic time, so it gets small statements.
 	chunk := 1000

@@ -3,7 +3,6 @@ package learning
 import (
 	"context"
 	"database/sql"
-	"database/sql/driver"
 	"fmt"
 	"sync"
 
@@ -12,12 +11,6 @@ import (
 
 	"github.com/applylens/learning/app/store"
 )
-
-// AdvisoryLockKeySQL computes the Postgres advisory lock that one aggregator run holds for its
-// whole duration. Advisory locks belong to the whole database, so the key is derived from the
-// schema: deployments (and tests) that share a database in separate schemas do not block each
-// other. Holding it elsewhere (as tests do) makes every run of that schema wait its turn.
-const AdvisoryLockKeySQL = "hashtextextended('applylens.aggregator:' || current_schema(), 0)"
 
 // runLock lets one run at a time proceed.
 type runLock interface {
@@ -40,44 +33,21 @@ func newRunLock(db *gorm.DB) runLock {
 	return sqliteLock{db: db, local: localLockFor(db)}
 }
 
-// advisoryLock is a session-level Postgres advisory lock on a connection pinned for the run.
-// It is what db.Connection does, unrolled so that the connection outlives the call that takes
-// the lock (Start returns while the run goes on). When the process dies its session ends and
-// Postgres frees the lock, so a dead run never blocks the next one.
+// advisoryLock is the Postgres advisory lock store.LockAggregator (keyed by schema), held on a
+// connection pinned for the run, so that it outlives Start (which returns while the run goes
+// on). When the process dies its session ends and Postgres frees the lock, so a dead run never
+// blocks the next one.
 type advisoryLock struct{ db *gorm.DB }
 
 func (l advisoryLock) tryAcquire(ctx context.Context, _ string) (*heldLock, string, error) {
-	sqlDB, err := l.db.DB()
-	if err != nil {
+	conn, release, ok, err := store.HoldAdvisoryLock(ctx, l.db, store.LockAggregator, false)
+	if err != nil || !ok {
 		return nil, "", err
-	}
-	conn, err := sqlDB.Conn(ctx)
-	if err != nil {
-		return nil, "", err
-	}
-	var ok bool
-	if err := conn.QueryRowContext(ctx, "SELECT pg_try_advisory_lock("+AdvisoryLockKeySQL+")").Scan(&ok); err != nil {
-		_ = conn.Close()
-		return nil, "", err
-	}
-	if !ok {
-		_ = conn.Close()
-		return nil, "", nil
 	}
 	// A session with a context gets its own Statement, so pinning it leaves l.db alone.
 	pinned := l.db.Session(&gorm.Session{NewDB: true, Context: context.WithoutCancel(ctx)})
 	pinned.Statement.ConnPool = conn
-	release := func() {
-		var unlocked bool
-		err := conn.QueryRowContext(context.Background(), "SELECT pg_advisory_unlock("+AdvisoryLockKeySQL+")").Scan(&unlocked)
-		if err != nil || !unlocked {
-			// Never hand a connection that may still hold the lock back to the pool: drop it,
-			// which ends its session and frees the lock.
-			_ = conn.Raw(func(any) error { return driver.ErrBadConn })
-		}
-		_ = conn.Close()
-	}
-	return &heldLock{conn: pinned, release: release}, "", nil
+	return &heldLock{conn: pinned, release: func() { _ = release() }}, "", nil
 }
 
 // sqliteLock is the lock of SQLite: a mutex per database pool in this process, then an
@@ -117,7 +87,7 @@ func (l sqliteLock) tryAcquire(ctx context.Context, runID string) (*heldLock, st
 }
 
 // RunLockFile is the file whose flock an aggregator run holds on a SQLite database ("" on an
-// in-memory one, and on Postgres, whose lock is AdvisoryLockKeySQL).
+// in-memory one, and on Postgres, whose lock is store.LockAggregator).
 func RunLockFile(db *gorm.DB) (string, error) {
 	if store.IsPostgres(db) {
 		return "", nil

@@ -11,6 +11,7 @@ import (
 
 	"github.com/applylens/learning/app/learning"
 	"github.com/applylens/learning/app/models"
+	"github.com/applylens/learning/app/store"
 )
 
 // Count is one bar of a breakdown.
@@ -119,7 +120,7 @@ func LoadOverview(ctx context.Context, db *gorm.DB, days int, now time.Time) (*O
 	db = db.WithContext(ctx)
 	// Postgres answers the independent queries in parallel; SQLite has one connection.
 	g, _ := errgroup.WithContext(ctx)
-	if !dialectOf(db).pg {
+	if !store.IsPostgres(db) {
 		g.SetLimit(1)
 	}
 	g.Go(func() error { return o.loadRollup(db) })
@@ -265,7 +266,7 @@ func (o *Overview) loadProfileMix(ctx context.Context, db *gorm.DB) error {
 func readProfileMix(db *gorm.DB) (*profileMix, error) {
 	m := &profileMix{}
 	var g errgroup.Group
-	if !dialectOf(db).pg {
+	if !store.IsPostgres(db) {
 		g.SetLimit(1)
 	}
 	g.Go(func() error { return m.loadSources(db) })
@@ -279,9 +280,9 @@ func readProfileMix(db *gorm.DB) (*profileMix, error) {
 // loadSources counts profiles by the source of their overall hint, with the pooled evidence of
 // the recommended style. A profile with no hint counts as none.
 func (m *profileMix) loadSources(db *gorm.DB) error {
-	d := dialectOf(db)
+	d := store.DialectOf(db)
 	var q string
-	if d.pg {
+	if d.Postgres {
 		// Each hint is read once into a record; the winner is the candidate marked so.
 		q = `SELECT COALESCE(r.source, 'none') AS source, COUNT(*) AS profiles,
 				SUM(CASE WHEN jsonb_typeof(p.style_hint) = 'object' THEN 0 ELSE 1 END) AS not_aggregated,
@@ -338,7 +339,7 @@ func (m *profileMix) loadSources(db *gorm.DB) error {
 // loadSegmentHints counts the per-segment hints of all profiles by segment and source.
 func (m *profileMix) loadSegmentHints(db *gorm.DB) error {
 	var q string
-	if dialectOf(db).pg {
+	if store.IsPostgres(db) {
 		q = `SELECT s.key AS segment, COALESCE(s.value->>'source', 'none') AS source, COUNT(*) AS profiles
 			FROM form_profiles p, jsonb_each(CASE WHEN jsonb_typeof(p.style_hint->'by_segment') = 'object'
 				THEN p.style_hint->'by_segment' ELSE '{}'::jsonb END) s

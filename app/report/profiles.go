@@ -11,6 +11,7 @@ import (
 
 	"github.com/applylens/learning/app/learning"
 	"github.com/applylens/learning/app/models"
+	"github.com/applylens/learning/app/store"
 )
 
 // ProfilesPageSize is how many profiles a page lists.
@@ -68,7 +69,7 @@ type ProfileRow struct {
 // ListProfiles returns a page of profiles and how many match.
 func ListProfiles(ctx context.Context, db *gorm.DB, f ProfileFilter) ([]ProfileRow, int64, error) {
 	db = db.WithContext(ctx)
-	d := dialectOf(db)
+	d := store.DialectOf(db)
 	q := db.Model(&models.FormProfile{})
 	if f.Family != "" {
 		family, ok := storedFamily(f.Family)
@@ -78,14 +79,14 @@ func ListProfiles(ctx context.Context, db *gorm.DB, f ProfileFilter) ([]ProfileR
 		q = q.Where("host_family = ?", family)
 	}
 	if f.Source != "" {
-		q = q.Where("COALESCE("+d.jsonText("style_hint", "source")+", 'none') = ?", f.Source)
+		q = q.Where("COALESCE("+d.JSONText("style_hint", "source")+", 'none') = ?", f.Source)
 	}
 	if f.Segment != "" {
 		// The key goes into the JSON path, so only known segments pass.
 		if f.Segment == None || !learning.ValidSegment(f.Segment) {
 			return nil, 0, fmt.Errorf("segment %q: %w", f.Segment, ErrBadFilter)
 		}
-		q = q.Where(d.jsonText("style_hint", "by_segment", f.Segment) + " IS NOT NULL")
+		q = q.Where(d.JSONText("style_hint", "by_segment", f.Segment) + " IS NOT NULL")
 	}
 	if h := strings.ToLower(strings.TrimSpace(f.Host)); h != "" {
 		q = q.Where(`host LIKE ? ESCAPE '\'`, likePattern(h))

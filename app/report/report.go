@@ -8,10 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"gorm.io/gorm"
-
 	"github.com/applylens/learning/app/learning"
-	"github.com/applylens/learning/app/store"
 )
 
 // None labels a missing segment, policy, style or rating in breakdowns and filters.
@@ -65,36 +62,6 @@ func dayStart(t time.Time) time.Time {
 }
 
 func dayKey(t time.Time) string { return t.UTC().Format(time.DateOnly) }
-
-// dialect holds the few SQL words that differ between Postgres and SQLite.
-type dialect struct{ pg bool }
-
-func dialectOf(db *gorm.DB) dialect { return dialect{pg: store.IsPostgres(db)} }
-
-// day is the UTC day of created_at as YYYY-MM-DD. SQLite stores UTC times as text that starts
-// with the date.
-func (d dialect) day(col string) string {
-	if d.pg {
-		return "to_char(" + col + " AT TIME ZONE 'UTC', 'YYYY-MM-DD')"
-	}
-	return "substr(" + col + ", 1, 10)"
-}
-
-// jsonText extracts a top-level text field of a JSON column ("" path parts joined by dots).
-func (d dialect) jsonText(col string, path ...string) string {
-	if d.pg {
-		expr := col
-		for i, p := range path {
-			op := "->"
-			if i == len(path)-1 {
-				op = "->>"
-			}
-			expr += op + "'" + p + "'"
-		}
-		return "(" + expr + ")"
-	}
-	return "json_extract(" + col + ", '$." + strings.Join(path, ".") + "')"
-}
 
 // likePattern escapes s for a LIKE … ESCAPE '\' that matches s anywhere.
 func likePattern(s string) string {

@@ -36,9 +36,6 @@ const (
 	WarmEvery = 15 * time.Second
 )
 
-// refreshLockKey serialises refreshers across processes on Postgres.
-const refreshLockKey int64 = 0x61_70_6c_72_6f_6c_6c // "aplroll"
-
 // State is how current the rollup is.
 type State struct {
 	RefreshedAt  time.Time // when the last refresh (or rebuild) started: the data is as of then
@@ -85,12 +82,10 @@ func Rebuild(ctx context.Context, db *gorm.DB) (RefreshResult, error) {
 func refresh(ctx context.Context, db *gorm.DB, full bool) (RefreshResult, error) {
 	start := time.Now().UTC()
 	var res RefreshResult
-	d := dialectOf(db)
+	d := store.DialectOf(db)
 	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if d.pg {
-			if err := tx.Exec("SELECT pg_advisory_xact_lock(?)", refreshLockKey).Error; err != nil {
-				return fmt.Errorf("take rollup lock: %w", err)
-			}
+		if err := store.AdvisoryXactLock(tx, store.LockRollup); err != nil {
+			return err
 		}
 		st, err := ReadState(ctx, tx)
 		if err != nil {
@@ -136,16 +131,16 @@ const upsertState = `INSERT INTO report_state (name, refreshed_at, covered_until
 
 // insertDaily aggregates the events that match where (a condition on created_at) into
 // report_daily_events.
-func insertDaily(d dialect, where string) string {
+func insertDaily(d store.Dialect, where string) string {
 	return `INSERT INTO report_daily_events (day, segment_key, policy, gen_style_id, feedback_status, events, ok_events)
-		SELECT ` + d.day("created_at") + `, COALESCE(segment_key, ''), COALESCE(policy, ''), COALESCE(gen_style_id, ''),
+		SELECT ` + d.Day("created_at") + `, COALESCE(segment_key, ''), COALESCE(policy, ''), COALESCE(gen_style_id, ''),
 			COALESCE(feedback_status, ''), COUNT(*), SUM(CASE WHEN status = 'ok' THEN 1 ELSE 0 END)
 		FROM autofill_events WHERE ` + where + `
 		GROUP BY 1, 2, 3, 4, 5`
 }
 
 // upsertLast moves the last-activity marks forward from the events that match where.
-func upsertLast(d dialect, table, keys, where string) string {
+func upsertLast(d store.Dialect, table, keys, where string) string {
 	return `INSERT INTO ` + table + ` (` + keys + `, last_event_at)
 		SELECT ` + keys + `, MAX(created_at) FROM autofill_events WHERE ` + where + ` GROUP BY ` + keys + `
 		ON CONFLICT (` + keys + `) DO UPDATE SET last_event_at = CASE
@@ -153,7 +148,7 @@ func upsertLast(d dialect, table, keys, where string) string {
 			ELSE ` + table + `.last_event_at END`
 }
 
-func rebuildAll(tx *gorm.DB, d dialect) error {
+func rebuildAll(tx *gorm.DB, d store.Dialect) error {
 	stmts := []string{
 		"DELETE FROM report_daily_events",
 		"DELETE FROM report_users",
@@ -171,10 +166,10 @@ func rebuildAll(tx *gorm.DB, d dialect) error {
 }
 
 // refreshSince recomputes every day that has an event created or rated at or after since.
-func refreshSince(tx *gorm.DB, d dialect, since time.Time) ([]string, error) {
+func refreshSince(tx *gorm.DB, d store.Dialect, since time.Time) ([]string, error) {
 	var days []string
-	q := `SELECT DISTINCT ` + d.day("created_at") + ` FROM autofill_events WHERE created_at >= ?
-		UNION SELECT DISTINCT ` + d.day("created_at") + ` FROM autofill_events WHERE feedback_at >= ?`
+	q := `SELECT DISTINCT ` + d.Day("created_at") + ` FROM autofill_events WHERE created_at >= ?
+		UNION SELECT DISTINCT ` + d.Day("created_at") + ` FROM autofill_events WHERE feedback_at >= ?`
 	if err := tx.Raw(q, since, since).Scan(&days).Error; err != nil {
 		return nil, fmt.Errorf("find changed days: %w", err)
 	}

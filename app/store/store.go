@@ -80,9 +80,6 @@ func Close(db *gorm.DB) {
 	}
 }
 
-// IsPostgres reports whether db talks to Postgres.
-func IsPostgres(db *gorm.DB) bool { return db.Dialector.Name() == "postgres" }
-
 // Describe names the database for logs, without secrets.
 func Describe(cfg config.Config) string {
 	if cfg.DBKind() == config.Postgres {
