@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"net"
 	"net/netip"
 	"os"
@@ -54,6 +55,8 @@ type Config struct {
 	MinFormRuns        int           // MIN_FORM_RUNS
 	MinSegmentRuns     int           // MIN_SEGMENT_RUNS
 	MinFamilyRuns      int           // MIN_FAMILY_RUNS
+	LearningPolicy     string        // LEARNING_POLICY: bayes (default) | threshold (the original's rules)
+	ExploreFloor       float64       // EXPLORE_FLOOR: the least chance /profile gives every style under bayes
 
 	// Admin.
 	AdminEmail    string // ADMIN_EMAIL
@@ -149,6 +152,8 @@ func Load(getenv func(string) string) (Config, error) {
 		MinFormRuns:        r.integer("MIN_FORM_RUNS", 5, 1, 1_000_000),
 		MinSegmentRuns:     r.integer("MIN_SEGMENT_RUNS", 5, 1, 1_000_000),
 		MinFamilyRuns:      r.integer("MIN_FAMILY_RUNS", 10, 1, 1_000_000),
+		LearningPolicy:     r.oneOf("LEARNING_POLICY", "bayes", "bayes", "threshold"),
+		ExploreFloor:       r.number("EXPLORE_FLOOR", 0.02, 0, 0.1),
 
 		AdminEmail:    r.str("ADMIN_EMAIL", ""),
 		AdminPassword: r.secret("ADMIN_PASSWORD"),
@@ -259,6 +264,23 @@ func (r *reader) integer(name string, def, lo, hi int) int {
 		return def
 	}
 	return n
+}
+
+func (r *reader) number(name string, def, lo, hi float64) float64 {
+	s := r.str(name, "")
+	if s == "" {
+		return def
+	}
+	x, err := strconv.ParseFloat(s, 64)
+	if err != nil || math.IsNaN(x) {
+		r.fail(name, "must be a number (got %q)", s)
+		return def
+	}
+	if x < lo || x > hi {
+		r.fail(name, "must be between %g and %g (got %g)", lo, hi, x)
+		return def
+	}
+	return x
 }
 
 func (r *reader) boolean(name string, def bool) bool {

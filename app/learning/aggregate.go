@@ -29,6 +29,7 @@ type settings struct {
 	runID      string
 	now        func() time.Time
 	thresholds models.Thresholds
+	policy     string // models.PolicyBayes or models.PolicyThreshold
 	postgres   bool
 }
 
@@ -45,6 +46,7 @@ type result struct {
 	eventsRead   int64
 	profiles     []profileRow
 	hintsChanged int
+	kappas       models.Kappas  // the bayes model's concentrations (zero under threshold)
 	mix          map[string]int // profiles by the source of their overall hint
 	choices      []choiceLabel  // one per profile, for the style-choice metric
 	weights      map[string]float64
@@ -69,7 +71,7 @@ func aggregate(ctx context.Context, conn *gorm.DB, s settings, progress func(tot
 			}
 		}
 		d := dialect{store.Dialect{Postgres: s.postgres}}
-		w := newWindow(s.thresholds)
+		w := newWindow()
 		if err := w.readWindow(tx, d, s.since()); err != nil {
 			return fmt.Errorf("read the window's events: %w", err)
 		}

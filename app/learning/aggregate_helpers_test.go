@@ -42,9 +42,26 @@ type harness struct {
 	r   *learning.Runner
 }
 
+// newHarness runs the aggregator under the original's threshold rules, which most tests here
+// pin exactly; bayesHarness runs the default policy.
 func newHarness(t *testing.T, db *gorm.DB, tweaks ...func(*config.Config)) *harness {
 	t.Helper()
-	cfg, err := config.Load(func(string) string { return "" })
+	return policyHarness(t, db, models.PolicyThreshold, tweaks...)
+}
+
+func bayesHarness(t *testing.T, db *gorm.DB, tweaks ...func(*config.Config)) *harness {
+	t.Helper()
+	return policyHarness(t, db, models.PolicyBayes, tweaks...)
+}
+
+func policyHarness(t *testing.T, db *gorm.DB, policy string, tweaks ...func(*config.Config)) *harness {
+	t.Helper()
+	cfg, err := config.Load(func(k string) string {
+		if k == "LEARNING_POLICY" {
+			return policy
+		}
+		return ""
+	})
 	require.NoError(t, err)
 	for _, tw := range tweaks {
 		tw(&cfg)

@@ -55,13 +55,15 @@ func (w *window) plan(stored map[formKey]*storedProfile, styles map[string]float
 	for _, src := range Sources() {
 		res.mix[src] = 0
 	}
-	empty := &formAcc{styles: map[string]*styleAcc{}}
+	model := Fit(w.ev, Params{Policy: s.policy, Thresholds: s.thresholds, Styles: slices.Sorted(maps.Keys(styles))})
+	res.kappas = model.Kappas()
+	empty := &formAcc{}
 	for _, k := range keys {
 		f, ok := w.forms[k]
 		if !ok {
 			f = empty
 		}
-		p := w.profile(k, f, s, now)
+		p := w.profile(k, f, model, s, now)
 		old := stored[k]
 		if old != nil {
 			p.id = old.id
@@ -86,7 +88,7 @@ func (w *window) plan(stored map[formKey]*storedProfile, styles map[string]float
 		res.profiles = append(res.profiles, p)
 	}
 	for id, stored := range styles {
-		acc := w.styles[id]
+		acc := w.ev.global[id]
 		if acc == nil {
 			acc = &styleAcc{}
 		}
@@ -98,7 +100,7 @@ func (w *window) plan(stored map[formKey]*storedProfile, styles map[string]float
 }
 
 // profile computes one form's row from its events in the window.
-func (w *window) profile(k formKey, f *formAcc, s settings, now time.Time) profileRow {
+func (w *window) profile(k formKey, f *formAcc, model *Model, s settings, now time.Time) profileRow {
 	p := profileRow{
 		id:         uuid.Must(uuid.NewV7()).String(),
 		key:        k,
@@ -122,21 +124,25 @@ func (w *window) profile(k formKey, f *formAcc, s settings, now time.Time) profi
 	h := &models.StyleHint{
 		HostFamily: p.family,
 		StyleStats: map[string]models.StyleStats{},
-		Thresholds: w.thresholds,
+		Policy:     model.Policy(),
+		Thresholds: s.thresholds,
 		WindowDays: s.days,
 		ComputedAt: now,
 		RunID:      s.runID,
 	}
-	for id, acc := range f.styles {
+	if model.Policy() == models.PolicyBayes {
+		h.Kappas = ptr(model.Kappas())
+	}
+	for id, acc := range w.ev.formAll[k] {
 		h.StyleStats[id] = acc.stats(id, models.SourceForm, "")
 	}
-	h.Choice = w.choose(f, p.family, mostCommon(f.segments))
+	h.Choice = model.Choose(k.host, k.schemaHash, p.family, mostCommon(f.segments))
 	// A hint for every segment, seen on this form or not: a form serves jobs of every level,
 	// and a job of a level the form has not seen yet must get its own segment's hint, never
 	// the hint made for the form's most common segment.
 	h.BySegment = make(map[string]models.Choice, len(Segments()))
 	for _, seg := range Segments() {
-		h.BySegment[seg] = w.choose(f, p.family, seg)
+		h.BySegment[seg] = model.Choose(k.host, k.schemaHash, p.family, seg)
 	}
 	p.hint = h
 	return p

@@ -14,38 +14,27 @@ import (
 
 type formKey struct{ host, schemaHash string }
 
-type segmentKey struct{ family, segment string }
-
 // formAcc is what the window holds of one form.
 type formAcc struct {
 	runs, ok       int64
 	editSum, editN int64 // edits (added + deleted) over events that reported them
 	durSum, durN   int64
 	last           time.Time
-	families       map[string]int64     // events by host_family ("" = none)
-	segments       map[string]int64     // events by segment, events with a segment only
-	styles         map[string]*styleAcc // form-level style statistics
+	families       map[string]int64 // events by host_family ("" = none)
+	segments       map[string]int64 // events by segment, events with a segment only
 	votes          map[string]map[string]int64
 }
 
-// window accumulates the statistics of the events in the lookback window.
+// window accumulates the statistics of the events in the lookback window: the forms' own
+// figures, and the style statistics at every level in ev.
 type window struct {
-	thresholds models.Thresholds
-	events     int64
-	forms      map[formKey]*formAcc
-	segments   map[segmentKey]map[string]*styleAcc // (family, segment) → style → runs
-	families   map[string]map[string]*styleAcc     // family → style → runs
-	styles     map[string]*styleAcc                // every event with a style, for prior weights
+	events int64
+	forms  map[formKey]*formAcc
+	ev     *Evidence
 }
 
-func newWindow(th models.Thresholds) *window {
-	return &window{
-		thresholds: th,
-		forms:      map[formKey]*formAcc{},
-		segments:   map[segmentKey]map[string]*styleAcc{},
-		families:   map[string]map[string]*styleAcc{},
-		styles:     map[string]*styleAcc{},
-	}
+func newWindow() *window {
+	return &window{forms: map[formKey]*formAcc{}, ev: NewEvidence()}
 }
 
 func (w *window) form(k formKey) *formAcc {
@@ -54,7 +43,6 @@ func (w *window) form(k formKey) *formAcc {
 		f = &formAcc{
 			families: map[string]int64{},
 			segments: map[string]int64{},
-			styles:   map[string]*styleAcc{},
 			votes:    map[string]map[string]int64{},
 		}
 		w.forms[k] = f
@@ -164,27 +152,10 @@ func (w *window) add(c cell) {
 	if c.segment != "" {
 		f.segments[c.segment] += c.runs
 	}
-	if c.style == "" {
-		return
-	}
-	s := styleAcc{runs: c.runs, helpful: c.helpful, unhelpful: c.unhelpful, editSum: c.editCharsSum, editN: c.editCharsN}
-	addTo(f.styles, c.style, s)
-	addTo(w.styles, c.style, s)
-	if c.family == "" {
-		return
-	}
-	if w.families[c.family] == nil {
-		w.families[c.family] = map[string]*styleAcc{}
-	}
-	addTo(w.families[c.family], c.style, s)
-	if c.segment == "" {
-		return
-	}
-	sk := segmentKey{c.family, c.segment}
-	if w.segments[sk] == nil {
-		w.segments[sk] = map[string]*styleAcc{}
-	}
-	addTo(w.segments[sk], c.style, s)
+	w.ev.Add(Observation{
+		Host: c.key.host, SchemaHash: c.key.schemaHash, Family: c.family, Segment: c.segment, StyleID: c.style,
+		Runs: c.runs, Helpful: c.helpful, Unhelpful: c.unhelpful, EditChars: c.editCharsSum, EditRuns: c.editCharsN,
+	})
 }
 
 // vote counts n events whose final map sets key to value.

@@ -114,38 +114,6 @@ func compete(styles map[string]*styleAcc, min int) []candidate {
 	return out
 }
 
-// choose picks the style for one segment of a form ("" for none): the first level at which
-// some style has enough runs (form, then the segment within the form's family, then the
-// family), the best of the styles that clear that level's threshold; or none.
-func (w *window) choose(f *formAcc, family, segment string) models.Choice {
-	type level struct {
-		source, segment string
-		styles          map[string]*styleAcc
-		min             int
-	}
-	levels := []level{{source: models.SourceForm, styles: f.styles, min: w.thresholds.Form}}
-	if family != "" && segment != "" {
-		levels = append(levels, level{models.SourceSegment, segment, w.segments[segmentKey{family, segment}], w.thresholds.Segment})
-	}
-	if family != "" {
-		levels = append(levels, level{source: models.SourceFamily, styles: w.families[family], min: w.thresholds.Family})
-	}
-	for _, l := range levels {
-		cands := compete(l.styles, l.min)
-		if len(cands) == 0 {
-			continue
-		}
-		ch := models.Choice{Source: l.source, SegmentKey: segment, PreferredStyleID: ptr(cands[0].id)}
-		for i, c := range cands {
-			st := c.acc.stats(c.id, l.source, l.segment)
-			st.IsWinner = i == 0
-			ch.Candidates = append(ch.Candidates, st)
-		}
-		return ch
-	}
-	return models.Choice{Source: models.SourceNone, SegmentKey: segment, Candidates: []models.StyleStats{}}
-}
-
 // mostCommon returns the key with the most events (ties: the smaller key), or "".
 func mostCommon(counts map[string]int64) string {
 	best, bestN := "", int64(0)

@@ -420,7 +420,7 @@ func TestDryRunWritesNothing(t *testing.T) {
 		require.EqualValues(t, 7, run.EventsRead)
 		require.Equal(t, 2, run.ProfilesUpdated, "what a real run would write")
 		require.Equal(t, 2, run.HintsChanged)
-		require.Equal(t, map[string]int{"form": 1, "segment": 0, "family": 0, "none": 1}, run.SourceMix.V)
+		require.Equal(t, map[string]int{"form": 1, "segment": 0, "family": 0, "global": 0, "none": 1}, run.SourceMix.V)
 
 		require.Zero(t, storetest.Count(t, db, "form_profiles"))
 		require.Zero(t, storetest.Count(t, db, "aggregator_runs"))

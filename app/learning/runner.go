@@ -351,6 +351,7 @@ func (r *Runner) settings(run models.AggregatorRun) settings {
 			Segment: r.cfg.MinSegmentRuns,
 			Family:  r.cfg.MinFamilyRuns,
 		},
+		policy:   r.cfg.LearningPolicy,
 		postgres: store.IsPostgres(r.db),
 	}
 }
@@ -431,5 +432,5 @@ func (r *Runner) observe(run *models.AggregatorRun, res *result, dur time.Durati
 
 // Sources lists the sources of a style hint, from the most specific level to none.
 func Sources() []string {
-	return []string{models.SourceForm, models.SourceSegment, models.SourceFamily, models.SourceNone}
+	return []string{models.SourceForm, models.SourceSegment, models.SourceFamily, models.SourceGlobal, models.SourceNone}
 }

@@ -226,7 +226,7 @@ func TestStartGet(t *testing.T) {
 		require.Equal(t, 600, run.FormsDone)
 		require.Equal(t, 600, run.ProfilesUpdated)
 		require.EqualValues(t, 600, run.EventsRead)
-		require.Equal(t, map[string]int{"form": 0, "segment": 0, "family": 0, "none": 600}, run.SourceMix.V)
+		require.Equal(t, map[string]int{"form": 0, "segment": 0, "family": 0, "global": 0, "none": 600}, run.SourceMix.V)
 		require.NotNil(t, run.FinishedAt)
 		require.NotNil(t, run.DurationMS)
 		require.Nil(t, run.Error)

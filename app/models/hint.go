@@ -7,7 +7,25 @@ const (
 	SourceForm    = "form"
 	SourceSegment = "segment"
 	SourceFamily  = "family"
+	SourceGlobal  = "global" // all forms: the bayes policy's root level
 	SourceNone    = "none"
+)
+
+// Policies that make style hints (LEARNING_POLICY).
+const (
+	// PolicyBayes pools evidence across form → segment → family → all forms by empirical-Bayes
+	// shrinkage and picks the best posterior mean (the default).
+	PolicyBayes = "bayes"
+	// PolicyThreshold is the original's rules, exactly: the first level with a style over its
+	// run threshold wins.
+	PolicyThreshold = "threshold"
+)
+
+// Confidence labels of a bayes choice.
+const (
+	ConfidenceConfident = "confident"  // the pick's expected loss is under ConfidentLoss
+	ConfidenceTentative = "tentative"  // local evidence, but not enough to be confident
+	ConfidencePriorOnly = "prior only" // no rated run on the form or its segment: parents only
 )
 
 // StyleStats are the statistics of one style at one level.
@@ -22,6 +40,41 @@ type StyleStats struct {
 	HelpfulRatio *float64 `json:"helpful_ratio"`
 	AvgEditChars *float64 `json:"avg_edit_chars"`
 	IsWinner     bool     `json:"is_winner"`
+	// Posterior is the bayes policy's estimate of the style's helpful rate for this form and
+	// segment; nil under the threshold policy.
+	Posterior *Posterior `json:"posterior,omitempty"`
+}
+
+// Posterior is one style's pooled estimate: a Beta(Alpha, Beta) over its helpful rate.
+type Posterior struct {
+	Mean  float64 `json:"mean"`
+	Low   float64 `json:"ci90_low"`  // 5% quantile
+	High  float64 `json:"ci90_high"` // 95% quantile
+	Alpha float64 `json:"alpha"`
+	Beta  float64 `json:"beta"`
+	// PBest is the probability that this style has the highest helpful rate of the candidates:
+	// also its Thompson-sampling allocation before the exploration floor.
+	PBest float64 `json:"p_best"`
+	// ExpectedLoss is E[best rate − this style's rate]: what choosing it costs on average.
+	ExpectedLoss float64 `json:"expected_loss"`
+	Shares       Shares  `json:"shares"`
+}
+
+// Shares say how much of an estimate comes from each level (they add up to 1).
+type Shares struct {
+	Form    float64 `json:"form"`
+	Segment float64 `json:"segment"`
+	Family  float64 `json:"family"`
+	Global  float64 `json:"global"`
+}
+
+// Kappas are the bayes policy's concentrations, estimated from the data per level: how many
+// local rated runs weigh as much as the parent level's estimate.
+type Kappas struct {
+	Global  float64 `json:"global"`
+	Family  float64 `json:"family"`
+	Segment float64 `json:"segment"`
+	Form    float64 `json:"form"`
 }
 
 // Choice is the style chosen for one segment of a form (or for the form overall).
@@ -32,8 +85,13 @@ type Choice struct {
 	// made for the form's most common segment.
 	SegmentKey string `json:"segment_key,omitempty"`
 	// Candidates are the styles that competed at the level used (those with enough runs),
-	// best first, the winner marked; empty for none.
+	// best first, the winner marked; empty for none. Under bayes every style competes.
 	Candidates []StyleStats `json:"candidates"`
+	// Under bayes: the winner's shares, a confidence label and an estimate of the rated runs
+	// on this form and segment still needed to be confident.
+	Shares     *Shares `json:"shares,omitempty"`
+	Confidence string  `json:"confidence,omitempty"`
+	RunsNeeded *int    `json:"runs_needed,omitempty"`
 }
 
 // Thresholds are the minimum runs a style needs to compete at each level.
@@ -50,7 +108,9 @@ type StyleHint struct {
 	HostFamily string                `json:"host_family"`          // "" for a host in no family
 	StyleStats map[string]StyleStats `json:"style_stats"`          // form level, for old readers
 	BySegment  map[string]Choice     `json:"by_segment,omitempty"` // every segment seen on the form in the window
+	Policy     string                `json:"policy"`               // bayes | threshold ("" = threshold, from before policies)
 	Thresholds Thresholds            `json:"thresholds"`
+	Kappas     *Kappas               `json:"kappas,omitempty"` // bayes only
 	WindowDays int                   `json:"window_days"`
 	ComputedAt time.Time             `json:"computed_at"`
 	RunID      string                `json:"run_id"`

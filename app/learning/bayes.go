@@ -1,0 +1,450 @@
+package learning
+
+import (
+	"cmp"
+	"maps"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/applylens/learning/app/models"
+)
+
+// The bayes policy: a rated run is a reward (helpful 1, unhelpful 0), and each style's helpful
+// rate for a form and the requesting segment S is estimated by shrinking every level toward
+// its parent, top-down:
+//
+//	all forms → family → (family, S) → this form's runs for S
+//	all forms → S over every form → this form's runs for S   (a host in no family)
+//
+// At each level the estimate is (helpful + k·parent) / (rated + k): k = κ of the level, the
+// number of local rated runs that weigh as much as the parent, estimated from the data by the
+// method of moments over the level's children (empirical Bayes), and never more than the
+// parent's own evidence. The posterior of the rate is Beta(mean·c, (1−mean)·c) with
+// c = rated + k, from which come the 90% interval, P(best) and the expected loss. The pick is
+// the best posterior mean.
+
+// Bounds and defaults of the estimated concentrations.
+const (
+	kappaMin = 1
+	kappaMax = 10_000
+	// kappaDefault is used at a level with too few children to estimate from.
+	kappaDefault = 20
+	// kappaMinChildren is how many children with two or more rated runs an estimate needs.
+	kappaMinChildren = 8
+	// ConfidentLoss is the expected loss under which a pick is called confident: choosing it
+	// costs less than one point of helpful rate on average.
+	ConfidentLoss = 0.01
+)
+
+// Params are what a model is fitted with.
+type Params struct {
+	Policy     string // models.PolicyBayes (default) or models.PolicyThreshold
+	Thresholds models.Thresholds
+	// Styles compete under bayes even with no runs yet (the gen_styles rows): a new style gets
+	// the prior and so a chance to be explored.
+	Styles []string
+}
+
+// Model chooses styles from evidence under one policy.
+type Model struct {
+	p      Params
+	ev     *Evidence
+	kappa  models.Kappas
+	prior  betaPost // the root's prior: every style's rated runs pooled, Beta(helpful+1, unhelpful+1)
+	rated  int64    // rated runs of every style
+	styles []string // every candidate, sorted
+	memo   map[string][]models.Posterior
+}
+
+// Fit prepares a model: under bayes it estimates the concentration of every level.
+func Fit(ev *Evidence, p Params) *Model {
+	if p.Policy == "" {
+		p.Policy = models.PolicyBayes
+	}
+	m := &Model{p: p, ev: ev, memo: map[string][]models.Posterior{}}
+	set := map[string]bool{}
+	for _, s := range p.Styles {
+		set[s] = true
+	}
+	for s := range ev.global {
+		set[s] = true
+	}
+	m.styles = slices.Sorted(maps.Keys(set))
+	var h, u int64
+	for _, s := range m.styles {
+		if a := ev.global[s]; a != nil {
+			h, u = h+a.helpful, u+a.unhelpful
+		}
+	}
+	m.prior, m.rated = betaPost{float64(h + 1), float64(u + 1)}, h+u
+	if p.Policy == models.PolicyBayes {
+		m.fitKappas()
+	}
+	return m
+}
+
+// Kappas returns the fitted concentrations (zero under threshold).
+func (m *Model) Kappas() models.Kappas { return m.kappa }
+
+// Policy returns the model's policy.
+func (m *Model) Policy() string { return m.p.Policy }
+
+// node is one level's estimate of one style: its posterior mean and concentration, with the
+// level's own rated runs and the weight k its parent got.
+type node struct {
+	mean, conc float64
+	h, n       float64 // local helpful and rated runs
+	k          float64 // the parent's weight: min(κ, parent's concentration)
+	pm         float64 // the parent's mean
+}
+
+// shrink estimates a level from its local counts and its parent.
+func shrink(acc *styleAcc, kappa float64, parent node) node {
+	var h, n float64
+	if acc != nil {
+		h, n = float64(acc.helpful), float64(acc.rated())
+	}
+	k := math.Min(kappa, parent.conc)
+	return node{mean: (h + k*parent.mean) / (n + k), conc: n + k, h: h, n: n, k: k, pm: parent.mean}
+}
+
+// without is the node's mean without one child's runs (leave one out), for estimating κ
+// without letting a child pull its own parent toward itself; ok is false when nothing is left.
+func (n node) without(h, r float64) (float64, bool) {
+	d := n.n - r + n.k
+	if d <= 0 {
+		return 0, false
+	}
+	return (n.h - h + n.k*n.pm) / d, true
+}
+
+// rootNode is a style's estimate over all forms, shrunk toward every style's runs pooled.
+func (m *Model) rootNode(style string) node {
+	return shrink(m.ev.global[style], m.kappa.Global, m.priorNode())
+}
+
+func (m *Model) priorNode() node {
+	c := m.prior.alpha + m.prior.beta
+	return node{mean: m.prior.mean(), conc: c, h: m.prior.alpha - 1, n: c - 2, k: 2, pm: 0.5}
+}
+
+func (m *Model) familyNode(family, style string) node {
+	return shrink(m.ev.families[family][style], m.kappa.Family, m.rootNode(style))
+}
+
+// segmentNode is the segment level's estimate: (family, S), or S over every form for a host
+// in no family, or the family (the root) itself when there is no segment.
+func (m *Model) segmentNode(family, segment, style string) (node, bool) {
+	switch {
+	case segment == "" && family == "":
+		return m.rootNode(style), false
+	case segment == "":
+		return m.familyNode(family, style), false
+	case family == "":
+		return shrink(m.ev.segments[segment][style], m.kappa.Segment, m.rootNode(style)), true
+	}
+	return shrink(m.ev.famSegs[famSeg{family, segment}][style], m.kappa.Segment, m.familyNode(family, style)), true
+}
+
+// chain is one style's estimate for a form and segment, level by level.
+type chain struct {
+	root, family, segment, form node
+	hasFamily, hasSegment       bool
+}
+
+func (m *Model) chain(k formKey, family, segment, style string) chain {
+	c := chain{root: m.rootNode(style), hasFamily: family != ""}
+	parent := c.root
+	if c.hasFamily {
+		c.family = m.familyNode(family, style)
+		parent = c.family
+	}
+	if seg, ok := m.segmentNode(family, segment, style); ok {
+		c.segment, c.hasSegment = seg, true
+		parent = seg
+	}
+	c.form = shrink(m.ev.formStyles(k, segment)[style], m.kappa.Form, parent)
+	return c
+}
+
+// shares splits the final estimate by where its weight comes from: the form's own runs, then
+// what the form left to its segment, and so on up to all forms (and the hyperprior).
+func (c chain) shares() models.Shares {
+	w := func(n node) float64 {
+		if n.n == 0 {
+			return 0
+		}
+		return n.n / (n.n + n.k)
+	}
+	var s models.Shares
+	rest := 1.0
+	s.Form, rest = rest*w(c.form), rest*(1-w(c.form))
+	if c.hasSegment {
+		s.Segment, rest = rest*w(c.segment), rest*(1-w(c.segment))
+	}
+	if c.hasFamily {
+		s.Family, rest = rest*w(c.family), rest*(1-w(c.family))
+	}
+	s.Global = rest
+	return s
+}
+
+// largest is the level the shares weigh most (ties: the more specific level); none when no
+// level has a rated run.
+func largest(s models.Shares, rated bool) string {
+	if !rated {
+		return models.SourceNone
+	}
+	best, src := s.Form, models.SourceForm
+	for _, l := range []struct {
+		v   float64
+		src string
+	}{{s.Segment, models.SourceSegment}, {s.Family, models.SourceFamily}, {s.Global, models.SourceGlobal}} {
+		if l.v > best {
+			best, src = l.v, l.src
+		}
+	}
+	return src
+}
+
+// Choose picks the style for one segment of a form ("" for none) under the model's policy.
+func (m *Model) Choose(host, schemaHash, family, segment string) models.Choice {
+	k := formKey{host, schemaHash}
+	if m.p.Policy == models.PolicyThreshold {
+		return m.threshold(k, family, segment)
+	}
+	return m.bayes(k, family, segment)
+}
+
+// bayes ranks every style by its posterior mean for the form and segment.
+func (m *Model) bayes(k formKey, family, segment string) models.Choice {
+	ch := models.Choice{Source: models.SourceNone, SegmentKey: segment, Candidates: []models.StyleStats{}}
+	if len(m.styles) == 0 {
+		return ch
+	}
+	chains := make([]chain, len(m.styles))
+	posts := make([]betaPost, len(m.styles))
+	for i, s := range m.styles {
+		chains[i] = m.chain(k, family, segment, s)
+		f := chains[i].form
+		posts[i] = betaPost{alpha: f.mean * f.conc, beta: (1 - f.mean) * f.conc}
+	}
+	figures := m.posteriors(posts)
+	local := m.ev.formStyles(k, segment)
+	type cand struct {
+		stats models.StyleStats
+		acc   styleAcc
+	}
+	cands := make([]cand, len(m.styles))
+	anyRated := m.rated > 0
+	for i, s := range m.styles {
+		var acc styleAcc
+		if a := local[s]; a != nil {
+			acc = *a
+		}
+		st := acc.stats(s, models.SourceForm, segment)
+		p := figures[i]
+		p.Shares = roundShares(chains[i].shares())
+		st.Posterior = &p
+		cands[i] = cand{stats: st, acc: acc}
+	}
+	if !anyRated {
+		return ch
+	}
+	slices.SortFunc(cands, func(a, b cand) int {
+		return cmp.Or(
+			cmp.Compare(b.stats.Posterior.Mean, a.stats.Posterior.Mean),
+			cmp.Compare(a.stats.Posterior.ExpectedLoss, b.stats.Posterior.ExpectedLoss),
+			func() int {
+				if better(candidate{a.stats.StyleID, a.acc}, candidate{b.stats.StyleID, b.acc}) {
+					return -1
+				}
+				return 1
+			}())
+	})
+	for i := range cands {
+		cands[i].stats.IsWinner = i == 0
+		ch.Candidates = append(ch.Candidates, cands[i].stats)
+	}
+	win := ch.Candidates[0]
+	ch.PreferredStyleID = ptr(win.StyleID)
+	sh := *win.Posterior
+	ch.Shares = &sh.Shares
+	ch.Source = largest(sh.Shares, true)
+	switch {
+	case sh.Shares.Form+sh.Shares.Segment == 0:
+		ch.Confidence = models.ConfidencePriorOnly
+	case sh.ExpectedLoss <= ConfidentLoss:
+		ch.Confidence = models.ConfidenceConfident
+	default:
+		ch.Confidence = models.ConfidenceTentative
+	}
+	ch.RunsNeeded = ptr(runsNeeded(sh, chains[slices.Index(m.styles, win.StyleID)].form))
+	return ch
+}
+
+// runsNeeded estimates how many more rated runs on this form and segment bring the pick's
+// expected loss under ConfidentLoss: the loss shrinks about as 1/√(concentration).
+func runsNeeded(p models.Posterior, form node) int {
+	if p.ExpectedLoss <= ConfidentLoss {
+		return 0
+	}
+	r := p.ExpectedLoss / ConfidentLoss
+	return int(math.Ceil(form.conc * (r*r - 1)))
+}
+
+// posteriors computes (or recalls: many forms share their parents' posteriors) the figures
+// of a set of Beta posteriors, rounded for storage so that equal data gives equal hints.
+func (m *Model) posteriors(posts []betaPost) []models.Posterior {
+	var key strings.Builder
+	for _, p := range posts {
+		key.WriteString(strconv.FormatFloat(p.alpha, 'g', -1, 64))
+		key.WriteByte(',')
+		key.WriteString(strconv.FormatFloat(p.beta, 'g', -1, 64))
+		key.WriteByte(';')
+	}
+	if out, ok := m.memo[key.String()]; ok {
+		return slices.Clone(out)
+	}
+	pBest, loss := bestOf(posts)
+	out := make([]models.Posterior, len(posts))
+	for i, p := range posts {
+		lo, hi := p.interval90()
+		out[i] = models.Posterior{
+			Mean: round(p.mean(), 4), Low: round(lo, 4), High: round(hi, 4),
+			Alpha: round(p.alpha, 4), Beta: round(p.beta, 4),
+			PBest: round(pBest[i], 4), ExpectedLoss: round(loss[i], 4),
+		}
+	}
+	m.memo[key.String()] = out
+	return slices.Clone(out)
+}
+
+func roundShares(s models.Shares) models.Shares {
+	return models.Shares{Form: round(s.Form, 4), Segment: round(s.Segment, 4), Family: round(s.Family, 4), Global: round(s.Global, 4)}
+}
+
+// threshold is the original's rule: the first level at which some style has enough runs
+// (form over every segment, then the segment within the form's family, then the family), the
+// best of the styles that clear that level's threshold; or none.
+func (m *Model) threshold(k formKey, family, segment string) models.Choice {
+	type level struct {
+		source, segment string
+		styles          map[string]*styleAcc
+		min             int
+	}
+	th := m.p.Thresholds
+	levels := []level{{source: models.SourceForm, styles: m.ev.formAll[k], min: th.Form}}
+	if family != "" && segment != "" {
+		levels = append(levels, level{models.SourceSegment, segment, m.ev.famSegs[famSeg{family, segment}], th.Segment})
+	}
+	if family != "" {
+		levels = append(levels, level{source: models.SourceFamily, styles: m.ev.families[family], min: th.Family})
+	}
+	for _, l := range levels {
+		cands := compete(l.styles, l.min)
+		if len(cands) == 0 {
+			continue
+		}
+		ch := models.Choice{Source: l.source, SegmentKey: segment, PreferredStyleID: ptr(cands[0].id)}
+		for i, c := range cands {
+			st := c.acc.stats(c.id, l.source, l.segment)
+			st.IsWinner = i == 0
+			ch.Candidates = append(ch.Candidates, st)
+		}
+		return ch
+	}
+	return models.Choice{Source: models.SourceNone, SegmentKey: segment, Candidates: []models.StyleStats{}}
+}
+
+// fitKappas estimates each level's κ from its children, top-down (each level's estimate needs
+// its parents'): the styles under the pooled prior, families under all forms, (family,
+// segment) cells under their family, and forms' segments under their segment.
+func (m *Model) fitKappas() {
+	m.kappa = models.Kappas{Global: kappaDefault, Family: kappaDefault, Segment: kappaDefault, Form: kappaDefault}
+	var kids []kid
+	prior := m.priorNode()
+	for _, s := range m.styles {
+		kids = appendKid(kids, m.ev.global[s], prior)
+	}
+	m.kappa.Global = estimateKappa(kids)
+
+	kids = kids[:0]
+	for _, f := range slices.Sorted(maps.Keys(m.ev.families)) {
+		for _, s := range m.styles {
+			kids = appendKid(kids, m.ev.families[f][s], m.rootNode(s))
+		}
+	}
+	m.kappa.Family = estimateKappa(kids)
+
+	kids = kids[:0]
+	cells := slices.SortedFunc(maps.Keys(m.ev.famSegs), func(a, b famSeg) int {
+		return cmp.Or(cmp.Compare(a.family, b.family), cmp.Compare(a.segment, b.segment))
+	})
+	for _, c := range cells {
+		for _, s := range m.styles {
+			kids = appendKid(kids, m.ev.famSegs[c][s], m.familyNode(c.family, s))
+		}
+	}
+	m.kappa.Segment = estimateKappa(kids)
+
+	kids = kids[:0]
+	forms := slices.SortedFunc(maps.Keys(m.ev.forms), func(a, b formKey) int {
+		return cmp.Or(cmp.Compare(a.host, b.host), cmp.Compare(a.schemaHash, b.schemaHash))
+	})
+	for _, k := range forms {
+		family := m.ev.formFamily[k]
+		for _, seg := range slices.Sorted(maps.Keys(m.ev.forms[k])) {
+			for _, s := range m.styles {
+				parent, _ := m.segmentNode(family, seg, s)
+				kids = appendKid(kids, m.ev.forms[k][seg][s], parent)
+			}
+		}
+	}
+	m.kappa.Form = estimateKappa(kids)
+}
+
+// kid is one child's rated runs and its parent's mean without them.
+type kid struct{ h, n, mu float64 }
+
+func appendKid(kids []kid, acc *styleAcc, parent node) []kid {
+	if acc == nil || acc.rated() == 0 {
+		return kids
+	}
+	h, n := float64(acc.helpful), float64(acc.rated())
+	mu, ok := parent.without(h, n)
+	if !ok {
+		return kids
+	}
+	return append(kids, kid{h: h, n: n, mu: min(max(mu, 1e-6), 1-1e-6)})
+}
+
+// estimateKappa is the method-of-moments estimate of a Beta-binomial concentration: children
+// with true rates θ ~ Beta(μκ, (1−μ)κ) around their parent's μ give
+// E[Σ n(p − μ)²] = Σ μ(1−μ)·(1 + (n−1)ρ) with ρ = 1/(κ+1), which is solved for ρ. No spread
+// beyond the binomial noise means the children are alike: κ at its maximum (pool fully).
+// Too few children to tell give kappaDefault.
+func estimateKappa(kids []kid) float64 {
+	var s, a, b float64
+	informative := 0
+	for _, c := range kids {
+		p := c.h / c.n
+		v := c.mu * (1 - c.mu)
+		s += c.n * (p - c.mu) * (p - c.mu)
+		a += v
+		b += v * (c.n - 1)
+		if c.n >= 2 {
+			informative++
+		}
+	}
+	if informative < kappaMinChildren || b <= 0 {
+		return kappaDefault
+	}
+	rho := (s - a) / b
+	if rho <= 1/(kappaMax+1.0) {
+		return kappaMax
+	}
+	return round(min(max(1/rho-1, kappaMin), kappaMax), 4)
+}

@@ -1,0 +1,97 @@
+package learning
+
+// Evidence is every style statistic a policy reads, at every level a form's hint can pool
+// from: all forms, a host family, a (family, segment), a segment across all forms (for hosts
+// in no family), and one form by segment. The aggregator fills it from the window's events;
+// simulate and tests fill it directly. Both policies (threshold and bayes) choose from it.
+type Evidence struct {
+	global     map[string]*styleAcc              // style → every run
+	families   map[string]map[string]*styleAcc   // family → style
+	famSegs    map[famSeg]map[string]*styleAcc   // (family, segment) → style
+	segments   map[string]map[string]*styleAcc   // segment → style, over every family and none
+	forms      map[formKey]map[string]styleLevel // form → segment ("" none) → style
+	formAll    map[formKey]map[string]*styleAcc  // form → style, every segment: the threshold rules' form level
+	formFamily map[formKey]string                // form → the family of its first observation
+}
+
+// styleLevel is one level's statistics by style.
+type styleLevel = map[string]*styleAcc
+
+// famSeg names one (family, segment) cell of the segment level.
+type famSeg struct{ family, segment string }
+
+// Observation is a number of runs of one style on one form, with their ratings and edits.
+type Observation struct {
+	Host, SchemaHash string
+	Family           string // "" for a host in no family
+	Segment          string // "" for a run with no segment
+	StyleID          string
+	Runs             int64
+	Helpful          int64
+	Unhelpful        int64
+	EditChars        int64 // sum of edit_chars over the EditRuns runs that reported it
+	EditRuns         int64
+}
+
+// NewEvidence returns empty evidence.
+func NewEvidence() *Evidence {
+	return &Evidence{
+		global:     map[string]*styleAcc{},
+		families:   map[string]map[string]*styleAcc{},
+		famSegs:    map[famSeg]map[string]*styleAcc{},
+		segments:   map[string]map[string]*styleAcc{},
+		forms:      map[formKey]map[string]styleLevel{},
+		formAll:    map[formKey]map[string]*styleAcc{},
+		formFamily: map[formKey]string{},
+	}
+}
+
+// Add counts an observation at every level it belongs to. Hosts in no family count towards no
+// family or (family, segment) statistics, as in the original.
+func (e *Evidence) Add(o Observation) {
+	if o.StyleID == "" {
+		return
+	}
+	s := styleAcc{runs: o.Runs, helpful: o.Helpful, unhelpful: o.Unhelpful, editSum: o.EditChars, editN: o.EditRuns}
+	k := formKey{o.Host, o.SchemaHash}
+	addTo(e.global, o.StyleID, s)
+	addTo(levelOf(e.formAll, k), o.StyleID, s)
+	segs := e.forms[k]
+	if segs == nil {
+		e.formFamily[k] = o.Family
+		segs = map[string]styleLevel{}
+		e.forms[k] = segs
+	}
+	if segs[o.Segment] == nil {
+		segs[o.Segment] = styleLevel{}
+	}
+	addTo(segs[o.Segment], o.StyleID, s)
+	if o.Segment != "" {
+		addTo(levelOf(e.segments, o.Segment), o.StyleID, s)
+	}
+	if o.Family == "" {
+		return
+	}
+	addTo(levelOf(e.families, o.Family), o.StyleID, s)
+	if o.Segment != "" {
+		addTo(levelOf(e.famSegs, famSeg{o.Family, o.Segment}), o.StyleID, s)
+	}
+}
+
+// levelOf returns m[k], creating it.
+func levelOf[K comparable](m map[K]map[string]*styleAcc, k K) map[string]*styleAcc {
+	l, ok := m[k]
+	if !ok {
+		l = map[string]*styleAcc{}
+		m[k] = l
+	}
+	return l
+}
+
+// formStyles returns a form's statistics for one segment, or over all its runs for "".
+func (e *Evidence) formStyles(k formKey, segment string) styleLevel {
+	if segment == "" {
+		return e.formAll[k]
+	}
+	return e.forms[k][segment]
+}
