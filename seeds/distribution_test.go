@@ -118,7 +118,8 @@ func TestDemoLandsInExpectedRanges(t *testing.T) {
 // aggregate runs the aggregator with the default thresholds over the default window.
 func aggregate(t *testing.T, db *gorm.DB) *models.AggregatorRun {
 	t.Helper()
-	cfg, err := config.Load(func(string) string { return "" })
+	// The demo's tiers are designed around the original's thresholds.
+	cfg, err := config.Load(func(k string) string { return map[string]string{"LEARNING_POLICY": "threshold"}[k] })
 	require.NoError(t, err)
 	run, err := learning.NewRunner(db, cfg, nil, storetest.Logger(t)).Run(context.Background(), learning.RunParams{Days: seeds.DefaultDays})
 	require.NoError(t, err)

@@ -32,7 +32,7 @@ const (
 // testConfig is a configuration for handler tests (the database is opened by storetest).
 func testConfig(t testing.TB, extra map[string]string) config.Config {
 	t.Helper()
-	env := map[string]string{"APP_ENV": "test", "SESSION_SECRET": strings.Repeat("s", 40)}
+	env := map[string]string{"APP_ENV": "test", "SESSION_SECRET": strings.Repeat("s", 40), "LEARNING_POLICY": "threshold"}
 	for k, v := range extra {
 		env[k] = v
 	}

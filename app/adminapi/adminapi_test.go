@@ -32,7 +32,9 @@ type server struct {
 func newServer(t *testing.T, db *gorm.DB) *server {
 	t.Helper()
 	ctx := context.Background()
-	cfg, err := config.Load(func(k string) string { return map[string]string{"APP_ENV": "test", "AGGREGATOR_DAYS": "21"}[k] })
+	cfg, err := config.Load(func(k string) string {
+		return map[string]string{"APP_ENV": "test", "AGGREGATOR_DAYS": "21", "LEARNING_POLICY": "threshold"}[k]
+	})
 	require.NoError(t, err)
 	m := metrics.New()
 	runner := learning.NewRunner(db, cfg, m, storetest.Logger(t))
@@ -117,7 +119,7 @@ func TestRunAndFollow(t *testing.T) {
 		require.EqualValues(t, 1, run["forms_total"])
 		require.EqualValues(t, 1, run["forms_done"])
 		require.EqualValues(t, 5, run["events_read"])
-		require.Equal(t, map[string]any{"form": 1.0, "segment": 0.0, "family": 0.0, "none": 0.0}, run["source_mix"])
+		require.Equal(t, map[string]any{"form": 1.0, "segment": 0.0, "family": 0.0, "global": 0.0, "none": 0.0}, run["source_mix"])
 		require.Nil(t, run["error"])
 		require.NotNil(t, run["finished_at"])
 

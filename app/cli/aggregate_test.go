@@ -15,7 +15,7 @@ import (
 func TestAggregateCommand(t *testing.T) {
 	storetest.EachBackend(t, func(t *testing.T, b storetest.Backend) {
 		ctx := context.Background()
-		vars := map[string]string{"DATABASE_URL": b.URL(t), "LOG_LEVEL": "error"}
+		vars := map[string]string{"DATABASE_URL": b.URL(t), "LOG_LEVEL": "error", "LEARNING_POLICY": "threshold"}
 		require.Equal(t, 0, run(t, vars, "", "migrate", "up").code)
 		cfg := b.Config(t)
 		cfg.DatabaseURL = vars["DATABASE_URL"]
@@ -35,7 +35,7 @@ func TestAggregateCommand(t *testing.T) {
 		r = run(t, vars, "", "aggregate")
 		require.Equal(t, 0, r.code, r.err)
 		require.Contains(t, r.out, "Updated 2 profiles (2 hints changed) from 6 events of the last 30 days; run ")
-		require.Contains(t, r.out, "Source mix:\n  form           1   50.0%\n  segment        0    0.0%\n  family         0    0.0%\n  none           1   50.0%\n")
+		require.Contains(t, r.out, "Source mix:\n  form           1   50.0%\n  segment        0    0.0%\n  family         0    0.0%\n  global         0    0.0%\n  none           1   50.0%\n")
 
 		// A new window changes every hint (window_days is part of it).
 		r = run(t, vars, "", "aggregate", "--days", "0")

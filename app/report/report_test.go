@@ -96,9 +96,10 @@ func TestOverviewMatchesEvents(t *testing.T) {
 			"form":    {Source: "form", Profiles: 2, WinnerHelpful: 4, WinnerRated: 6},
 			"segment": {Source: "segment", Profiles: 1, WinnerHelpful: 2, WinnerRated: 2},
 			"family":  {Source: "family", Profiles: 1},
+			"global":  {Source: "global"},
 			"none":    {Source: "none", Profiles: 2},
 		}
-		require.Len(t, o.Sources, 4)
+		require.Len(t, o.Sources, len(learning.Sources()))
 		for _, s := range o.Sources {
 			require.Equal(t, want[s.Source], s, s.Source)
 		}
