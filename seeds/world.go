@@ -226,25 +226,35 @@ func asciiFold(s string) string {
 	return strings.NewReplacer("á", "a", "ü", "u", "ö", "o").Replace(s)
 }
 
-// planFamilies draws each family's effect on each style around its leaning and keeps the
-// truth per (family, segment), without form deviations.
+// planFamilies draws the truth of every (family, segment, style) and keeps it, without form
+// deviations. It is hard on purpose, as real data is: on top of the styles' leanings each
+// family shifts each style (familySpread) and each (family, segment, style) has its own
+// interaction (cellSpread), so true rates spread widely and the best style differs by family
+// and segment; forms then deviate only a little (formSpread).
 func (w *World) planFamilies() {
 	w.famRates = map[string][numSegs][]float64{}
 	for _, fc := range families {
 		var cells [numSegs][]float64
 		eff := make([]float64, len(styleIDs))
 		for k, s := range styleIDs {
-			eff[k] = familyLeaning[fc.family][s] + w.rng.NormFloat64()*0.025
+			eff[k] = familyLeaning[fc.family][s] + w.rng.NormFloat64()*familySpread
 		}
 		for seg := range numSegs {
 			cells[seg] = make([]float64, len(styleIDs))
 			for k, s := range styleIDs {
-				cells[seg][k] = clamp(styleBase[s]+segmentEffect[segKeys[seg]][s]+eff[k], 0.05, 0.95)
+				cells[seg][k] = clamp(styleBase[s]+segmentEffect[segKeys[seg]][s]+eff[k]+w.rng.NormFloat64()*cellSpread, 0.05, 0.95)
 			}
 		}
 		w.famRates[fc.family] = cells
 	}
 }
+
+// Spreads (standard deviations) of the ground truth's random effects.
+const (
+	familySpread = 0.06
+	cellSpread   = 0.10
+	formSpread   = 0.02
+)
 
 // Tier shares of the forms, by the source their hint is designed to come from. Their event
 // counts (a long tail of sparse forms, Zipf-like popular ones) do the rest.
@@ -447,7 +457,7 @@ func (w *World) newForm(fc *familyCatalog, co *company, source string) *Form {
 	// Ground truth: the family's rates plus this form's own deviation per style.
 	dev := make([]float64, len(styleIDs))
 	for k := range dev {
-		dev[k] = r.NormFloat64() * 0.045
+		dev[k] = r.NormFloat64() * formSpread
 	}
 	fam := w.famRates[fc.family]
 	for seg := range numSegs {
@@ -457,40 +467,15 @@ func (w *World) newForm(fc *familyCatalog, co *company, source string) *Form {
 		}
 	}
 
-	// The style the extension exploits: for a popular form its profile's hint, which usually
-	// (not always) found the best style; for a sparse form the family or segment hint.
-	if source == models.SourceForm {
-		best := argmax(f.weightedRates())
-		if r.Float64() > 0.7 {
-			best = r.IntN(len(styleIDs))
-		}
-		for seg := range numSegs {
-			f.pref[seg] = best
-		}
-	} else {
-		for seg := range numSegs {
-			f.pref[seg] = argmax(fam[seg])
-			if r.Float64() > 0.6 {
-				f.pref[seg] = 0 // no hint yet: the extension's default style
-			}
-		}
+	// The style the extension exploits: a poor earlier policy's favourite, drawn with no regard
+	// to the truth and the same for every segment (it pooled them), so the logged data is
+	// biased the way real logs are: most runs of a form try one style that is often not its best.
+	favourite := r.IntN(len(styleIDs))
+	for seg := range numSegs {
+		f.pref[seg] = favourite
 	}
 	f.planMaps(r, fc)
 	return f
-}
-
-// weightedRates are the form's rates averaged over its segment mix.
-func (f *Form) weightedRates() []float64 {
-	out := make([]float64, len(styleIDs))
-	prev := 0.0
-	for i := range 4 {
-		share := f.segCum[i] - prev
-		prev = f.segCum[i]
-		for k := range out {
-			out[k] += share * f.rates[i][k]
-		}
-	}
-	return out
 }
 
 // planMaps precomputes the JSON of the maps the extension suggests and the user keeps: the

@@ -16,8 +16,10 @@ import (
 // its parent, top-down:
 //
 //	all forms → family → (family, S) → this form's runs for S
-//	all forms → S over every form → this form's runs for S   (a host in no family)
 //
+// Hosts in no family (career sites) pool as one more family, "": how much their forms share
+// is estimated like everything else, so sites that are alike learn from each other and sites
+// that are not fall back on their own runs.
 // At each level the estimate is (helpful + k·parent) / (rated + k): k = κ of the level, the
 // number of local rated runs that weigh as much as the parent, estimated from the data by the
 // method of moments over the level's children (empirical Bayes), and never more than the
@@ -98,6 +100,7 @@ type node struct {
 	h, n       float64 // local helpful and rated runs
 	k          float64 // the parent's weight: min(κ, parent's concentration)
 	pm         float64 // the parent's mean
+	off        float64 // added to the mean (the segment's effect across families), kept when leaving one out
 }
 
 // shrink estimates a level from its local counts and its parent.
@@ -110,14 +113,15 @@ func shrink(acc *styleAcc, kappa float64, parent node) node {
 	return node{mean: (h + k*parent.mean) / (n + k), conc: n + k, h: h, n: n, k: k, pm: parent.mean}
 }
 
-// without is the node's mean without one child's runs (leave one out), for estimating κ
-// without letting a child pull its own parent toward itself; ok is false when nothing is left.
-func (n node) without(h, r float64) (float64, bool) {
+// without is the node's mean and concentration without one child's runs (leave one out), for
+// estimating κ without letting a child pull its own parent toward itself; ok is false when
+// nothing is left.
+func (n node) without(h, r float64) (mean, conc float64, ok bool) {
 	d := n.n - r + n.k
 	if d <= 0 {
-		return 0, false
+		return 0, 0, false
 	}
-	return (n.h - h + n.k*n.pm) / d, true
+	return min(max((n.h-h+n.k*n.pm)/d+n.off, 0.001), 0.999), d, true
 }
 
 // rootNode is a style's estimate over all forms, shrunk toward every style's runs pooled.
@@ -134,38 +138,42 @@ func (m *Model) familyNode(family, style string) node {
 	return shrink(m.ev.families[family][style], m.kappa.Family, m.rootNode(style))
 }
 
-// segmentNode is the segment level's estimate: (family, S), or S over every form for a host
-// in no family, or the family (the root) itself when there is no segment.
-func (m *Model) segmentNode(family, segment, style string) (node, bool) {
-	switch {
-	case segment == "" && family == "":
-		return m.rootNode(style), false
-	case segment == "":
-		return m.familyNode(family, style), false
-	case family == "":
-		return shrink(m.ev.segments[segment][style], m.kappa.Segment, m.rootNode(style)), true
+// segmentNode is the segment level's estimate: (family, S). Runs with no segment are the
+// segment "". Its parent is the family plus the segment's effect over every family (a segment
+// that likes a style tends to like it in every family): additive, so that a cell with few
+// runs starts from both what its family and what its segment elsewhere say.
+func (m *Model) segmentNode(family, segment, style string) node {
+	return shrink(m.ev.famSegs[famSeg{family, segment}][style], m.kappa.Segment, m.segmentParent(family, segment, style))
+}
+
+func (m *Model) segmentParent(family, segment, style string) node {
+	fam := m.familyNode(family, style)
+	if m.kappa.SegmentAcross > 0 {
+		root := m.rootNode(style)
+		across := shrink(m.ev.segments[segment][style], m.kappa.SegmentAcross, root)
+		fam.off = across.mean - root.mean
+		fam.mean = min(max(fam.mean+fam.off, 0.001), 0.999)
 	}
-	return shrink(m.ev.famSegs[famSeg{family, segment}][style], m.kappa.Segment, m.familyNode(family, style)), true
+	return fam
+}
+
+// formKappa is the form level's κ for a host of the family.
+func (m *Model) formKappa(family string) float64 {
+	if family == "" {
+		return m.kappa.FormNoFamily
+	}
+	return m.kappa.Form
 }
 
 // chain is one style's estimate for a form and segment, level by level.
 type chain struct {
 	root, family, segment, form node
-	hasFamily, hasSegment       bool
 }
 
 func (m *Model) chain(k formKey, family, segment, style string) chain {
-	c := chain{root: m.rootNode(style), hasFamily: family != ""}
-	parent := c.root
-	if c.hasFamily {
-		c.family = m.familyNode(family, style)
-		parent = c.family
-	}
-	if seg, ok := m.segmentNode(family, segment, style); ok {
-		c.segment, c.hasSegment = seg, true
-		parent = seg
-	}
-	c.form = shrink(m.ev.formStyles(k, segment)[style], m.kappa.Form, parent)
+	c := chain{root: m.rootNode(style), family: m.familyNode(family, style)}
+	c.segment = m.segmentNode(family, segment, style)
+	c.form = shrink(m.ev.formStyles(k, segment)[style], m.formKappa(family), c.segment)
 	return c
 }
 
@@ -181,12 +189,8 @@ func (c chain) shares() models.Shares {
 	var s models.Shares
 	rest := 1.0
 	s.Form, rest = rest*w(c.form), rest*(1-w(c.form))
-	if c.hasSegment {
-		s.Segment, rest = rest*w(c.segment), rest*(1-w(c.segment))
-	}
-	if c.hasFamily {
-		s.Family, rest = rest*w(c.family), rest*(1-w(c.family))
-	}
+	s.Segment, rest = rest*w(c.segment), rest*(1-w(c.segment))
+	s.Family, rest = rest*w(c.family), rest*(1-w(c.family))
 	s.Global = rest
 	return s
 }
@@ -363,7 +367,7 @@ func (m *Model) threshold(k formKey, family, segment string) models.Choice {
 // its parents'): the styles under the pooled prior, families under all forms, (family,
 // segment) cells under their family, and forms' segments under their segment.
 func (m *Model) fitKappas() {
-	m.kappa = models.Kappas{Global: kappaDefault, Family: kappaDefault, Segment: kappaDefault, Form: kappaDefault}
+	m.kappa = models.Kappas{Global: kappaDefault, Family: kappaDefault, Segment: kappaDefault, Form: kappaDefault, FormNoFamily: kappaDefault}
 	var kids []kid
 	prior := m.priorNode()
 	for _, s := range m.styles {
@@ -380,17 +384,27 @@ func (m *Model) fitKappas() {
 	m.kappa.Family = estimateKappa(kids)
 
 	kids = kids[:0]
+	for _, seg := range slices.Sorted(maps.Keys(m.ev.segments)) {
+		for _, s := range m.styles {
+			kids = appendKid(kids, m.ev.segments[seg][s], m.rootNode(s))
+		}
+	}
+	m.kappa.SegmentAcross = estimateKappa(kids)
+
+	kids = kids[:0]
 	cells := slices.SortedFunc(maps.Keys(m.ev.famSegs), func(a, b famSeg) int {
 		return cmp.Or(cmp.Compare(a.family, b.family), cmp.Compare(a.segment, b.segment))
 	})
 	for _, c := range cells {
 		for _, s := range m.styles {
-			kids = appendKid(kids, m.ev.famSegs[c][s], m.familyNode(c.family, s))
+			kids = appendKid(kids, m.ev.famSegs[c][s], m.segmentParent(c.family, c.segment, s))
 		}
 	}
 	m.kappa.Segment = estimateKappa(kids)
 
-	kids = kids[:0]
+	// Forms of a family and forms of hosts in no family are estimated apart: the latter's
+	// parent pools every family, so they spread around it more.
+	var inFamily, noFamily []kid
 	forms := slices.SortedFunc(maps.Keys(m.ev.forms), func(a, b formKey) int {
 		return cmp.Or(cmp.Compare(a.host, b.host), cmp.Compare(a.schemaHash, b.schemaHash))
 	})
@@ -398,34 +412,41 @@ func (m *Model) fitKappas() {
 		family := m.ev.formFamily[k]
 		for _, seg := range slices.Sorted(maps.Keys(m.ev.forms[k])) {
 			for _, s := range m.styles {
-				parent, _ := m.segmentNode(family, seg, s)
-				kids = appendKid(kids, m.ev.forms[k][seg][s], parent)
+				parent := m.segmentNode(family, seg, s)
+				if family == "" {
+					noFamily = appendKid(noFamily, m.ev.forms[k][seg][s], parent)
+				} else {
+					inFamily = appendKid(inFamily, m.ev.forms[k][seg][s], parent)
+				}
 			}
 		}
 	}
-	m.kappa.Form = estimateKappa(kids)
+	m.kappa.Form, m.kappa.FormNoFamily = estimateKappa(inFamily), estimateKappa(noFamily)
 }
 
-// kid is one child's rated runs and its parent's mean without them.
-type kid struct{ h, n, mu float64 }
+// kid is one child's rated runs, and its parent's mean without them with that mean's
+// posterior variance.
+type kid struct{ h, n, mu, vp float64 }
 
 func appendKid(kids []kid, acc *styleAcc, parent node) []kid {
 	if acc == nil || acc.rated() == 0 {
 		return kids
 	}
 	h, n := float64(acc.helpful), float64(acc.rated())
-	mu, ok := parent.without(h, n)
+	mu, conc, ok := parent.without(h, n)
 	if !ok {
 		return kids
 	}
-	return append(kids, kid{h: h, n: n, mu: min(max(mu, 1e-6), 1-1e-6)})
+	mu = min(max(mu, 1e-6), 1-1e-6)
+	return append(kids, kid{h: h, n: n, mu: mu, vp: mu * (1 - mu) / (conc + 1)})
 }
 
 // estimateKappa is the method-of-moments estimate of a Beta-binomial concentration: children
 // with true rates θ ~ Beta(μκ, (1−μ)κ) around their parent's μ give
-// E[Σ n(p − μ)²] = Σ μ(1−μ)·(1 + (n−1)ρ) with ρ = 1/(κ+1), which is solved for ρ. No spread
-// beyond the binomial noise means the children are alike: κ at its maximum (pool fully).
-// Too few children to tell give kappaDefault.
+// E[Σ n(p − μ̂)²] = Σ μ(1−μ)·(1 + (n−1)ρ) + Σ n·Var(μ̂) with ρ = 1/(κ+1), solved for ρ; the
+// last term is the parent's own uncertainty, which would otherwise pass for spread between
+// the children. No spread beyond the noise means the children are alike: κ at its maximum
+// (pool fully). Too few children to tell give kappaDefault.
 func estimateKappa(kids []kid) float64 {
 	var s, a, b float64
 	informative := 0
@@ -433,7 +454,7 @@ func estimateKappa(kids []kid) float64 {
 		p := c.h / c.n
 		v := c.mu * (1 - c.mu)
 		s += c.n * (p - c.mu) * (p - c.mu)
-		a += v
+		a += v + c.n*c.vp
 		b += v * (c.n - 1)
 		if c.n >= 2 {
 			informative++

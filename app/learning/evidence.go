@@ -1,8 +1,7 @@
 package learning
 
 // Evidence is every style statistic a policy reads, at every level a form's hint can pool
-// from: all forms, a host family, a (family, segment), a segment across all forms (for hosts
-// in no family), and one form by segment. The aggregator fills it from the window's events;
+// from: all forms, a host family, a (family, segment), and one form by segment. The aggregator fills it from the window's events;
 // simulate and tests fill it directly. Both policies (threshold and bayes) choose from it.
 type Evidence struct {
 	global     map[string]*styleAcc              // style → every run
@@ -46,8 +45,10 @@ func NewEvidence() *Evidence {
 	}
 }
 
-// Add counts an observation at every level it belongs to. Hosts in no family count towards no
-// family or (family, segment) statistics, as in the original.
+// Add counts an observation at every level it belongs to. Hosts in no family (companies' own
+// career sites) are kept as the group "": the threshold rules give them no family or segment
+// level, as the original did, while bayes pools them like a family, with a spread estimated
+// from the data. Runs with no segment (no job title) form a segment of their own, "".
 func (e *Evidence) Add(o Observation) {
 	if o.StyleID == "" {
 		return
@@ -66,16 +67,9 @@ func (e *Evidence) Add(o Observation) {
 		segs[o.Segment] = styleLevel{}
 	}
 	addTo(segs[o.Segment], o.StyleID, s)
-	if o.Segment != "" {
-		addTo(levelOf(e.segments, o.Segment), o.StyleID, s)
-	}
-	if o.Family == "" {
-		return
-	}
 	addTo(levelOf(e.families, o.Family), o.StyleID, s)
-	if o.Segment != "" {
-		addTo(levelOf(e.famSegs, famSeg{o.Family, o.Segment}), o.StyleID, s)
-	}
+	addTo(levelOf(e.segments, o.Segment), o.StyleID, s)
+	addTo(levelOf(e.famSegs, famSeg{o.Family, o.Segment}), o.StyleID, s)
 }
 
 // levelOf returns m[k], creating it.

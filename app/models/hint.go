@@ -74,7 +74,13 @@ type Kappas struct {
 	Global  float64 `json:"global"`
 	Family  float64 `json:"family"`
 	Segment float64 `json:"segment"`
-	Form    float64 `json:"form"`
+	// SegmentAcross is the segment's effect over every family, added to a family's estimate
+	// to make the prior of its (family, segment) cells; 0 = not used.
+	SegmentAcross float64 `json:"segment_across"`
+	Form          float64 `json:"form"`
+	// FormNoFamily is the form level of hosts in no family (career sites), whose parent is a
+	// segment over every form: their own tastes spread more than a family's forms do.
+	FormNoFamily float64 `json:"form_no_family"`
 }
 
 // Choice is the style chosen for one segment of a form (or for the form overall).
