@@ -30,8 +30,16 @@ func Allocation(c models.Choice, floor float64) map[string]float64 {
 		return out
 	}
 	spread := min(floor*float64(k), 1)
+	total := 0.0 // stored P(best)s are rounded: normalise them
 	for _, s := range c.Candidates {
-		out[s.StyleID] = spread/float64(k) + (1-spread)*s.Posterior.PBest
+		total += s.Posterior.PBest
+	}
+	for _, s := range c.Candidates {
+		p := 1 / float64(k)
+		if total > 0 {
+			p = s.Posterior.PBest / total
+		}
+		out[s.StyleID] = spread/float64(k) + (1-spread)*p
 	}
 	return out
 }

@@ -1,0 +1,178 @@
+package learning
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+	"gonum.org/v1/gonum/stat/distuv"
+
+	"github.com/applylens/learning/app/models"
+)
+
+// lbeta is log B(a, b).
+func lbeta(a, b float64) float64 {
+	la, _ := math.Lgamma(a)
+	lb, _ := math.Lgamma(b)
+	lab, _ := math.Lgamma(a + b)
+	return la + lb - lab
+}
+
+// pGreater is the closed form of P(X > Y) for X ~ Beta(a1, b1) with a whole a1 and
+// Y ~ Beta(a2, b2) (Evan Miller's formula for two Beta posteriors).
+func pGreater(a1, b1, a2, b2 float64) float64 {
+	total := 0.0
+	for i := 0.0; i < a1; i++ {
+		total += math.Exp(lbeta(a2+i, b1+b2) - math.Log(b1+i) - lbeta(1+i, b1) - lbeta(a2, b2))
+	}
+	return total
+}
+
+func TestBestOfMatchesTheClosedForm(t *testing.T) {
+	for _, c := range []struct{ a1, b1, a2, b2 float64 }{
+		{13, 7, 30, 22},      // close, overlapping
+		{2, 1, 34, 9},        // a handful of ratings against many
+		{120, 80, 400, 310},  // narrow posteriors
+		{1, 1, 5, 5},         // flat against wide
+		{900, 100, 880, 120}, // very narrow, far apart in sd units
+	} {
+		p, loss := bestOf([]betaPost{{c.a1, c.b1}, {c.a2, c.b2}})
+		want := pGreater(c.a1, c.b1, c.a2, c.b2)
+		require.InDelta(t, want, p[0], 2e-3, "%+v", c)
+		require.InDelta(t, 1, p[0]+p[1], 1e-9)
+		// E[max(X, Y)] − E[X] ≥ 0, and the better-looking style has the smaller loss.
+		require.GreaterOrEqual(t, loss[0], 0.0)
+		require.GreaterOrEqual(t, loss[1], 0.0)
+		if c.a1/(c.a1+c.b1) > c.a2/(c.a2+c.b2) {
+			require.Less(t, loss[0], loss[1])
+		}
+	}
+}
+
+func TestBestOfAgreesWithSampling(t *testing.T) {
+	ps := []betaPost{{20, 15}, {9, 6}, {55, 48}, {3, 2}}
+	p, loss := bestOf(ps)
+	r := rand.New(rand.NewPCG(1, 2))
+	const n = 200_000
+	wins := make([]float64, len(ps))
+	eMax := 0.0
+	for range n {
+		best, top := 0, -1.0
+		for i, b := range ps {
+			x := distuv.Beta{Alpha: b.alpha, Beta: b.beta, Src: r}.Rand()
+			if x > top {
+				best, top = i, x
+			}
+		}
+		wins[best]++
+		eMax += top
+	}
+	for i := range ps {
+		require.InDelta(t, wins[i]/n, p[i], 5e-3, "P(best) of %d", i)
+		require.InDelta(t, eMax/n-ps[i].mean(), loss[i], 3e-3, "expected loss of %d", i)
+	}
+}
+
+func TestEstimateKappaRecoversTheSpread(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 7))
+	for _, want := range []float64{10, 50, 300} {
+		const mu = 0.4
+		var kids []kid
+		for range 3000 {
+			theta := distuv.Beta{Alpha: mu * want, Beta: (1 - mu) * want, Src: r}.Rand()
+			n := 5 + r.IntN(60)
+			h := 0
+			for range n {
+				if r.Float64() < theta {
+					h++
+				}
+			}
+			kids = append(kids, kid{h: float64(h), n: float64(n), mu: mu})
+		}
+		got := estimateKappa(kids)
+		require.InEpsilon(t, want, got, 0.3, "κ %v", want)
+	}
+	// Children that agree with their parent beyond the binomial noise: pool fully.
+	var same []kid
+	for i := range 100 {
+		same = append(same, kid{h: 20, n: 40, mu: 0.5 + float64(i%2)*1e-9})
+	}
+	require.Equal(t, float64(kappaMax), estimateKappa(same))
+	// Too few children to tell.
+	require.Equal(t, float64(kappaDefault), estimateKappa(same[:kappaMinChildren-1]))
+}
+
+func TestShrinkageByHand(t *testing.T) {
+	// One form with 8 helpful and 2 unhelpful runs of one style: every level sees the same ten
+	// ratings, and every κ is the default (too few children to estimate from).
+	ev := NewEvidence()
+	ev.Add(Observation{Host: "boards.greenhouse.io", SchemaHash: "h", Family: "greenhouse", Segment: SegmentSenior,
+		StyleID: "a", Runs: 12, Helpful: 8, Unhelpful: 2})
+	m := Fit(ev, Params{Policy: models.PolicyBayes})
+	require.Equal(t, models.Kappas{Global: 20, Family: 20, Segment: 20, SegmentAcross: 20, Form: 20, FormNoFamily: 20}, m.Kappas())
+
+	// pooled prior Beta(9, 3): mean 0.75 over 12 → all forms: k = min(20, 12) = 12,
+	// (8 + 12·0.75) / 22 = 17/22 → family: (8 + 20·17/22) / 30 → senior across families: the
+	// same, so the segment's offset is family − all forms → (greenhouse, senior): parent is
+	// family + offset, (8 + 20·parent) / 30 → form: (8 + 20·segment) / 30.
+	root := 17.0 / 22
+	fam := (8 + 20*root) / 30
+	parent := fam + (fam - root)
+	seg := (8 + 20*parent) / 30
+	form := (8 + 20*seg) / 30
+	c := m.Choose("boards.greenhouse.io", "h", "greenhouse", SegmentSenior)
+	require.Equal(t, "a", *c.PreferredStyleID)
+	p := c.Candidates[0].Posterior
+	require.InDelta(t, form, p.Mean, 1e-4)
+	require.InDelta(t, form*30, p.Alpha, 1e-3)
+	require.InDelta(t, (1-form)*30, p.Beta, 1e-3)
+	require.Equal(t, 1.0, p.PBest)
+	lo, hi := distuv.Beta{Alpha: form * 30, Beta: (1 - form) * 30}.Quantile(0.05), distuv.Beta{Alpha: form * 30, Beta: (1 - form) * 30}.Quantile(0.95)
+	require.InDelta(t, lo, p.Low, 1e-4)
+	require.InDelta(t, hi, p.High, 1e-4)
+	// Shares: the form keeps 10/30, the segment 10/30 of the rest, and so on up.
+	require.InDelta(t, 1.0/3, p.Shares.Form, 1e-4)
+	require.InDelta(t, 2.0/9, p.Shares.Segment, 1e-4)
+	require.InDelta(t, 4.0/27, p.Shares.Family, 1e-4)
+	require.InDelta(t, 8.0/27, p.Shares.Global, 1e-4)
+	require.Equal(t, models.SourceForm, c.Source, "the form weighs most")
+	require.Equal(t, models.ConfidencePriorOnly == c.Confidence, false)
+
+	// A job of another segment on the same form has no local runs: prior only, from the
+	// family and all forms.
+	j := m.Choose("boards.greenhouse.io", "h", "greenhouse", SegmentIntern)
+	require.Equal(t, models.ConfidencePriorOnly, j.Confidence)
+	require.Zero(t, j.Candidates[0].Posterior.Shares.Form)
+	require.Zero(t, j.Candidates[0].Posterior.Shares.Segment)
+}
+
+func TestWellMeasuredBeatsAHandfulOfRatings(t *testing.T) {
+	// The case: 2 helpful / 0 unhelpful over 8 runs against 34 / 8 over 107 runs, on a
+	// family whose styles are otherwise alike.
+	ev := NewEvidence()
+	add := func(host, style string, h, u int64) {
+		ev.Add(Observation{Host: host, SchemaHash: "s", Family: "lever", Segment: SegmentDefault, StyleID: style, Runs: h + u, Helpful: h, Unhelpful: u})
+	}
+	add("jobs.lever.co", "lucky", 2, 0)
+	add("jobs.lever.co", "solid", 34, 8)
+	for i := range 30 { // other forms of the family: both styles middling
+		host := string(rune('a'+i%26)) + "x.lever.co"
+		add(host, "lucky", 4, 6)
+		add(host, "solid", 5, 5)
+	}
+	m := Fit(ev, Params{Policy: models.PolicyBayes})
+	c := m.Choose("jobs.lever.co", "s", "lever", SegmentDefault)
+	require.Equal(t, "solid", *c.PreferredStyleID)
+	th := Fit(ev, Params{Policy: models.PolicyThreshold, Thresholds: models.Thresholds{Form: 2, Segment: 5, Family: 10}})
+	require.Equal(t, "lucky", *th.Choose("jobs.lever.co", "s", "lever", SegmentDefault).PreferredStyleID, "the ratio over 2 ratings wins under the original's rules")
+}
+
+func TestNoRatingsNoPick(t *testing.T) {
+	ev := NewEvidence()
+	ev.Add(Observation{Host: "jobs.lever.co", SchemaHash: "s", Family: "lever", StyleID: "a", Runs: 9})
+	c := Fit(ev, Params{Policy: models.PolicyBayes, Styles: []string{"a", "b"}}).Choose("jobs.lever.co", "s", "lever", SegmentJunior)
+	require.Equal(t, models.SourceNone, c.Source)
+	require.Nil(t, c.PreferredStyleID)
+	require.Empty(t, c.Candidates)
+}
