@@ -1,6 +1,7 @@
 package learning
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -175,4 +176,19 @@ func TestNoRatingsNoPick(t *testing.T) {
 	require.Equal(t, models.SourceNone, c.Source)
 	require.Nil(t, c.PreferredStyleID)
 	require.Empty(t, c.Candidates)
+}
+
+func TestExplainBayes(t *testing.T) {
+	ev := NewEvidence()
+	for i, hu := range [][2]int64{{30, 10}, {10, 12}} {
+		ev.Add(Observation{Host: "boards.greenhouse.io", SchemaHash: "h", Family: "greenhouse", Segment: SegmentSenior,
+			StyleID: []string{"concise_bullets_v2", "narrative_para_v1"}[i], Runs: hu[0] + hu[1], Helpful: hu[0], Unhelpful: hu[1]})
+	}
+	c := Fit(ev, Params{Policy: models.PolicyBayes}).Choose("boards.greenhouse.io", "h", "greenhouse", SegmentSenior)
+	got := Explain(c, "greenhouse", models.Thresholds{})
+	p := c.Candidates[0].Posterior
+	require.Contains(t, got, fmt.Sprintf("concise_bullets_v2: %.0f%% likely best", p.PBest*100))
+	require.Contains(t, got, fmt.Sprintf("%.0f%% of the evidence from this form", p.Shares.Form*100))
+	require.Contains(t, got, fmt.Sprintf("%.0f%% greenhouse senior", p.Shares.Segment*100))
+	require.Contains(t, got, "1 other style(s) compete")
 }

@@ -2,6 +2,7 @@ package learning
 
 import (
 	"fmt"
+	"math"
 	"strings"
 
 	"github.com/applylens/learning/app/models"
@@ -15,6 +16,9 @@ const NoHintExplanation = "No style_hint is available yet"
 // so that the text always matches the chosen style.
 func Explain(c models.Choice, family string, th models.Thresholds) string {
 	w, ok := Winner(c)
+	if ok && w.Posterior != nil {
+		return explainBayes(c, w, family)
+	}
 	if c.PreferredStyleID == nil || !ok {
 		return fmt.Sprintf("%s for this form (%s): no style has enough runs on the form (needs %d), in its segment (needs %d) or in its host family (needs %d).",
 			NoHintExplanation, scopeOf(c, family), th.Form, th.Segment, th.Family)
@@ -56,4 +60,53 @@ func scopeOf(c models.Choice, family string) string {
 		seg = c.SegmentKey + " segment"
 	}
 	return fmt.Sprintf("host family %s, %s", FamilyLabel(family), seg)
+}
+
+// explainBayes is the bayes policy's sentence: how likely the pick is the best, how good it
+// is, and where the evidence comes from, level by level, e.g. "concise_bullets_v2: 71% likely
+// best; 30% of the evidence from this form, 55% greenhouse senior, 15% greenhouse".
+func explainBayes(c models.Choice, w models.StyleStats, family string) string {
+	p := w.Posterior
+	seg := c.SegmentKey
+	if seg == "" {
+		seg = "no-title"
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s: %.0f%% likely best, helpful rate about %.0f%% (90%% interval %.0f–%.0f%%); ",
+		w.StyleID, p.PBest*100, p.Mean*100, p.Low*100, p.High*100)
+	var parts []string
+	for _, l := range []struct {
+		share float64
+		what  string
+	}{
+		{p.Shares.Form, "this form"},
+		{p.Shares.Segment, FamilyLabel(family) + " " + seg},
+		{p.Shares.Family, FamilyLabel(family)},
+		{p.Shares.Global, "all forms"},
+	} {
+		if pct := math.Round(l.share * 100); pct >= 1 {
+			parts = append(parts, fmt.Sprintf("%.0f%% %s", pct, l.what))
+		}
+	}
+	if len(parts) > 0 {
+		parts[0] = strings.Replace(parts[0], "%", "% of the evidence from", 1)
+	}
+	b.WriteString(strings.Join(parts, ", "))
+	b.WriteString(".")
+	switch c.Confidence {
+	case models.ConfidenceConfident:
+		b.WriteString(" Confident: choosing it costs less than one point of helpful rate on average.")
+	case models.ConfidencePriorOnly:
+		b.WriteString(" Prior only: no run of this form or its segment is rated yet, so the pick comes from the family and all forms.")
+	default:
+		if c.RunsNeeded != nil && *c.RunsNeeded > 0 {
+			fmt.Fprintf(&b, " Tentative: about %d more rated runs here would make it confident.", *c.RunsNeeded)
+		} else {
+			b.WriteString(" Tentative.")
+		}
+	}
+	if n := len(c.Candidates) - 1; n > 0 {
+		fmt.Fprintf(&b, " %d other style(s) compete; every style's estimate pools its runs on this form with its segment's, its family's and all forms'.", n)
+	}
+	return b.String()
 }
