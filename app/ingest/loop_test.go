@@ -12,6 +12,8 @@ import (
 
 	"github.com/applylens/learning/app/ingest"
 	"github.com/applylens/learning/app/learning"
+	"github.com/applylens/learning/app/metrics"
+	"github.com/applylens/learning/app/router"
 	"github.com/applylens/learning/app/store/storetest"
 )
 
@@ -78,5 +80,72 @@ func TestLearningLoopCloses(t *testing.T) {
 		require.Equal(t, "confident_detailed_v1", h["preferred_style_id"], r.Raw)
 		require.Equal(t, "segment", h["source"])
 		require.Equal(t, "senior", h["segment_key"])
+	})
+}
+
+// TestBayesLoopServesThompsonDraws: the default policy through the API. The aggregator pools
+// the ratings, /profile keeps the posterior best as preferred_style_id and serves a Thompson
+// draw as gen_style_id with the policy and the propensity it was drawn with; the kill switch
+// serves the best with propensity 1.
+func TestBayesLoopServesThompsonDraws(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		env := map[string]string{"API_RATE_LIMIT_PER_MIN": "0", "LEARNING_POLICY": "bayes", "EXPLORE_FLOOR": "0.05"}
+		a := newAPI(t, db, env)
+		for style, ratings := range map[string][]string{
+			"narrative_para_v1":  {"helpful", "helpful", "helpful", "helpful", "unhelpful"},
+			"concise_bullets_v1": {"helpful", "unhelpful", "unhelpful"},
+		} {
+			for _, rating := range ratings {
+				r := a.post(ingest.PathSync, map[string]any{"host": "jobs.lever.co", "schema_hash": "lv", "events": []any{map[string]any{
+					"event_id": uuid.NewString(), "host": "jobs.lever.co", "schema_hash": "lv", "gen_style_id": style,
+					"job": map[string]any{"title": "Software Engineer"}, "feedback_status": rating}}})
+				require.Equal(t, http.StatusAccepted, r.Status, r.Raw)
+			}
+		}
+		cfg := testConfig(t, env)
+		_, err := learning.NewRunner(db, cfg, a.metrics, storetest.Logger(t)).Run(context.Background(), learning.RunParams{Days: 30, Trigger: "cli"})
+		require.NoError(t, err)
+
+		path := ingest.PathProfile + "?host=jobs.lever.co&schema_hash=lv&job_title=Software+Engineer"
+		served := map[string]int{}
+		var propensity map[string]float64
+		for range 120 {
+			r := a.get(path)
+			require.Equal(t, http.StatusOK, r.Status, r.Raw)
+			h := r.Body["style_hint"].(map[string]any)
+			require.Equal(t, "narrative_para_v1", h["preferred_style_id"], "the posterior best")
+			id := h["gen_style_id"].(string)
+			served[id]++
+			if id == "narrative_para_v1" {
+				require.Equal(t, "exploit", h["policy"])
+			} else {
+				require.Equal(t, "explore", h["policy"])
+			}
+			if propensity == nil {
+				propensity = map[string]float64{}
+			}
+			if p, ok := propensity[id]; ok {
+				require.Equal(t, p, h["propensity"], "one style, one allocation")
+			}
+			propensity[id] = h["propensity"].(float64)
+			require.Equal(t, id, h["style_stats"].(map[string]any)["chosen"].(map[string]any)["style_id"])
+		}
+		require.Greater(t, served["narrative_para_v1"], served["concise_bullets_v1"])
+		require.Positive(t, served["concise_bullets_v1"]+served["confident_detailed_v1"], "the others are explored")
+		for id, p := range propensity {
+			require.GreaterOrEqual(t, p, 0.05-1e-9, id)
+		}
+
+		// The same database served with the kill switch on.
+		env["BANDIT_ENABLED"] = "false"
+		e, err := router.New(router.Deps{Config: testConfig(t, env), DB: db, Log: storetest.Logger(t), Metrics: metrics.New()})
+		require.NoError(t, err)
+		off := &api{t: t, db: db, engine: e, metrics: a.metrics, userID: a.userID, token: a.token}
+		r := off.get(path)
+		h := r.Body["style_hint"].(map[string]any)
+		require.Equal(t, "narrative_para_v1", h["gen_style_id"])
+		require.Equal(t, "exploit", h["policy"])
+		require.Equal(t, 1.0, h["propensity"])
+		require.Empty(t, h["competitors"])
 	})
 }

@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"math/rand/v2"
 	"net/http"
 	"time"
 
@@ -15,7 +16,11 @@ import (
 // clients read (../shared/fixtures/realclient): style_stats in the Phase 5.4 client's shape,
 // and the TypeScript client's summary_style, max_length and tone.
 type profileHint struct {
+	// GenStyleID is the style to use for this request: under bayes a Thompson draw (with
+	// Policy and Propensity saying how it was drawn), else the preferred style.
 	GenStyleID       string         `json:"gen_style_id"`
+	Policy           string         `json:"policy"`     // exploit: the posterior best; explore: another style
+	Propensity       float64        `json:"propensity"` // the chance gen_style_id had of being served
 	Confidence       float64        `json:"confidence"`
 	PreferredStyleID string         `json:"preferred_style_id"`
 	Source           string         `json:"source"`
@@ -79,9 +84,11 @@ type profileReply struct {
 
 // profileGet serves a form's canonical map and the style to use, for the requesting job's
 // segment when the form has a hint for it. A profile that fails the quality guard is
-// withheld (empty map, no hint). The kill switch empties the competitors and says so
-// (bandit_enabled false), so the extension does not explore, but still serves the preferred
-// style.
+// withheld (empty map, no hint). Under bayes the style to use is drawn by Thompson sampling
+// (every style keeps at least EXPLORE_FLOOR) while preferred_style_id stays the posterior
+// best, for clients that explore by themselves. The kill switch empties the competitors and
+// says so (bandit_enabled false), so nobody explores, and serves the preferred style with
+// propensity 1.
 func (h *Handlers) profileGet(c *gin.Context) {
 	req, ok := h.readForm(c)
 	if !ok {
@@ -102,8 +109,13 @@ func (h *Handlers) profileGet(c *gin.Context) {
 	hint := p.StyleHint.V
 	if choice, ok := learning.ChoiceFor(hint, seg); ok && choice.PreferredStyleID != nil {
 		preferred := *choice.PreferredStyleID
+		draw := learning.Draw{StyleID: preferred, Policy: learning.PolicyExploit, Propensity: 1} // the kill switch serves the best
+		if h.Config.BanditEnabled {
+			draw, _ = learning.Thompson(choice, h.Config.ExploreFloor, rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64())))
+		}
 		sh := &profileHint{
-			GenStyleID: preferred, PreferredStyleID: preferred, Confidence: learning.Confidence(p),
+			GenStyleID: draw.StyleID, Policy: draw.Policy, Propensity: draw.Propensity,
+			PreferredStyleID: preferred, Confidence: learning.Confidence(p),
 			Source: choice.Source, SegmentKey: nullable(choice.SegmentKey), ComputedAt: hint.ComputedAt,
 			BanditEnabled: h.Config.BanditEnabled, Competitors: []styleEntry{},
 		}
@@ -112,8 +124,8 @@ func (h *Handlers) profileGet(c *gin.Context) {
 				sh.Competitors = append(sh.Competitors, entryOf(s))
 			}
 		}
-		sh.StyleStats = styleStats(choice.Candidates, sh.Competitors, preferred)
-		guide, err := learning.GuideFor(web.Context(c), h.DB, preferred)
+		sh.StyleStats = styleStats(choice.Candidates, sh.Competitors, draw.StyleID)
+		guide, err := learning.GuideFor(web.Context(c), h.DB, draw.StyleID)
 		if err != nil {
 			web.Fail(c, web.Internal(err))
 			return
