@@ -70,6 +70,7 @@ with no DATABASE_URL it uses an embedded SQLite file under ./data/.`,
 		newTokenCmd(env),
 		newAggregateCmd(env),
 		newSeedCmd(env),
+		newSimulateCmd(env),
 		newVersionCmd(env),
 	)
 	return root
