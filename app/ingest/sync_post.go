@@ -58,9 +58,11 @@ func (h *Handlers) syncPost(c *gin.Context) {
 		return
 	}
 	if err != nil {
+		h.Metrics.AutofillRuns.WithLabelValues(batchError).Inc()
 		web.Fail(c, web.Internal(err))
 		return
 	}
+	h.Metrics.AutofillRuns.WithLabelValues(batchPersisted).Inc()
 	h.countStored(res.Inserted)
 	reply := syncReply{Status: "accepted", Persisted: true, EventsSaved: res.Saved, Duplicates: res.Duplicates,
 		Events: make([]syncEventReply, len(res.Events))}
@@ -193,17 +195,24 @@ func (h *Handlers) checkEvent(v *checker, p string, in *learning.SentEvent, now 
 	}
 }
 
-// knownStatuses bound the status label of applylens_autofill_runs_total.
+// Outcomes of a batch in applylens_autofill_runs_total, as the original counted them (its
+// third, sqlite_skip, never happens here: every backend persists).
+const (
+	batchPersisted = "persisted"
+	batchError     = "error"
+)
+
+// knownStatuses bound the status label of applylens_autofill_events_total.
 var knownStatuses = map[string]bool{"ok": true, "validation_failed": true, "error": true, "partial": true, "aborted": true, "failed": true}
 
-// countStored increments the original's counters for the rows just committed.
+// countStored counts the rows just committed, by status and by policy.
 func (h *Handlers) countStored(rows []models.AutofillEvent) {
 	for _, e := range rows {
 		st := e.Status
 		if !knownStatuses[st] {
 			st = "other"
 		}
-		h.Metrics.AutofillRuns.WithLabelValues(st).Inc()
+		h.Metrics.AutofillEvents.WithLabelValues(st).Inc()
 		seg := ""
 		if e.SegmentKey != nil {
 			seg = *e.SegmentKey

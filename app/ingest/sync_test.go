@@ -65,14 +65,18 @@ func TestSyncFixturePayloads(t *testing.T) {
 		// Each form of the batches has a profile, touched.
 		require.EqualValues(t, 2, storetest.Count(t, db, "form_profiles"))
 
-		// Counters, incremented after commit, with the original's names and labels.
-		require.Equal(t, 2.0, testutil.ToFloat64(a.metrics.AutofillRuns.WithLabelValues("ok")))
-		require.Equal(t, 1.0, testutil.ToFloat64(a.metrics.AutofillRuns.WithLabelValues("validation_failed")))
+		// Counters, incremented after commit, with the original's names and labels: a batch
+		// counts once as persisted; its events count by status in their own counter.
+		require.Equal(t, 2.0, testutil.ToFloat64(a.metrics.AutofillRuns.WithLabelValues("persisted")))
+		require.Equal(t, 0.0, testutil.ToFloat64(a.metrics.AutofillRuns.WithLabelValues("ok")), "per-event statuses are not batch outcomes")
+		require.Equal(t, 2.0, testutil.ToFloat64(a.metrics.AutofillEvents.WithLabelValues("ok")))
+		require.Equal(t, 1.0, testutil.ToFloat64(a.metrics.AutofillEvents.WithLabelValues("validation_failed")))
 		require.Equal(t, 1.0, testutil.ToFloat64(a.metrics.AutofillPolicy.WithLabelValues("explore", "greenhouse", "")))
 		require.Equal(t, 1.0, testutil.ToFloat64(a.metrics.AutofillPolicy.WithLabelValues("exploit", "lever", "senior")))
 		m := a.do(http.MethodGet, "/metrics", nil, "")
 		require.Equal(t, http.StatusOK, m.Status)
 		require.Contains(t, m.Raw, `applylens_autofill_policy_total{host_family="lever",policy="explore",segment_key="intern"} 1`)
+		require.Contains(t, m.Raw, `applylens_autofill_runs_total{status="persisted"} 2`)
 	})
 }
 
@@ -89,7 +93,8 @@ func TestSyncReplayIsIdempotent(t *testing.T) {
 			require.Equal(t, "duplicate", e.(map[string]any)["status"])
 		}
 		require.EqualValues(t, 2, storetest.Count(t, db, "autofill_events"))
-		require.Equal(t, 1.0, testutil.ToFloat64(a.metrics.AutofillRuns.WithLabelValues("ok")), "a replay counts nothing")
+		require.Equal(t, 1.0, testutil.ToFloat64(a.metrics.AutofillEvents.WithLabelValues("ok")), "a replayed event counts nothing")
+		require.Equal(t, 2.0, testutil.ToFloat64(a.metrics.AutofillRuns.WithLabelValues("persisted")), "a replayed batch is persisted, as the original said")
 
 		// Another user may use the same event ids: idempotency is per user.
 		_, other := a.newUser("lee@example.com")

@@ -16,13 +16,14 @@ type Metrics struct {
 	Registry *prometheus.Registry
 
 	// The original service's counters, with their exact names and labels.
-	AutofillRuns    *prometheus.CounterVec // applylens_autofill_runs_total{status}
+	AutofillRuns    *prometheus.CounterVec // applylens_autofill_runs_total{status}: per sync batch, persisted | sqlite_skip | error
 	AutofillPolicy  *prometheus.CounterVec // applylens_autofill_policy_total{policy,host_family,segment_key}
 	AggRuns         *prometheus.CounterVec // applylens_autofill_agg_runs_total{status}
 	ProfilesUpdated prometheus.Counter     // applylens_autofill_profiles_updated_total
 	StyleChoice     *prometheus.CounterVec // applylens_autofill_style_choice_total{source,host_family,segment_key}
 
 	// Ours.
+	AutofillEvents  *prometheus.CounterVec   // applylens_autofill_events_total{status}: per stored event, by the run's status
 	FeedbackTotal   *prometheus.CounterVec   // applylens_autofill_feedback_total{status,route}
 	AggLastRun      prometheus.Gauge         // applylens_autofill_agg_last_run_timestamp_seconds
 	AggLastDuration prometheus.Gauge         // applylens_autofill_agg_last_run_duration_seconds
@@ -39,7 +40,11 @@ func New() *Metrics {
 	return &Metrics{
 		Registry: r,
 		AutofillRuns: f(prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "applylens_autofill_runs_total", Help: "Autofill events stored, by status.",
+			Name: "applylens_autofill_runs_total",
+			Help: "Sync batches, by outcome: persisted (stored, replays included), error (not stored); sqlite_skip, the original's, is never counted: every backend persists.",
+		}, []string{"status"})).(*prometheus.CounterVec),
+		AutofillEvents: f(prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "applylens_autofill_events_total", Help: "Autofill events stored (replays not counted), by the run's status.",
 		}, []string{"status"})).(*prometheus.CounterVec),
 		AutofillPolicy: f(prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "applylens_autofill_policy_total", Help: "Autofill events stored, by style policy, host family and segment.",
