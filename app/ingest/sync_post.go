@@ -140,12 +140,7 @@ func (h *Handlers) validateSync(body []byte, req *syncRequest, in []learning.Sen
 	if err := v.err(); err != nil {
 		return nil, nil, err
 	}
-	batch := learning.BatchDefaults{GenStyleID: topStyle, Policy: topPolicy}
-	events := make([]models.AutofillEvent, len(in))
-	for i := range in {
-		events[i] = learning.BuildEvent(&in[i], batch, now)
-	}
-	return events, &top, nil
+	return learning.BuildBatch(in, learning.BatchDefaults{GenStyleID: topStyle, Policy: topPolicy}, now), &top, nil
 }
 
 // checkEvent checks one event of a batch, naming each wrong field under the prefix p.
@@ -178,6 +173,9 @@ func (h *Handlers) checkEvent(v *checker, p string, in *learning.SentEvent, now 
 	if in.Job != nil {
 		v.text(p+"job.title", in.Job.Title, false, 512)
 		v.text(p+"job.normalized_title", in.Job.NormalizedTitle, false, 512)
+	}
+	if in.SegmentKey != nil && *in.SegmentKey != "" {
+		v.oneOf(p+"segment_key", in.SegmentKey, learning.Segments()...)
 	}
 	if in.OccurredAt != nil {
 		t, err := time.Parse(time.RFC3339Nano, strings.TrimSpace(*in.OccurredAt))

@@ -30,6 +30,9 @@ type SentEvent struct {
 	FeedbackStatus   *string           `json:"feedback_status"`
 	EditChars        *int              `json:"edit_chars"`
 	Propensity       *float64          `json:"propensity"`
+	// SegmentKey is a segment the client derived itself (the seed's Phase 5.3 plan): one of
+	// Segments(). A job title, when sent, wins over it.
+	SegmentKey *string `json:"segment_key"`
 }
 
 // SentEditStats are the edits the user made to the filled answers.
@@ -46,18 +49,39 @@ type SentJob struct {
 }
 
 // BatchDefaults are a batch's top-level gen_style_id and policy (the shipped client puts them
-// there), already checked: BuildEvent gives them to each event that lacks its own.
+// there), already checked: BuildBatch gives them to the batch's first event when it lacks its
+// own.
 type BatchDefaults struct {
 	GenStyleID string
 	Policy     string
 }
 
-// BuildEvent turns a checked event into the row to store: its id (EventID), host normalised,
-// strings trimmed, defaults (status "ok", policy exploit, empty maps), the batch's style and
-// policy when the event has none, and the job's segment. SaveEvents fills the rest.
-func BuildEvent(in *SentEvent, batch BatchDefaults, now time.Time) models.AutofillEvent {
+// BuildBatch turns a batch's checked events into the rows to store. A batch's top-level
+// gen_style_id and policy are the first event's: the Phase 5.4 client takes them from the
+// first queued event, and a batch it re-queued after a failure carries the next runs after it,
+// which used other styles. So they apply to the first event only (when it has none of its
+// own); a later event without its own style has none. The derived event ids still hash the
+// batch's top level for every event (runIdentityV1 is frozen), so retried batches keep their
+// ids.
+func BuildBatch(in []SentEvent, batch BatchDefaults, now time.Time) []models.AutofillEvent {
+	out := make([]models.AutofillEvent, len(in))
+	for i := range in {
+		inherit := BatchDefaults{}
+		if i == 0 {
+			inherit = batch
+		}
+		out[i] = buildEvent(&in[i], EventID(&in[i], batch), inherit, now)
+	}
+	return out
+}
+
+// buildEvent turns a checked event into the row to store: its id, host normalised, strings
+// trimmed, defaults (status "ok", policy exploit, empty maps), the inherited style and policy
+// when the event has none, and its segment (from the job's title, else the client's).
+// SaveEvents fills the rest.
+func buildEvent(in *SentEvent, id string, batch BatchDefaults, now time.Time) models.AutofillEvent {
 	e := models.AutofillEvent{
-		EventID:          EventID(in, batch),
+		EventID:          id,
 		Host:             NormalizeHost(deref(in.Host)),
 		SchemaHash:       strings.TrimSpace(deref(in.SchemaHash)),
 		Status:           "ok",
@@ -100,6 +124,10 @@ func BuildEvent(in *SentEvent, batch BatchDefaults, now time.Time) models.Autofi
 		if seg := SegmentFromJob(title, norm); seg != "" {
 			e.SegmentKey = &seg
 		}
+	}
+	if e.SegmentKey == nil && in.SegmentKey != nil && *in.SegmentKey != "" {
+		seg := strings.TrimSpace(*in.SegmentKey)
+		e.SegmentKey = &seg
 	}
 	if in.OccurredAt != nil {
 		if t, err := time.Parse(time.RFC3339Nano, strings.TrimSpace(*in.OccurredAt)); err == nil {
