@@ -37,6 +37,7 @@ func steps() []*gormigrate.Migration {
 		adminSessions,
 		userAccounts,
 		profileHostFamily,
+		profileReads,
 	}
 }
 

@@ -3,6 +3,7 @@ package ingest
 import (
 	"errors"
 	"net/http"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -19,8 +20,18 @@ type legacyFeedbackRequest struct {
 	GenStyleID *string `json:"gen_style_id"`
 }
 
-// legacyFeedbackPost attaches the rating to the caller's latest event on that form within 24
-// hours (with that style, when given).
+// legacyFeedbackReply says what a rating that names no event did (attribution): rated the
+// run that followed the caller's last /profile read, held it for that run's event (202), or
+// rated the latest event on the form.
+type legacyFeedbackReply struct {
+	Status         string     `json:"status"` // ok | held
+	EventID        *string    `json:"event_id"`
+	FeedbackStatus string     `json:"feedback_status"`
+	Attribution    string     `json:"attribution"` // after_profile_read | held | latest_event
+	HeldUntil      *time.Time `json:"held_until,omitempty"`
+}
+
+// legacyFeedbackPost rates the run the user is looking at (learning.RateForm).
 func (h *Handlers) legacyFeedbackPost(c *gin.Context) {
 	var req legacyFeedbackRequest
 	body, err := readBody(c)
@@ -42,7 +53,7 @@ func (h *Handlers) legacyFeedbackPost(c *gin.Context) {
 		web.Fail(c, err)
 		return
 	}
-	eventID, err := learning.RateLatestEvent(web.Context(c), h.DB, web.CurrentUser(c).ID, form, style, status)
+	a, err := learning.RateForm(web.Context(c), h.DB, web.CurrentUser(c).ID, form, style, status, time.Now().UTC())
 	if errors.Is(err, learning.ErrEventNotFound) {
 		web.Fail(c, web.Errorf(http.StatusNotFound, "you have no event on %s %s in the last 24 hours to rate", form.Host, form.SchemaHash))
 		return
@@ -51,6 +62,10 @@ func (h *Handlers) legacyFeedbackPost(c *gin.Context) {
 		web.Fail(c, web.Internal(err))
 		return
 	}
+	if a.Mode == learning.AttributedHeld {
+		c.JSON(http.StatusAccepted, legacyFeedbackReply{Status: "held", FeedbackStatus: status, Attribution: a.Mode, HeldUntil: a.HeldUntil})
+		return
+	}
 	h.Metrics.FeedbackTotal.WithLabelValues(status, "form").Inc()
-	c.JSON(http.StatusOK, feedbackReply{Status: "ok", EventID: eventID, FeedbackStatus: status})
+	c.JSON(http.StatusOK, legacyFeedbackReply{Status: "ok", EventID: &a.EventID, FeedbackStatus: status, Attribution: a.Mode})
 }

@@ -94,14 +94,35 @@ func (h *Handlers) profileGet(c *gin.Context) {
 	if !ok {
 		return
 	}
+	reply, ok := h.profileReply(c, req)
+	if !ok {
+		return
+	}
+	// The client reads the profile at the start of each run: remember it, and what was served,
+	// to attribute the run's rating and impute its propensity.
+	served := learning.Served{}
+	if sh := reply.StyleHint; sh != nil {
+		served.PreferredStyleID = sh.PreferredStyleID
+		for _, s := range sh.Competitors {
+			served.Competitors = append(served.Competitors, s.StyleID)
+		}
+	}
+	if err := learning.RecordProfileRead(web.Context(c), h.DB, web.CurrentUser(c).ID, req.form, served, time.Now()); err != nil {
+		web.Fail(c, web.Internal(err))
+		return
+	}
+	c.JSON(http.StatusOK, reply)
+}
+
+// profileReply builds the reply; on a failure it has already answered.
+func (h *Handlers) profileReply(c *gin.Context, req formRequest) (profileReply, bool) {
 	p, seg := req.profile, req.segment
 	reply := profileReply{Host: req.form.Host, SchemaHash: req.form.SchemaHash, CanonicalMap: models.StringMap{}}
 	if p != nil {
 		reply.EventCount, reply.SuccessRate, reply.LastSeenAt = p.EventCount, p.SuccessRate, p.LastSeenAt
 	}
 	if p == nil || learning.Withheld(p) {
-		c.JSON(http.StatusOK, reply)
-		return
+		return reply, true
 	}
 	if p.Fields.V != nil {
 		reply.CanonicalMap = p.Fields.V
@@ -128,14 +149,14 @@ func (h *Handlers) profileGet(c *gin.Context) {
 		guide, err := learning.GuideFor(web.Context(c), h.DB, draw.StyleID)
 		if err != nil {
 			web.Fail(c, web.Internal(err))
-			return
+			return reply, false
 		}
 		if guide != nil {
 			sh.SummaryStyle, sh.Tone, sh.MaxLength = &guide.SummaryStyle, &guide.Tone, guide.MaxLength
 		}
 		reply.StyleHint = sh
 	}
-	c.JSON(http.StatusOK, reply)
+	return reply, true
 }
 
 // nullable is nil for "" (JSON null), else a pointer to s.

@@ -45,25 +45,37 @@ const LegacyFeedbackWindow = 24 * time.Hour
 // RateLatestEvent attaches a rating to the user's latest event on a form within
 // LegacyFeedbackWindow (with that style, when given) and returns the event's id.
 func RateLatestEvent(ctx context.Context, db *gorm.DB, userID string, f Form, style, status string) (string, error) {
-	var ev models.AutofillEvent
+	var id string
 	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		q := tx.Select("id", "event_id").
-			Where("user_id = ? AND host = ? AND schema_hash = ? AND created_at >= ?",
-				userID, f.Host, f.SchemaHash, time.Now().UTC().Add(-LegacyFeedbackWindow))
-		if style != "" {
-			q = q.Where("gen_style_id = ?", style)
-		}
-		if err := q.Order("created_at DESC, id DESC").Take(&ev).Error; err != nil {
-			if errors.Is(err, gorm.ErrRecordNotFound) {
-				return ErrEventNotFound
-			}
-			return err
-		}
-		return tx.Model(&models.AutofillEvent{}).Where("id = ?", ev.ID).
-			Updates(map[string]any{"feedback_status": status, "feedback_at": time.Now().UTC()}).Error
+		var err error
+		id, err = rateLatest(tx, userID, f, style, status, time.Now().UTC())
+		return err
 	})
-	if err != nil {
+	return id, err
+}
+
+// rateLatest rates the user's latest event on a form created in the LegacyFeedbackWindow
+// before at (with that style, when given) and returns its event id.
+func rateLatest(tx *gorm.DB, userID string, f Form, style, status string, at time.Time) (string, error) {
+	q := tx.Select("id", "event_id").
+		Where("user_id = ? AND host = ? AND schema_hash = ? AND created_at >= ? AND created_at <= ?",
+			userID, f.Host, f.SchemaHash, at.Add(-LegacyFeedbackWindow), at)
+	return rateFirst(tx, q, style, status, "created_at DESC, id DESC")
+}
+
+// rateFirst rates the first event of q in order (with that style, when given).
+func rateFirst(tx *gorm.DB, q *gorm.DB, style, status, order string) (string, error) {
+	var ev models.AutofillEvent
+	if style != "" {
+		q = q.Where("gen_style_id = ?", style)
+	}
+	if err := q.Order(order).Take(&ev).Error; err != nil {
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return "", ErrEventNotFound
+		}
 		return "", err
 	}
-	return ev.EventID, nil
+	err := tx.Model(&models.AutofillEvent{}).Where("id = ?", ev.ID).
+		Updates(map[string]any{"feedback_status": status, "feedback_at": time.Now().UTC()}).Error
+	return ev.EventID, err
 }

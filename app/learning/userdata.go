@@ -93,7 +93,7 @@ func exported(e models.AutofillEvent) ExportedEvent {
 	return x
 }
 
-// DeleteEvents deletes every event of a user and records the deletion (who, how many, when)
+// DeleteEvents deletes every event of a user (and their profile reads) and records the deletion (who, how many, when)
 // for the admins, in one transaction. The next aggregator run no longer counts them; the
 // dashboard's rollup rebuilds when its totals no longer match the events table.
 func DeleteEvents(ctx context.Context, db *gorm.DB, user *models.User, now time.Time) (int, error) {
@@ -104,6 +104,9 @@ func DeleteEvents(ctx context.Context, db *gorm.DB, user *models.User, now time.
 			return res.Error
 		}
 		n = res.RowsAffected
+		if err := tx.Where("user_id = ?", user.ID).Delete(&models.ProfileRead{}).Error; err != nil {
+			return err
+		}
 		return tx.Create(&models.DataDeletion{ID: uuid.NewString(), UserID: user.ID, Email: user.Email,
 			Events: int(n), CreatedAt: now.UTC()}).Error
 	})

@@ -64,9 +64,12 @@ type AutofillEvent struct {
 	SegmentKey       *string `gorm:"size:128"`
 	Policy           *string `gorm:"size:16"`
 	Propensity       *float64
-	OccurredAt       *time.Time // when the client says the run happened
-	FeedbackAt       *time.Time
-	CreatedAt        time.Time // server receipt time: the aggregator's window
+	// PropensityImputed: the client sent no propensity; it was imputed from what /profile served
+	// the caller (learning.ImputePropensity).
+	PropensityImputed bool
+	OccurredAt        *time.Time // when the client says the run happened
+	FeedbackAt        *time.Time
+	CreatedAt         time.Time // server receipt time: the aggregator's window
 	// Derived from the content by learning.Derive, which every writer calls: a fingerprint of
 	// FinalMap and the edits of EditStats as the aggregator counts them (nil: none reported).
 	FinalMapHash *int64
@@ -132,4 +135,21 @@ type AggregatorRun struct {
 	HeartbeatAt     time.Time
 	FinishedAt      *time.Time
 	DurationMS      *int64 `gorm:"column:duration_ms"`
+}
+
+// ProfileRead is a caller's last read of a form's profile: what it was served, and a rating
+// held for the run that read started (sent before that run's sync).
+type ProfileRead struct {
+	UserID             string `gorm:"primaryKey"`
+	Host               string `gorm:"primaryKey"`
+	SchemaHash         string `gorm:"primaryKey"`
+	ReadAt             time.Time
+	PreferredStyleID   *string
+	CompetitorStyleIDs JSON[[]string]
+	ServedStyleID      *string // the style the server chose for the run (with ServedPolicy, ServedPropensity), when it chose
+	ServedPolicy       *string
+	ServedPropensity   *float64
+	PendingFeedback    *string
+	PendingStyleID     *string
+	PendingAt          *time.Time
 }
