@@ -12,8 +12,9 @@ import (
 )
 
 // TestLoginDoesEqualWorkOnEveryPath: an unknown email, a malformed one, a user who is not an
-// admin, one without a password, a wrong password and the right one each cost exactly one
-// bcrypt comparison at the default cost, so that timing tells none of them apart.
+// admin (who signs in too, to My extension), a disabled user, one without a password, a wrong
+// password and the right one each cost exactly one bcrypt comparison at the default cost, so
+// that timing tells none of them apart.
 func TestLoginDoesEqualWorkOnEveryPath(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
 		ctx := context.Background()
@@ -24,6 +25,9 @@ func TestLoginDoesEqualWorkOnEveryPath(t *testing.T) {
 		require.NoError(t, err)
 		_, err = CreateUser(ctx, db, NewUser{Email: "nopw@example.test"})
 		require.NoError(t, err)
+		off, err := CreateUser(ctx, db, NewUser{Email: "disabled@example.test", Password: pw})
+		require.NoError(t, err)
+		require.NoError(t, SetDisabled(ctx, db, off.ID, true))
 
 		var costs []int
 		compareHash = func(hash, password []byte) error {
@@ -40,7 +44,8 @@ func TestLoginDoesEqualWorkOnEveryPath(t *testing.T) {
 		}{
 			{"nobody@example.test", pw, false},
 			{"not an email", pw, false},
-			{"user@example.test", pw, false},
+			{"user@example.test", pw, true}, // every user signs in (to My extension)
+			{"disabled@example.test", pw, false},
 			{"nopw@example.test", pw, false},
 			{"admin@example.test", "wrong password", false},
 			{"admin@example.test", pw, true},

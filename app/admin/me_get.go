@@ -13,9 +13,6 @@ import (
 	"github.com/applylens/learning/views/pages"
 )
 
-// PathOpenAPI is the extension API's OpenAPI document (served by the API; linked from here).
-const PathOpenAPI = "/api/openapi.json"
-
 // meGet is "My extension": the API base, the user's tokens, recent runs and data.
 func (h *Handlers) meGet(c *gin.Context) {
 	flash := ""
@@ -49,7 +46,7 @@ func (h *Handlers) renderMe(c *gin.Context, status int, nameErr string, issued *
 	}
 	vm := pages.MePageVM{
 		Shell: shell(c, "My extension", "me"), CSRF: csrf(c), APIBase: h.cfg.PublicURL,
-		OpenAPIURL: PathOpenAPI, TokenURL: PathMeTokens, Issued: issued, Flash: flash,
+		OpenAPIURL: web.PathOpenAPI, TokenURL: PathMeTokens, Issued: issued, Flash: flash,
 		Name:      components.Field{Name: "name", Label: "Name (to recognise it)", Hint: "e.g. work laptop", Error: nameErr},
 		Tokens:    tokenRows(toks, PathMeTokenRev, h.now()),
 		ExportURL: PathMeExport, DeleteURL: PathMeDelete, EventCount: fmtInt(n) + " events",

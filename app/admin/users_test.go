@@ -16,6 +16,7 @@ import (
 	"github.com/applylens/learning/app/learning"
 	"github.com/applylens/learning/app/models"
 	"github.com/applylens/learning/app/store/storetest"
+	"github.com/applylens/learning/app/web"
 )
 
 const (
@@ -65,7 +66,7 @@ func TestPlainUserSignsIn(t *testing.T) {
 		require.Equal(t, 1, byTestID(doc, "nav-me").Length())
 		require.Equal(t, 0, byTestID(doc, "nav-overview").Length(), "no dashboard links")
 		require.Equal(t, "http://localhost:8080", text(doc.Selection, "api-base"))
-		require.Equal(t, admin.PathOpenAPI, byTestID(doc, "openapi-link").AttrOr("href", ""))
+		require.Equal(t, web.PathOpenAPI, byTestID(doc, "openapi-link").AttrOr("href", ""))
 		runs := byTestID(doc, "my-run")
 		require.Equal(t, 1, runs.Length(), "only their own runs")
 		require.Contains(t, runs.Text(), "mine-1")

@@ -3,6 +3,9 @@
 package ingest
 
 import (
+	_ "embed"
+	"net/http"
+
 	"github.com/gin-gonic/gin"
 	"gorm.io/gorm"
 
@@ -18,7 +21,13 @@ const (
 	PathLegacyFeedback = "/api/extension/feedback/autofill"
 	PathProfile        = "/api/extension/learning/profile"
 	PathExplainStyle   = "/api/extension/learning/explain-style"
+	PathOpenAPI        = web.PathOpenAPI
 )
+
+// openAPI is the extension API's contract (OpenAPI 3.1), kept true by TestContract.
+//
+//go:embed openapi/openapi.json
+var openAPI []byte
 
 // Handlers holds what the extension API needs.
 type Handlers struct {
@@ -42,7 +51,8 @@ func Register(e *gin.Engine, h *Handlers) {
 	api.POST(PathLegacyFeedback, h.legacyFeedbackPost)
 	api.GET(PathProfile, h.profileGet)
 	api.GET(PathExplainStyle, h.explainStyleGet)
-	for _, p := range []string{PathSync, PathFeedback, PathLegacyFeedback, PathProfile, PathExplainStyle} {
+	e.GET(PathOpenAPI, cors, func(c *gin.Context) { c.Data(http.StatusOK, "application/json; charset=utf-8", openAPI) })
+	for _, p := range []string{PathOpenAPI, PathSync, PathFeedback, PathLegacyFeedback, PathProfile, PathExplainStyle} {
 		e.OPTIONS(p, cors)
 	}
 }

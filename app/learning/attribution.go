@@ -79,8 +79,8 @@ func RecordProfileRead(ctx context.Context, db *gorm.DB, userID string, f Form, 
 	})
 }
 
-// RateForm attaches a rating that names no event: to the caller's event on the form that
-// followed their last read of its profile, or, when that run's event has not arrived yet, holds
+// RateForm attaches a rating that names no event: to the caller's latest event on the form
+// since their last read of its profile (the run on screen), or, when that run's event has not arrived yet, holds
 // it for that event (SaveEvents attaches it, within FeedbackHoldWindow). Without a recent read
 // it rates the latest event on the form within LegacyFeedbackWindow. style, when given, must
 // match the event's.
@@ -98,7 +98,7 @@ func RateForm(ctx context.Context, db *gorm.DB, userID string, f Form, style, st
 		}
 		q := tx.Select("id", "event_id").Where("user_id = ? AND host = ? AND schema_hash = ? AND created_at >= ?",
 			userID, f.Host, f.SchemaHash, read.ReadAt)
-		id, err := rateFirst(tx, q, style, status, "created_at, id")
+		id, err := rateFirst(tx, q, style, status, "created_at DESC, id DESC")
 		if err == nil {
 			a = &Attribution{Mode: AttributedAfterRead, EventID: id}
 			return nil

@@ -47,6 +47,10 @@ func BearerAuth(db *gorm.DB) gin.HandlerFunc {
 	}
 }
 
+// PathOpenAPI is where the extension API's OpenAPI document is served (linked from My
+// extension).
+const PathOpenAPI = "/api/openapi.json"
+
 // SessionUserFunc returns the user of a request's sign-in cookie, or nil when it carries no
 // valid one (the pages own the cookie: admin.Handlers.SessionUser).
 type SessionUserFunc func(c *gin.Context) (*models.User, error)
