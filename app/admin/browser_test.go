@@ -2,6 +2,7 @@ package admin_test
 
 import (
 	"context"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
@@ -13,7 +14,10 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/require"
 
+	"github.com/applylens/learning/app/account"
+	"github.com/applylens/learning/app/admin"
 	"github.com/applylens/learning/app/learning"
+	"github.com/applylens/learning/app/models"
 	"github.com/applylens/learning/app/report"
 	"github.com/applylens/learning/app/store/storetest"
 	"github.com/applylens/learning/seeds"
@@ -157,4 +161,58 @@ func TestBrowserDashboard(t *testing.T) {
 	shot, err = chromedp.Run(tctx, chromedp.FullScreenshot(100))
 	require.NoError(t, err)
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "profile.png"), shot, 0o644))
+
+	// A plain user: signs in on the same page, lands on My extension, sees their runs, issues a
+	// token (shown once) and, once a client syncs with it, sees the new run.
+	u, err := account.CreateUser(ctx, db, account.NewUser{Email: userEmail, Password: userPassword})
+	require.NoError(t, err)
+	for _, hash := range []string{"b-1", "b-2"} {
+		_, err = learning.SaveEvents(ctx, db, u.ID, []models.AutofillEvent{{Host: "jobs.lever.co", SchemaHash: hash, Status: "ok", Policy: ptr("exploit")}}, nil)
+		require.NoError(t, err)
+	}
+	require.NoError(t, chromedp.Do(tctx,
+		chromedp.Click(css("logout")),
+		chromedp.WaitVisible(css("login-email")),
+		chromedp.SendKeys(css("login-email"), userEmail),
+		chromedp.SendKeys(css("login-password"), userPassword),
+		chromedp.Click(css("login-submit")),
+		chromedp.WaitVisible(css("my-runs-table")),
+	))
+	loc, err = chromedp.Run(tctx, chromedp.Location())
+	require.NoError(t, err)
+	require.Equal(t, srv.URL+admin.PathMe, loc)
+	runs, err := chromedp.Run(tctx, chromedp.Nodes(chromedp.CSSAll(`[data-testid="my-run"]`)))
+	require.NoError(t, err)
+	require.Len(t, runs, 2, "their own runs only")
+	navs, err := chromedp.Run(tctx, chromedp.Evaluate[int](`document.querySelectorAll('[data-testid="nav-overview"]').length`))
+	require.NoError(t, err)
+	require.Zero(t, navs, "no dashboard for them")
+	require.NoError(t, chromedp.Do(tctx,
+		chromedp.SendKeys(`input[name="name"]`, "browser test"),
+		chromedp.Click(css("issue-token-submit")),
+		chromedp.WaitVisible(css("token-plain")),
+	))
+	plain, err := chromedp.Run(tctx, chromedp.Text(css("token-plain")))
+	require.NoError(t, err)
+	plain = strings.TrimSpace(plain)
+	require.True(t, strings.HasPrefix(plain, account.TokenPrefix), plain)
+	req, err := http.NewRequest(http.MethodPost, srv.URL+"/api/extension/learning/sync", strings.NewReader(
+		`{"host":"jobs.lever.co","schema_hash":"b-3","events":[{"host":"jobs.lever.co","schema_hash":"b-3","status":"ok"}]}`))
+	require.NoError(t, err)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+plain)
+	res, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	require.Equal(t, http.StatusAccepted, res.StatusCode)
+	require.NoError(t, res.Body.Close())
+	require.NoError(t, chromedp.Do(tctx,
+		chromedp.Navigate(srv.URL+admin.PathMe),
+		chromedp.WaitVisible(css("my-runs-table")),
+	))
+	runs, err = chromedp.Run(tctx, chromedp.Nodes(chromedp.CSSAll(`[data-testid="my-run"]`)))
+	require.NoError(t, err)
+	require.Len(t, runs, 3, "the run the token synced")
+	shot, err = chromedp.Run(tctx, chromedp.FullScreenshot(100))
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "my-extension.png"), shot, 0o644))
 }
