@@ -103,6 +103,8 @@ func (h *Handlers) profileGet(c *gin.Context) {
 	served := learning.Served{}
 	if sh := reply.StyleHint; sh != nil {
 		served.PreferredStyleID = sh.PreferredStyleID
+		served.ChosenStyleID, served.ChosenPolicy = sh.GenStyleID, sh.Policy
+		served.ChosenPropensity = &sh.Propensity
 		for _, s := range sh.Competitors {
 			served.Competitors = append(served.Competitors, s.StyleID)
 		}

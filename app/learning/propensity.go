@@ -13,15 +13,14 @@ const FieldEpsilon = 0.15
 
 // ImputePropensity is the probability with which the caller's client picked style under
 // policy, given what /profile last served it (read), for an event sent without a propensity.
-// A style the server chose itself (read.ServedStyleID, with its policy and propensity) is
-// taken as served; otherwise the ε-greedy rule of the clients in the field, with k served
-// competitors:
+// The clients in the field are ε-greedy over what they were served, with k competitors:
 //   - exploit of the preferred style: 1 - ε when k > 0, else 1 (there was nothing to explore);
 //   - explore of one of the k competitors: ε / k;
 //   - fallback: 1 (no choice was made).
 //
-// ok is false when the event does not match what was served (no read, no style, another
-// style), so no propensity can be claimed.
+// Otherwise, a client that used the style the server drew for it (read.ServedStyleID, under
+// read.ServedPolicy) gets the draw's propensity. ok is false when the event matches nothing
+// that was served (no read, no style, another style), so no propensity can be claimed.
 func ImputePropensity(policy, style string, read *models.ProfileRead) (p float64, ok bool) {
 	if policy == PolicyFallback {
 		return 1, true
@@ -29,25 +28,18 @@ func ImputePropensity(policy, style string, read *models.ProfileRead) (p float64
 	if read == nil || style == "" {
 		return 0, false
 	}
-	if read.ServedStyleID != nil && read.ServedPropensity != nil && *read.ServedStyleID == style &&
-		(read.ServedPolicy == nil || *read.ServedPolicy == policy) {
-		return *read.ServedPropensity, true
-	}
 	k := len(read.CompetitorStyleIDs.V)
-	switch policy {
-	case PolicyExploit:
-		if read.PreferredStyleID == nil || *read.PreferredStyleID != style {
-			return 0, false
-		}
+	switch {
+	case policy == PolicyExploit && read.PreferredStyleID != nil && *read.PreferredStyleID == style:
 		if k == 0 {
 			return 1, true
 		}
 		return 1 - FieldEpsilon, true
-	case PolicyExplore:
-		if k == 0 || !slices.Contains(read.CompetitorStyleIDs.V, style) {
-			return 0, false
-		}
+	case policy == PolicyExplore && k > 0 && slices.Contains(read.CompetitorStyleIDs.V, style):
 		return FieldEpsilon / float64(k), true
+	case read.ServedStyleID != nil && read.ServedPropensity != nil && *read.ServedStyleID == style &&
+		(read.ServedPolicy == nil || *read.ServedPolicy == policy):
+		return *read.ServedPropensity, true
 	}
 	return 0, false
 }

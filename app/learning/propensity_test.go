@@ -15,7 +15,7 @@ func TestImputePropensity(t *testing.T) {
 	served := &models.ProfileRead{PreferredStyleID: s("a"), CompetitorStyleIDs: models.NewJSON([]string{"b", "c"})}
 	alone := &models.ProfileRead{PreferredStyleID: s("a"), CompetitorStyleIDs: models.NewJSON([]string{})}
 	chosen := &models.ProfileRead{PreferredStyleID: s("a"), CompetitorStyleIDs: models.NewJSON([]string{"b", "c"}),
-		ServedStyleID: s("c"), ServedPolicy: s("explore"), ServedPropensity: f(0.27)}
+		ServedStyleID: s("z"), ServedPolicy: s("explore"), ServedPropensity: f(0.27)}
 	cases := []struct {
 		name          string
 		policy, style string
@@ -34,8 +34,10 @@ func TestImputePropensity(t *testing.T) {
 		{"explore with nothing to explore", "explore", "a", alone, 0, false},
 		{"no read", "exploit", "a", nil, 0, false},
 		{"no style", "exploit", "", served, 0, false},
-		{"the server's own choice", "explore", "c", chosen, 0.27, true},
-		{"not the server's choice: the field rule", "exploit", "a", chosen, 0.85, true},
+		{"the server's draw, outside the field rule", "explore", "z", chosen, 0.27, true},
+		{"the server's draw under another policy", "exploit", "z", chosen, 0, false},
+		{"the field rule first", "explore", "c", chosen, 0.075, true},
+		{"the field rule first: exploit", "exploit", "a", chosen, 0.85, true},
 	}
 	for _, c := range cases {
 		got, ok := learning.ImputePropensity(c.policy, c.style, c.read)
