@@ -7,6 +7,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/applylens/learning/app/config"
 	"github.com/applylens/learning/app/learning"
 	"github.com/applylens/learning/app/web"
 )
@@ -43,7 +44,7 @@ func (h *Handlers) legacyFeedbackPost(c *gin.Context) {
 		return
 	}
 	v := h.newChecker(body)
-	form := learning.Form{Host: v.host("host", req.Host, true), SchemaHash: v.text("schema_hash", req.SchemaHash, true, 256)}
+	form := learning.Form{Host: v.host("host", req.Host, true), SchemaHash: v.text("schema_hash", req.SchemaHash, true, config.MaxSchemaHashLen)}
 	if req.Status == nil {
 		v.fail("status", "is required (helpful or unhelpful)")
 	}

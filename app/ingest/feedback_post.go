@@ -8,6 +8,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
 
+	"github.com/applylens/learning/app/config"
 	"github.com/applylens/learning/app/learning"
 	"github.com/applylens/learning/app/web"
 )
@@ -37,7 +38,7 @@ func (h *Handlers) feedbackPost(c *gin.Context) {
 	}
 	v := h.newChecker(body)
 	var eventID string
-	if raw := v.text("event_id", req.EventID, true, 64); raw != "" {
+	if raw := v.text("event_id", req.EventID, true, config.MaxIdentLen); raw != "" {
 		if id, err := uuid.Parse(strings.TrimSpace(raw)); err != nil {
 			v.fail("event_id", "must be a UUID (got %q)", truncate(raw, 40))
 		} else {
@@ -48,7 +49,7 @@ func (h *Handlers) feedbackPost(c *gin.Context) {
 		v.fail("feedback_status", "is required (helpful or unhelpful)")
 	}
 	status := v.oneOf("feedback_status", req.FeedbackStatus, learning.Helpful, learning.Unhelpful)
-	v.intRange("edit_chars", req.EditChars, 0, maxEditChars)
+	v.intRange("edit_chars", req.EditChars, 0, config.MaxEditChars)
 	if err := v.err(); err != nil {
 		web.Fail(c, err)
 		return

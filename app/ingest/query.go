@@ -3,6 +3,7 @@ package ingest
 import (
 	"github.com/gin-gonic/gin"
 
+	"github.com/applylens/learning/app/config"
 	"github.com/applylens/learning/app/learning"
 	"github.com/applylens/learning/app/models"
 	"github.com/applylens/learning/app/web"
@@ -42,12 +43,12 @@ func (h *Handlers) formQuery(c *gin.Context) (learning.Form, string, error) {
 		}
 		return &s
 	}
-	f := learning.Form{Host: v.host("host", q("host"), true), SchemaHash: v.text("schema_hash", q("schema_hash"), true, 256)}
+	f := learning.Form{Host: v.host("host", q("host"), true), SchemaHash: v.text("schema_hash", q("schema_hash"), true, config.MaxSchemaHashLen)}
 	seg := ""
 	if s := q("segment_key"); s != nil && *s != "" {
 		seg = v.oneOf("segment_key", s, learning.Segments()...)
 	} else if t := q("job_title"); t != nil {
-		seg = learning.SegmentOf(v.text("job_title", t, false, 512))
+		seg = learning.SegmentOf(v.text("job_title", t, false, config.MaxJobTitleLen))
 	}
 	return f, seg, v.err()
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/applylens/learning/app/config"
 	"github.com/applylens/learning/app/learning"
 	"github.com/applylens/learning/app/models"
 	"github.com/applylens/learning/app/web"
@@ -39,8 +40,6 @@ type syncReply struct {
 	Duplicates  int              `json:"duplicates"`
 	Events      []syncEventReply `json:"events"`
 }
-
-const maxEditChars = 10_000_000
 
 // syncPost stores a batch of autofill events: all of it or, when anything is wrong, none of
 // it (422 naming every wrong field). Replayed events are reported as duplicates.
@@ -121,7 +120,7 @@ func (h *Handlers) readSync(c *gin.Context) ([]models.AutofillEvent, *learning.F
 // validateSync checks the whole batch and builds its events.
 func (h *Handlers) validateSync(body []byte, req *syncRequest, in []learning.SentEvent) ([]models.AutofillEvent, *learning.Form, error) {
 	v := h.newChecker(body)
-	top := learning.Form{Host: v.host("host", req.Host, true), SchemaHash: v.text("schema_hash", req.SchemaHash, true, 256)}
+	top := learning.Form{Host: v.host("host", req.Host, true), SchemaHash: v.text("schema_hash", req.SchemaHash, true, config.MaxSchemaHashLen)}
 	topStyle := v.ident("gen_style_id", req.GenStyleID, false)
 	topPolicy := v.oneOf("policy", req.Policy, learning.PolicyExploit, learning.PolicyExplore, learning.PolicyFallback)
 	switch {
@@ -146,14 +145,14 @@ func (h *Handlers) validateSync(body []byte, req *syncRequest, in []learning.Sen
 // checkEvent checks one event of a batch, naming each wrong field under the prefix p.
 func (h *Handlers) checkEvent(v *checker, p string, in *learning.SentEvent, now time.Time) {
 	v.host(p+"host", in.Host, true)
-	v.text(p+"schema_hash", in.SchemaHash, true, 256)
+	v.text(p+"schema_hash", in.SchemaHash, true, config.MaxSchemaHashLen)
 	if in.EventID != nil {
 		if _, err := learning.ParseEventID(*in.EventID); err != nil {
 			v.fail(p+"event_id", "must be a UUID (got %q)", truncate(*in.EventID, 40))
 		}
 	}
 	if in.Status != nil {
-		st := v.text(p+"status", in.Status, true, 32)
+		st := v.text(p+"status", in.Status, true, config.MaxStatusLen)
 		if st != "" && !statusFormat.MatchString(st) {
 			v.fail(p+"status", "must be lower-case letters, digits and '_' (got %q)", st)
 		}
@@ -162,17 +161,17 @@ func (h *Handlers) checkEvent(v *checker, p string, in *learning.SentEvent, now 
 	v.stringMap(p+"final_map", in.FinalMap)
 	v.object(p+"validation_errors", in.ValidationErrors)
 	if in.EditStats != nil {
-		v.intRange(p+"edit_stats.total_chars_added", in.EditStats.TotalCharsAdded, 0, maxEditChars)
-		v.intRange(p+"edit_stats.total_chars_deleted", in.EditStats.TotalCharsDeleted, 0, maxEditChars)
+		v.intRange(p+"edit_stats.total_chars_added", in.EditStats.TotalCharsAdded, 0, config.MaxEditChars)
+		v.intRange(p+"edit_stats.total_chars_deleted", in.EditStats.TotalCharsDeleted, 0, config.MaxEditChars)
 		v.object(p+"edit_stats.per_field", in.EditStats.PerField)
 	}
-	v.intRange(p+"duration_ms", in.DurationMS, 0, 24*3600*1000)
-	v.intRange(p+"application_id", in.ApplicationID, 1, 1<<31-1)
+	v.intRange(p+"duration_ms", in.DurationMS, 0, config.MaxDurationMS)
+	v.intRange(p+"application_id", in.ApplicationID, 1, config.MaxApplicationID)
 	v.ident(p+"gen_style_id", in.GenStyleID, false)
 	v.oneOf(p+"policy", in.Policy, learning.PolicyExploit, learning.PolicyExplore, learning.PolicyFallback)
 	if in.Job != nil {
-		v.text(p+"job.title", in.Job.Title, false, 512)
-		v.text(p+"job.normalized_title", in.Job.NormalizedTitle, false, 512)
+		v.text(p+"job.title", in.Job.Title, false, config.MaxJobTitleLen)
+		v.text(p+"job.normalized_title", in.Job.NormalizedTitle, false, config.MaxJobTitleLen)
 	}
 	if in.SegmentKey != nil && *in.SegmentKey != "" {
 		v.oneOf(p+"segment_key", in.SegmentKey, learning.Segments()...)
@@ -182,12 +181,12 @@ func (h *Handlers) checkEvent(v *checker, p string, in *learning.SentEvent, now 
 		switch {
 		case err != nil:
 			v.fail(p+"occurred_at", "must be an RFC 3339 time such as 2026-11-29T06:41:00Z (got %q)", truncate(*in.OccurredAt, 40))
-		case t.After(now.Add(24 * time.Hour)):
+		case t.After(now.Add(config.MaxClockAhead)):
 			v.fail(p+"occurred_at", "is more than a day in the future")
 		}
 	}
 	v.oneOf(p+"feedback_status", in.FeedbackStatus, learning.Helpful, learning.Unhelpful)
-	v.intRange(p+"edit_chars", in.EditChars, 0, maxEditChars)
+	v.intRange(p+"edit_chars", in.EditChars, 0, config.MaxEditChars)
 	if in.Propensity != nil && (*in.Propensity <= 0 || *in.Propensity > 1) {
 		v.fail(p+"propensity", "must be in (0, 1] (got %g)", *in.Propensity)
 	}

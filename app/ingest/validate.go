@@ -12,6 +12,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/applylens/learning/app/config"
 	"github.com/applylens/learning/app/learning"
 	"github.com/applylens/learning/app/web"
 )
@@ -103,7 +104,7 @@ var (
 
 // host checks and normalises a host.
 func (v *checker) host(path string, s *string, required bool) string {
-	raw := v.text(path, s, required, 260)
+	raw := v.text(path, s, required, config.MaxHostLen)
 	if raw == "" {
 		return ""
 	}
@@ -117,7 +118,7 @@ func (v *checker) host(path string, s *string, required bool) string {
 
 // ident checks an identifier such as a style id.
 func (v *checker) ident(path string, s *string, required bool) string {
-	id := v.text(path, s, required, 64)
+	id := v.text(path, s, required, config.MaxIdentLen)
 	if id != "" && !idPattern.MatchString(id) {
 		v.fail(path, "must be letters, digits, '_', '.', ':' or '-' (got %q)", id)
 		return ""
@@ -143,7 +144,7 @@ func (v *checker) stringMap(path string, m map[string]string) {
 }
 
 // object checks a free-form object (validation_errors, per_field) as a whole: at most maxKeys
-// keys and array items all told, nesting at most maxDepth deep, and every string within the
+// keys and array items all told, nesting at most config.MaxObjectDepth deep, and every string within the
 // length limit.
 func (v *checker) object(path string, m map[string]any) {
 	items := 0
@@ -151,8 +152,8 @@ func (v *checker) object(path string, m map[string]any) {
 	walk = func(p string, x any, depth int) bool {
 		switch t := x.(type) {
 		case map[string]any:
-			if depth > maxDepth {
-				v.fail(p, "nests deeper than %d levels", maxDepth)
+			if depth > config.MaxObjectDepth {
+				v.fail(p, "nests deeper than %d levels", config.MaxObjectDepth)
 				return false
 			}
 			for k, val := range t {
@@ -172,8 +173,8 @@ func (v *checker) object(path string, m map[string]any) {
 				}
 			}
 		case []any:
-			if depth > maxDepth {
-				v.fail(p, "nests deeper than %d levels", maxDepth)
+			if depth > config.MaxObjectDepth {
+				v.fail(p, "nests deeper than %d levels", config.MaxObjectDepth)
 				return false
 			}
 			for i, val := range t {
@@ -198,9 +199,6 @@ func (v *checker) object(path string, m map[string]any) {
 	}
 	walk(path, m, 1)
 }
-
-// maxDepth is how deep a free-form object may nest.
-const maxDepth = 4
 
 func (v *checker) intRange(path string, n *int, lo, hi int) {
 	if n != nil && (*n < lo || *n > hi) {
