@@ -21,6 +21,7 @@ import (
 	"github.com/applylens/learning/app/config"
 	"github.com/applylens/learning/app/learning"
 	"github.com/applylens/learning/app/models"
+	"github.com/applylens/learning/app/report"
 	"github.com/applylens/learning/app/web"
 )
 
@@ -72,18 +73,24 @@ type Deps struct {
 	Log    *slog.Logger
 	Runner Runner           // nil: the Run aggregator button is off
 	Now    func() time.Time // time.Now when nil (tests pin it)
+	// The overview's profile mix (a private one when nil), and the refresher that keeps it
+	// warm (nil: the overview computes it when it finds it stale).
+	Mix       *report.MixCache
+	Refresher *report.Refresher
 }
 
 // Handlers serves the dashboard.
 type Handlers struct {
-	db       *gorm.DB
-	cfg      config.Config
-	log      *slog.Logger
-	runner   Runner
-	now      func() time.Time
-	sessions *sessions
-	limiter  *loginLimiter
-	proxies  []netip.Prefix
+	db        *gorm.DB
+	cfg       config.Config
+	log       *slog.Logger
+	runner    Runner
+	now       func() time.Time
+	mix       *report.MixCache
+	refresher *report.Refresher
+	sessions  *sessions
+	limiter   *loginLimiter
+	proxies   []netip.Prefix
 }
 
 // New builds the handlers. With no SESSION_SECRET (development) sessions are signed with a
@@ -100,10 +107,13 @@ func New(d Deps) (*Handlers, error) {
 	if err != nil {
 		return nil, err
 	}
-	h := &Handlers{db: d.DB, cfg: d.Config, log: d.Log, runner: d.Runner, now: d.Now,
+	h := &Handlers{db: d.DB, cfg: d.Config, log: d.Log, runner: d.Runner, now: d.Now, mix: d.Mix, refresher: d.Refresher,
 		sessions: newSessions(key, d.DB), limiter: newLoginLimiter(), proxies: proxies}
 	if h.now == nil {
 		h.now = time.Now
+	}
+	if h.mix == nil {
+		h.mix = &report.MixCache{}
 	}
 	if h.log == nil {
 		h.log = slog.Default()
@@ -123,7 +133,7 @@ func Register(e *gin.Engine, d Deps) error {
 
 // Mount puts the pages on e and makes errors under them render as pages.
 func (h *Handlers) Mount(e *gin.Engine) {
-	web.ErrorPage = renderError
+	e.Use(web.ErrorPages(renderError))
 	pagesMW := []gin.HandlerFunc{securityHeaders(), web.BodyLimit(maxFormBytes), h.sameOrigin()}
 	site := e.Group("", pagesMW...)
 	site.GET(PathLogin, h.loginGet)

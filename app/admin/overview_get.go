@@ -20,7 +20,7 @@ func (h *Handlers) overviewGet(c *gin.Context) {
 	if err != nil || !report.ValidWindow(days) {
 		days = defaultWindow
 	}
-	o, err := report.LoadOverview(c.Request.Context(), h.db, days, h.now())
+	o, err := report.LoadOverview(c.Request.Context(), h.db, h.mix, days, h.now())
 	if err != nil {
 		web.Fail(c, web.Internal(err))
 		return

@@ -52,7 +52,7 @@ func pageWithStatus(c *gin.Context, status int, page templ.Component) { web.Page
 // render writes a page with status 200.
 func render(c *gin.Context, page templ.Component) { web.Page(c, http.StatusOK, page) }
 
-// renderError is web.ErrorPage for the dashboard: the error in the frame when someone is
+// renderError draws the dashboard's error pages (web.ErrorPages): the error in the frame when someone is
 // signed in, else a bare page.
 func renderError(c *gin.Context, e *web.Error) {
 	vm := pages.ErrorPageVM{

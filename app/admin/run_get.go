@@ -1,7 +1,6 @@
 package admin
 
 import (
-	"context"
 	"errors"
 	"net/http"
 	"time"
@@ -25,7 +24,7 @@ func (h *Handlers) runGet(c *gin.Context) {
 		web.Fail(c, err)
 		return
 	}
-	h.warmAfter(c, run)
+	h.warmAfter(run)
 	vm := pages.RunPageVM{Shell: shell(c, "Run", "runs"), Run: runVM(*run, h.now()), BackURL: PathRuns}
 	if vm.Run.Running {
 		vm.Shell.Refresh = runRefreshSeconds
@@ -43,22 +42,17 @@ func (h *Handlers) runPanelGet(c *gin.Context) {
 		web.Fail(c, err)
 		return
 	}
-	h.warmAfter(c, run)
+	h.warmAfter(run)
 	render(c, pages.RunPanel(h.runPanel(c, run, "")))
 }
 
-// warmAfter recomputes the overview's profile mix in the background when a run has just
-// ended, so that the overview the operator opens next does not wait for it.
-func (h *Handlers) warmAfter(c *gin.Context, run *models.AggregatorRun) {
-	if run.Status == learning.StatusRunning || run.FinishedAt == nil || h.now().Sub(*run.FinishedAt) > time.Minute {
+// warmAfter asks the refresher to warm the overview's profile mix when a run has just ended,
+// so that the overview the operator opens next does not wait for it.
+func (h *Handlers) warmAfter(run *models.AggregatorRun) {
+	if h.refresher == nil || run.Status == learning.StatusRunning || run.FinishedAt == nil || h.now().Sub(*run.FinishedAt) > time.Minute {
 		return
 	}
-	ctx := context.WithoutCancel(c.Request.Context())
-	go func() {
-		if err := report.WarmProfileMix(ctx, h.db); err != nil {
-			h.log.ErrorContext(ctx, "warm the profile mix", "error", err)
-		}
-	}()
+	h.refresher.WarmSoon()
 }
 
 // getRun reads a run through the runner (fresh progress, no database while it runs) or, when

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/sync/errgroup"
 	"gorm.io/gorm"
 
 	"github.com/applylens/learning/app/account"
@@ -74,18 +75,11 @@ func runServe(ctx context.Context, env *Env, opts serveOptions) error {
 		log.Warn("could not check for abandoned aggregator runs", "error", err)
 	}
 	defer runner.Wait() // a run started from the dashboard or the API finishes before the pool closes
-	if cfg.AggregatorInterval > 0 {
-		schedCtx, stop := context.WithCancel(ctx)
-		scheduled := make(chan struct{})
-		go func() { defer close(scheduled); runner.Schedule(schedCtx) }()
-		defer func() { stop(); <-scheduled }() // a scheduled run records its end before the pool closes
-	}
-	// The dashboard's event rollup: built at start, refreshed every few minutes.
-	rollupCtx, stopRollup := context.WithCancel(ctx)
-	rolled := make(chan struct{})
-	go func() { defer close(rolled); (&report.Refresher{DB: db, Log: log}).Run(rollupCtx) }()
-	defer func() { stopRollup(); <-rolled }()
-	engine, err := router.New(router.Deps{Config: cfg, DB: db, Log: log, Metrics: m, Runner: runner})
+	// The overview's profile mix, shared by the pages and the refresher, which builds the
+	// dashboard's event rollup at start, refreshes it every few minutes and keeps the mix warm.
+	mix := &report.MixCache{}
+	refresher := &report.Refresher{DB: db, Log: log, Mix: mix}
+	engine, err := router.New(router.Deps{Config: cfg, DB: db, Log: log, Metrics: m, Runner: runner, Mix: mix, Refresher: refresher})
 	if err != nil {
 		return err
 	}
@@ -95,7 +89,18 @@ func runServe(ctx context.Context, env *Env, opts serveOptions) error {
 			env.Ready(addr)
 		}
 	}
-	return web.Serve(ctx, cfg, engine, log, ready)
+	// The server, the scheduler and the refresher run together; when one stops (a signal, or
+	// the server failing) the others stop, and serve returns once all have (a scheduled run
+	// records its end before the pool closes).
+	ctx, stop := context.WithCancel(ctx)
+	defer stop()
+	g, ctx := errgroup.WithContext(ctx)
+	g.Go(func() error { defer stop(); return web.Serve(ctx, cfg, engine, log, ready) })
+	if cfg.AggregatorInterval > 0 {
+		g.Go(func() error { runner.Schedule(ctx); return nil })
+	}
+	g.Go(func() error { refresher.Run(ctx); return nil })
+	return g.Wait()
 }
 
 // ensureSchema migrates the embedded database (or any, with MIGRATE_ON_START) and refuses to

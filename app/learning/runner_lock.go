@@ -2,7 +2,6 @@ package learning
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"sync"
 
@@ -30,7 +29,7 @@ func newRunLock(db *gorm.DB) runLock {
 	if store.IsPostgres(db) {
 		return advisoryLock{db: db}
 	}
-	return sqliteLock{db: db, local: localLockFor(db)}
+	return sqliteLock{db: db, local: &localLock{}}
 }
 
 // advisoryLock is the Postgres advisory lock store.LockAggregator (keyed by schema), held on a
@@ -50,8 +49,9 @@ func (l advisoryLock) tryAcquire(ctx context.Context, _ string) (*heldLock, stri
 	return &heldLock{conn: pinned, release: func() { _ = release() }}, "", nil
 }
 
-// sqliteLock is the lock of SQLite: a mutex per database pool in this process, then an
-// exclusive flock on a file beside the database (<db>-aggregator.lock) against other processes.
+// sqliteLock is the lock of SQLite: the Runner's mutex, then an exclusive flock on a file
+// beside the database (<db>-aggregator.lock) against other Runners and processes (a flock is
+// per open file, so two Runners of one process exclude each other too).
 // The kernel frees a flock when the process holding it dies, however it dies, so holding both
 // proves that no other run on this database is alive: a crashed run's row is dead at once.
 type sqliteLock struct {
@@ -102,33 +102,13 @@ func RunLockFile(db *gorm.DB) (string, error) {
 	return file + "-aggregator.lock", nil
 }
 
-// localLock is a mutex per database pool in this process.
+// localLock is the Runner's own mutex: one run at a time from this Runner, the one serve
+// builds (runs from other Runners and processes meet the flock).
 type localLock struct {
 	mu sync.Mutex
 
 	holderMu sync.Mutex
 	holder   string
-}
-
-var (
-	localLocksMu sync.Mutex
-	localLocks   = map[*sql.DB]*localLock{}
-)
-
-// localLockFor returns the one lock of db's pool, shared by every Runner on it.
-func localLockFor(db *gorm.DB) *localLock {
-	sqlDB, err := db.DB()
-	if err != nil {
-		return &localLock{}
-	}
-	localLocksMu.Lock()
-	defer localLocksMu.Unlock()
-	l, ok := localLocks[sqlDB]
-	if !ok {
-		l = &localLock{}
-		localLocks[sqlDB] = l
-	}
-	return l
 }
 
 func (l *localLock) tryAcquire(_ context.Context, runID string) (*heldLock, string, error) {

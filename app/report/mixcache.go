@@ -14,29 +14,17 @@ import (
 // safety net for hints written outside an aggregator run, e.g. by hand).
 const mixTTL = 10 * time.Minute
 
-// mixCache keeps the profile mix of one database while its fingerprint holds: the number of
-// profiles (ingest adds them) and the id and state of the latest aggregator run (only a run
-// rewrites hints, and a run that starts or ends changes its row). Checking the fingerprint is
-// two indexed lookups; recomputing is one pass over every hint.
-type mixCache struct {
+// MixCache keeps the overview's profile mix of one database while its fingerprint holds:
+// the number of profiles (ingest adds them) and the id and state of the latest aggregator run
+// (only a run rewrites hints, and a run that starts or ends changes its row). Checking the
+// fingerprint is two indexed lookups; recomputing is one pass over every hint. serve builds
+// one and gives it to the pages and the refresher; its zero value is ready to use.
+type MixCache struct {
 	mu  sync.Mutex
 	key string
 	at  time.Time
 	mix *profileMix
 	sf  singleflight.Group
-}
-
-// mixCaches holds one cache per connection pool (*sql.DB: every session of one gorm.Open
-// shares it), so that the refresher and the pages share it.
-var mixCaches sync.Map
-
-func cacheFor(db *gorm.DB) *mixCache {
-	pool, err := db.DB()
-	if err != nil { // not a pool (a transaction): no cache to share
-		return &mixCache{}
-	}
-	c, _ := mixCaches.LoadOrStore(pool, &mixCache{})
-	return c.(*mixCache)
 }
 
 func mixFingerprint(db *gorm.DB) (string, error) {
@@ -53,7 +41,7 @@ func mixFingerprint(db *gorm.DB) (string, error) {
 	return fmt.Sprintf("%d|%s", row.Profiles, row.LastRun), nil
 }
 
-func (c *mixCache) get(ctx context.Context, db *gorm.DB) (*profileMix, error) {
+func (c *MixCache) get(ctx context.Context, db *gorm.DB) (*profileMix, error) {
 	db = db.WithContext(ctx)
 	key, err := mixFingerprint(db)
 	if err != nil {
@@ -82,9 +70,9 @@ func (c *mixCache) get(ctx context.Context, db *gorm.DB) (*profileMix, error) {
 	return v.(*profileMix), nil
 }
 
-// WarmProfileMix recomputes the overview's profile mix when the profiles changed, so that the
-// next page load finds it ready (the refresher calls it after each pass).
-func WarmProfileMix(ctx context.Context, db *gorm.DB) error {
-	_, err := cacheFor(db).get(ctx, db)
+// Warm recomputes the profile mix when the profiles changed, so that the next page load finds
+// it ready (the refresher calls it after each pass, and when signalled).
+func (c *MixCache) Warm(ctx context.Context, db *gorm.DB) error {
+	_, err := c.get(ctx, db)
 	return err
 }

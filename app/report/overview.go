@@ -114,8 +114,9 @@ func (o *Overview) ExploreRate() (float64, bool) {
 }
 
 // LoadOverview reads the overview of the window of days ending at now. Event numbers come
-// from the rollup; profile numbers and the last run are live.
-func LoadOverview(ctx context.Context, db *gorm.DB, days int, now time.Time) (*Overview, error) {
+// from the rollup; profile numbers and the last run are live, the profile mix through mix
+// (read afresh when mix is nil).
+func LoadOverview(ctx context.Context, db *gorm.DB, mix *MixCache, days int, now time.Time) (*Overview, error) {
 	o := &Overview{Window: NewWindow(days, now)}
 	db = db.WithContext(ctx)
 	// Postgres answers the independent queries in parallel; SQLite has one connection.
@@ -126,7 +127,7 @@ func LoadOverview(ctx context.Context, db *gorm.DB, days int, now time.Time) (*O
 	g.Go(func() error { return o.loadRollup(db) })
 	g.Go(func() error { return o.loadDaily(db) })
 	g.Go(func() error { return o.loadActivity(db) })
-	g.Go(func() error { return o.loadProfileMix(ctx, db) })
+	g.Go(func() error { return o.loadProfileMix(ctx, db, mix) })
 	g.Go(func() (err error) { o.LastRun, err = LastRun(ctx, db); return err })
 	g.Go(func() (err error) { o.State, err = ReadState(ctx, db); return err })
 	if err := g.Wait(); err != nil {
@@ -254,8 +255,11 @@ type profileMix struct {
 	SegmentHints  []SegmentHints
 }
 
-func (o *Overview) loadProfileMix(ctx context.Context, db *gorm.DB) error {
-	m, err := cacheFor(db).get(ctx, db)
+func (o *Overview) loadProfileMix(ctx context.Context, db *gorm.DB, mix *MixCache) error {
+	if mix == nil {
+		mix = &MixCache{}
+	}
+	m, err := mix.get(ctx, db)
 	if err != nil {
 		return err
 	}

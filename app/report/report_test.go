@@ -73,7 +73,7 @@ func TestOverviewMatchesEvents(t *testing.T) {
 		require.NoError(t, err)
 		require.True(t, res.Rebuilt, "the first refresh rebuilds")
 
-		o, err := report.LoadOverview(ctx, db, 30, time.Now())
+		o, err := report.LoadOverview(ctx, db, nil, 30, time.Now())
 		require.NoError(t, err)
 		require.EqualValues(t, 10, o.Events)
 		require.EqualValues(t, 9, o.OKEvents)
@@ -111,7 +111,7 @@ func TestOverviewMatchesEvents(t *testing.T) {
 		require.EqualValues(t, 5, o.Styles[0].Runs)
 		require.InDelta(t, 0.6, *o.Styles[0].HelpfulRatio(), 1e-9)
 
-		o90, err := report.LoadOverview(ctx, db, 90, time.Now())
+		o90, err := report.LoadOverview(ctx, db, nil, 90, time.Now())
 		require.NoError(t, err)
 		require.EqualValues(t, 15, o90.Events)
 	})
@@ -137,7 +137,7 @@ func TestRefreshFollowsNewEventsAndRatings(t *testing.T) {
 		require.False(t, res.Rebuilt)
 		require.Len(t, res.Days, 2, "today and the rated event's day")
 
-		inc, err := report.LoadOverview(ctx, db, 30, time.Now())
+		inc, err := report.LoadOverview(ctx, db, nil, 30, time.Now())
 		require.NoError(t, err)
 		require.EqualValues(t, 5, inc.Events)
 		require.EqualValues(t, 1, inc.Helpful)
@@ -146,12 +146,12 @@ func TestRefreshFollowsNewEventsAndRatings(t *testing.T) {
 
 		_, err = report.Rebuild(ctx, db)
 		require.NoError(t, err)
-		full, err := report.LoadOverview(ctx, db, 30, time.Now())
+		full, err := report.LoadOverview(ctx, db, nil, 30, time.Now())
 		require.NoError(t, err)
 		inc.State, full.State = nil, nil
 		require.Equal(t, full, inc)
 
-		o7, err := report.LoadOverview(ctx, db, 7, time.Now())
+		o7, err := report.LoadOverview(ctx, db, nil, 7, time.Now())
 		require.NoError(t, err)
 		require.EqualValues(t, 2, o7.Events)
 		require.EqualValues(t, 1, o7.ActiveUsers)
@@ -162,7 +162,7 @@ func TestRefreshFollowsNewEventsAndRatings(t *testing.T) {
 		res, err = report.Refresh(ctx, db)
 		require.NoError(t, err)
 		require.True(t, res.Rebuilt)
-		o7, err = report.LoadOverview(ctx, db, 7, time.Now())
+		o7, err = report.LoadOverview(ctx, db, nil, 7, time.Now())
 		require.NoError(t, err)
 		require.EqualValues(t, 6, o7.Events)
 
@@ -171,7 +171,7 @@ func TestRefreshFollowsNewEventsAndRatings(t *testing.T) {
 		res, err = report.Refresh(ctx, db)
 		require.NoError(t, err)
 		require.True(t, res.Rebuilt)
-		o7, err = report.LoadOverview(ctx, db, 7, time.Now())
+		o7, err = report.LoadOverview(ctx, db, nil, 7, time.Now())
 		require.NoError(t, err)
 		require.EqualValues(t, 2, o7.Events)
 	})
@@ -260,13 +260,14 @@ func TestListsAndFilters(t *testing.T) {
 func TestProfileMixFollowsRuns(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
 		ctx := context.Background()
+		mix := &report.MixCache{}
 		p := profile(t, db, "boards.greenhouse.io", models.SourceForm, 1, 1, nil)
-		o, err := report.LoadOverview(ctx, db, 7, time.Now())
+		o, err := report.LoadOverview(ctx, db, mix, 7, time.Now())
 		require.NoError(t, err)
 		require.EqualValues(t, 1, o.Sources[0].Profiles)
 
 		profile(t, db, "jobs.lever.co", "", 0, 0, nil)
-		o, err = report.LoadOverview(ctx, db, 7, time.Now())
+		o, err = report.LoadOverview(ctx, db, mix, 7, time.Now())
 		require.NoError(t, err)
 		require.EqualValues(t, 2, o.Profiles, "a new profile shows at once")
 
@@ -274,18 +275,18 @@ func TestProfileMixFollowsRuns(t *testing.T) {
 		h := p.StyleHint.V
 		h.Source = models.SourceFamily
 		require.NoError(t, db.Model(&models.FormProfile{}).Where("id = ?", p.ID).Update("style_hint", models.NewJSON(h)).Error)
-		o, err = report.LoadOverview(ctx, db, 7, time.Now())
+		o, err = report.LoadOverview(ctx, db, mix, 7, time.Now())
 		require.NoError(t, err)
 		require.EqualValues(t, 1, o.Sources[0].Profiles, "cached")
 		now := time.Now().UTC()
 		run := models.AggregatorRun{ID: uuid.NewString(), Trigger: "cli", Days: 30, Status: "ok", StartedAt: now, HeartbeatAt: now,
 			SourceMix: models.NewJSON(map[string]int{})}
 		require.NoError(t, db.Create(&run).Error)
-		o, err = report.LoadOverview(ctx, db, 7, time.Now())
+		o, err = report.LoadOverview(ctx, db, mix, 7, time.Now())
 		require.NoError(t, err)
 		require.EqualValues(t, 0, o.Sources[0].Profiles)
 		require.EqualValues(t, 1, o.Sources[2].Profiles)
-		require.NoError(t, report.WarmProfileMix(ctx, db))
+		require.NoError(t, mix.Warm(ctx, db))
 	})
 }
 
@@ -305,7 +306,7 @@ func TestRefresherBuildsAndStops(t *testing.T) {
 		}, 5*time.Second, 10*time.Millisecond)
 		cancel()
 		<-done
-		o, err := report.LoadOverview(context.Background(), db, 7, time.Now())
+		o, err := report.LoadOverview(context.Background(), db, nil, 7, time.Now())
 		require.NoError(t, err)
 		require.EqualValues(t, 2, o.Events)
 	})

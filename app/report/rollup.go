@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sort"
+	"sync"
 	"time"
 
 	"gorm.io/gorm"
@@ -202,8 +203,26 @@ func refreshSince(tx *gorm.DB, d store.Dialect, since time.Time) ([]string, erro
 type Refresher struct {
 	DB           *gorm.DB
 	Log          *slog.Logger
+	Mix          *MixCache     // the pages' profile mix, kept warm; nil: none
 	Every        time.Duration // RefreshEvery when zero
 	RebuildEvery time.Duration // RebuildEvery when zero
+
+	warmOnce sync.Once
+	warmNow  chan struct{}
+}
+
+// WarmSoon asks the refresher to warm the profile mix now (the run page, when a run has just
+// ended); it never blocks, and asks made while one is pending count once.
+func (r *Refresher) WarmSoon() {
+	select {
+	case r.signal() <- struct{}{}:
+	default:
+	}
+}
+
+func (r *Refresher) signal() chan struct{} {
+	r.warmOnce.Do(func() { r.warmNow = make(chan struct{}, 1) })
+	return r.warmNow
 }
 
 // Run refreshes at once and then every r.Every until ctx ends, rebuilding from scratch when
@@ -227,6 +246,8 @@ func (r *Refresher) Run(ctx context.Context) {
 			return
 		case <-warm.C:
 			r.warm(ctx)
+		case <-r.signal():
+			r.warm(ctx)
 		case <-t.C:
 			r.once(ctx, rebuild)
 		}
@@ -234,7 +255,10 @@ func (r *Refresher) Run(ctx context.Context) {
 }
 
 func (r *Refresher) warm(ctx context.Context) {
-	if err := WarmProfileMix(ctx, r.DB); err != nil && ctx.Err() == nil {
+	if r.Mix == nil {
+		return
+	}
+	if err := r.Mix.Warm(ctx, r.DB); err != nil && ctx.Err() == nil {
 		r.Log.Error("dashboard profile mix failed", "error", err)
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/applylens/learning/app/ingest"
 	"github.com/applylens/learning/app/learning"
 	"github.com/applylens/learning/app/metrics"
+	"github.com/applylens/learning/app/report"
 	"github.com/applylens/learning/app/web"
 	"github.com/applylens/learning/static"
 )
@@ -27,6 +28,10 @@ type Deps struct {
 	Log     *slog.Logger
 	Metrics *metrics.Metrics
 	Runner  *learning.Runner // the aggregator's runner: the dashboard's Run button (nil: off)
+	// The overview's profile mix and the refresher that keeps it warm (serve builds both;
+	// nil: the dashboard keeps its own mix and nothing warms it).
+	Mix       *report.MixCache
+	Refresher *report.Refresher
 }
 
 // PathMetrics is the Prometheus endpoint.
@@ -43,7 +48,7 @@ func New(d Deps) (*gin.Engine, error) {
 	e.GET(web.PathReadyz, web.Readyz(d.DB))
 	e.GET(PathMetrics, metricsAuth(d.Config.MetricsToken), gin.WrapH(promhttp.HandlerFor(d.Metrics.Registry, promhttp.HandlerOpts{})))
 	e.StaticFS("/static", http.FS(static.FS))
-	ad := admin.Deps{DB: d.DB, Config: d.Config, Log: d.Log}
+	ad := admin.Deps{DB: d.DB, Config: d.Config, Log: d.Log, Mix: d.Mix, Refresher: d.Refresher}
 	if d.Runner != nil {
 		ad.Runner = d.Runner
 	}

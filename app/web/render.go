@@ -9,10 +9,16 @@ import (
 	"github.com/gin-gonic/gin"
 )
 
-// ErrorPage renders an error as an HTML page for /admin. The admin package sets it; until then
-// a plain text page is served.
-var ErrorPage = func(c *gin.Context, e *Error) {
-	c.String(e.Status, "%d %s", e.Status, e.Message)
+// errorPageKey is the gin context key of the renderer of error pages (ErrorPages).
+const errorPageKey = "web.errorPage"
+
+// ErrorPages makes Fail render the errors of the requests that pass through it as pages drawn
+// by page. The dashboard puts it on its engine; without it an error page is plain text.
+func ErrorPages(page func(c *gin.Context, e *Error)) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		c.Set(errorPageKey, page)
+		c.Next()
+	}
 }
 
 // Fail renders err once (JSON under /api and for API clients, a page elsewhere), logs 5xx as
@@ -45,7 +51,11 @@ func Fail(c *gin.Context, err error) {
 		return
 	}
 	c.Abort()
-	ErrorPage(c, e)
+	if page, ok := c.Get(errorPageKey); ok {
+		page.(func(*gin.Context, *Error))(c, e)
+		return
+	}
+	c.String(e.Status, "%d %s", e.Status, e.Message)
 }
 
 func wantsJSON(c *gin.Context) bool {
