@@ -267,12 +267,6 @@ func (h *Handlers) SessionUser(c *gin.Context) (*models.User, error) {
 	return h.sessions.user(c.Request.Context(), v, h.now())
 }
 
-// HasSessionCookie reports whether the request carries a session cookie at all (valid or not).
-func HasSessionCookie(c *gin.Context) bool {
-	ck, err := c.Cookie(sessionCookie)
-	return err == nil && ck != ""
-}
-
 func (h *Handlers) readSession(c *gin.Context) (session, bool) {
 	ck, err := c.Cookie(sessionCookie)
 	if err != nil || ck == "" {

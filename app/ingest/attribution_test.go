@@ -148,3 +148,23 @@ func TestPropensityImputed(t *testing.T) {
 		require.False(t, sent.PropensityImputed)
 	})
 }
+
+// TestHeldRatingGoesToTheNewestRunOfARequeuedBatch: a batch the client re-queued sends the
+// older run first; the rating held since the last profile read is the newest run's.
+func TestHeldRatingGoesToTheNewestRunOfARequeuedBatch(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		a := newAPI(t, db, nil)
+		profile, syncs, thumbs := fixtureCalls(t)
+		var first, second map[string]any
+		require.NoError(t, json.Unmarshal(syncs[0], &first))  // 166 ms: its sync failed, re-queued
+		require.NoError(t, json.Unmarshal(syncs[1], &second)) // 147 ms: the run on screen
+		batch := first
+		batch["events"] = append(first["events"].([]any), second["events"].([]any)...)
+
+		require.Equal(t, http.StatusOK, a.get(profile).Status)
+		require.Equal(t, http.StatusAccepted, a.post(ingest.PathLegacyFeedback, []byte(thumbs[1])).Status)
+		require.Equal(t, http.StatusAccepted, a.post(ingest.PathSync, batch).Status)
+		require.Equal(t, "unhelpful", *ratingOf(t, db, 147))
+		require.Nil(t, ratingOf(t, db, 166))
+	})
+}
