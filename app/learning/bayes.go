@@ -312,10 +312,10 @@ func (m *Model) posteriors(posts []betaPost) []models.Posterior {
 	if out, ok := m.memo[key.String()]; ok {
 		return slices.Clone(out)
 	}
-	pBest, loss := bestOf(posts)
+	pBest, loss, low, high := bestOf(posts)
 	out := make([]models.Posterior, len(posts))
 	for i, p := range posts {
-		lo, hi := p.interval90()
+		lo, hi := low[i], high[i]
 		out[i] = models.Posterior{
 			Mean: round(p.mean(), 4), Low: round(lo, 4), High: round(hi, 4),
 			Alpha: round(p.alpha, 4), Beta: round(p.beta, 4),
