@@ -4,7 +4,10 @@ import (
 	"cmp"
 	"maps"
 	"math"
+	"runtime"
 	"slices"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -57,36 +60,19 @@ func (w *window) plan(stored map[formKey]*storedProfile, styles map[string]float
 	}
 	model := Fit(w.ev, Params{Policy: s.policy, Thresholds: s.thresholds, Styles: slices.Sorted(maps.Keys(styles))})
 	res.kappas = model.Kappas()
-	empty := &formAcc{}
-	for _, k := range keys {
-		f, ok := w.forms[k]
-		if !ok {
-			f = empty
-		}
-		p := w.profile(k, f, model, s, now)
-		old := stored[k]
-		if old != nil {
-			p.id = old.id
-			if f.runs == 0 {
-				p.fields, p.keptFields = old.fields, old.fieldsJSON // no events in the window: the map stays
-				p.lastEventAt = old.lastEventAt.Ptr()
-			}
-		}
-		if p.fields == nil {
-			p.fields = models.StringMap{}
-		}
-		hintSame := old != nil && sameHint(old.hint, p.hint)
-		if !hintSame {
+	rows := make([]profileRow, len(keys))
+	same := make([]bool, len(keys))
+	parallel(len(keys), func(i int) {
+		rows[i], same[i] = w.planProfile(keys[i], stored[keys[i]], model, s, now)
+	})
+	for i, p := range rows {
+		if !same[i] {
 			res.hintsChanged++
-		}
-		p.updatedAt = now
-		if old != nil && hintSame && old.updatedAt.Valid && sameFigures(old, &p) {
-			p.updatedAt = old.updatedAt.Time
 		}
 		res.mix[p.hint.Source]++
 		res.choices = append(res.choices, choiceLabel{p.hint.Source, p.family, p.hint.SegmentKey})
-		res.profiles = append(res.profiles, p)
 	}
+	res.profiles = rows
 	for id, stored := range styles {
 		acc := w.ev.global[id]
 		if acc == nil {
@@ -97,6 +83,48 @@ func (w *window) plan(stored map[formKey]*storedProfile, styles map[string]float
 		}
 	}
 	return res
+}
+
+// planProfile computes one form's row, keeping what the stored profile (nil: none) holds that
+// the window does not replace, and reports whether its hint is the stored one.
+func (w *window) planProfile(k formKey, old *storedProfile, model *Model, s settings, now time.Time) (profileRow, bool) {
+	f, ok := w.forms[k]
+	if !ok {
+		f = &formAcc{}
+	}
+	p := w.profile(k, f, model, s, now)
+	if old != nil {
+		p.id = old.id
+		if f.runs == 0 {
+			p.fields, p.keptFields = old.fields, old.fieldsJSON // no events in the window: the map stays
+			p.lastEventAt = old.lastEventAt.Ptr()
+		}
+	}
+	if p.fields == nil {
+		p.fields = models.StringMap{}
+	}
+	hintSame := old != nil && sameHint(old.hint, p.hint)
+	p.updatedAt = now
+	if old != nil && hintSame && old.updatedAt.Valid && sameFigures(old, &p) {
+		p.updatedAt = old.updatedAt.Time
+	}
+	return p, hintSame
+}
+
+// parallel calls fn(0) … fn(n−1) on every core, each index once; the calls must not depend on
+// each other.
+func parallel(n int, fn func(i int)) {
+	workers := min(runtime.GOMAXPROCS(0), max(n/64, 1))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for i := int(next.Add(1)) - 1; i < n; i = int(next.Add(1)) - 1 {
+				fn(i)
+			}
+		})
+	}
+	wg.Wait()
 }
 
 // profile computes one form's row from its events in the window.

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/applylens/learning/app/models"
 )
@@ -57,7 +58,9 @@ type Model struct {
 	prior  betaPost // the root's prior: every style's rated runs pooled, Beta(helpful+1, unhelpful+1)
 	rated  int64    // rated runs of every style
 	styles []string // every candidate, sorted
-	memo   map[string][]models.Posterior
+
+	mu   sync.Mutex // Choose may be called from many goroutines
+	memo map[string][]models.Posterior
 }
 
 // Fit prepares a model: under bayes it estimates the concentration of every level.
@@ -309,11 +312,14 @@ func (m *Model) posteriors(posts []betaPost) []models.Posterior {
 		key.WriteString(strconv.FormatFloat(p.beta, 'g', -1, 64))
 		key.WriteByte(';')
 	}
-	if out, ok := m.memo[key.String()]; ok {
+	m.mu.Lock()
+	out, ok := m.memo[key.String()]
+	m.mu.Unlock()
+	if ok {
 		return slices.Clone(out)
 	}
 	pBest, loss, low, high := bestOf(posts)
-	out := make([]models.Posterior, len(posts))
+	out = make([]models.Posterior, len(posts))
 	for i, p := range posts {
 		lo, hi := low[i], high[i]
 		out[i] = models.Posterior{
@@ -322,7 +328,9 @@ func (m *Model) posteriors(posts []betaPost) []models.Posterior {
 			PBest: round(pBest[i], 4), ExpectedLoss: round(loss[i], 4),
 		}
 	}
+	m.mu.Lock()
 	m.memo[key.String()] = out
+	m.mu.Unlock()
 	return slices.Clone(out)
 }
 
