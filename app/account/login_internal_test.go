@@ -16,7 +16,8 @@ import (
 // password and the right one each cost exactly one bcrypt comparison at the default cost, so
 // that timing tells none of them apart.
 func TestLoginDoesEqualWorkOnEveryPath(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+	// EachSerial: the test swaps compareHash, a package variable.
+	storetest.EachSerial(t, func(t *testing.T, db *gorm.DB) {
 		ctx := context.Background()
 		const pw = "correct horse battery"
 		_, err := CreateUser(ctx, db, NewUser{Email: "admin@example.test", Admin: true, Password: pw})

@@ -103,8 +103,22 @@ func (b Backend) New(t testing.TB) *gorm.DB {
 	return db
 }
 
-// Each runs fn as a subtest on every backend, with a freshly migrated database.
+// Each runs fn as a subtest on every backend, with a freshly migrated database; the backends'
+// subtests run in parallel (each has its own database). A test that changes package state
+// uses EachSerial.
 func Each(t *testing.T, fn func(t *testing.T, db *gorm.DB)) {
+	t.Helper()
+	for _, b := range Backends() {
+		t.Run(b.Name, func(t *testing.T) {
+			t.Parallel()
+			fn(t, b.New(t))
+		})
+	}
+}
+
+// EachSerial is Each with the backends one after the other, for a test that changes package
+// state (a variable it swaps for the test).
+func EachSerial(t *testing.T, fn func(t *testing.T, db *gorm.DB)) {
 	t.Helper()
 	for _, b := range Backends() {
 		t.Run(b.Name, func(t *testing.T) { fn(t, b.New(t)) })
