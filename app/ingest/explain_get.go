@@ -20,6 +20,8 @@ type consideredStyle struct {
 	HelpfulRatio  *float64 `json:"helpful_ratio"`
 	AvgEditChars  *float64 `json:"avg_edit_chars"`
 	IsWinner      bool     `json:"is_winner"`
+	// Posterior is the bayes model's estimate of the style for this form and segment.
+	Posterior *models.Posterior `json:"posterior,omitempty"`
 }
 
 type explainReply struct {
@@ -31,6 +33,7 @@ type explainReply struct {
 	Source           string            `json:"source"`
 	ConsideredStyles []consideredStyle `json:"considered_styles"`
 	Explanation      string            `json:"explanation"`
+	modelFigures
 }
 
 // explainStyleGet says which style a form's hint chose and why, from the stored statistics of
@@ -64,7 +67,7 @@ func (h *Handlers) explainStyleGet(c *gin.Context) {
 			reply.ConsideredStyles = append(reply.ConsideredStyles, consideredStyle{
 				StyleID: s.StyleID, Source: s.Level, SegmentKey: nullable(s.SegmentKey), TotalRuns: s.TotalRuns,
 				HelpfulRuns: s.HelpfulRuns, UnhelpfulRuns: s.Unhelpful, RatedRuns: s.RatedRuns,
-				HelpfulRatio: s.HelpfulRatio, AvgEditChars: s.AvgEditChars, IsWinner: s.IsWinner,
+				HelpfulRatio: s.HelpfulRatio, AvgEditChars: s.AvgEditChars, IsWinner: s.IsWinner, Posterior: s.Posterior,
 			})
 		}
 	}
@@ -72,5 +75,6 @@ func (h *Handlers) explainStyleGet(c *gin.Context) {
 		reply.Source = models.SourceNone
 	}
 	reply.Explanation = learning.Explain(choice, family, th)
+	reply.modelFigures = figuresOf(hint, choice)
 	c.JSON(http.StatusOK, reply)
 }

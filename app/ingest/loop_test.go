@@ -130,6 +130,20 @@ func TestBayesLoopServesThompsonDraws(t *testing.T) {
 			propensity[id] = h["propensity"].(float64)
 			require.Equal(t, id, h["style_stats"].(map[string]any)["chosen"].(map[string]any)["style_id"])
 		}
+		h := a.get(path).Body["style_hint"].(map[string]any)
+		require.Equal(t, "bayes", h["learning_policy"])
+		require.NotEmpty(t, h["confidence_label"])
+		require.Contains(t, h["shares"], "form")
+		require.Contains(t, h["kappas"], "segment")
+		x := a.get(ingest.PathExplainStyle + "?host=jobs.lever.co&schema_hash=lv&job_title=Software+Engineer")
+		require.Equal(t, "bayes", x.Body["learning_policy"])
+		require.Equal(t, "narrative_para_v1", x.Body["chosen_style_id"])
+		winner := x.Body["considered_styles"].([]any)[0].(map[string]any)
+		require.Equal(t, true, winner["is_winner"])
+		require.Contains(t, winner["posterior"], "p_best")
+		require.Contains(t, x.Body["explanation"], "narrative_para_v1: ")
+		require.Contains(t, x.Body["explanation"], "likely best")
+
 		require.Greater(t, served["narrative_para_v1"], served["concise_bullets_v1"])
 		require.Positive(t, served["concise_bullets_v1"]+served["confident_detailed_v1"], "the others are explored")
 		for id, p := range propensity {
@@ -142,7 +156,7 @@ func TestBayesLoopServesThompsonDraws(t *testing.T) {
 		require.NoError(t, err)
 		off := &api{t: t, db: db, engine: e, metrics: a.metrics, userID: a.userID, token: a.token}
 		r := off.get(path)
-		h := r.Body["style_hint"].(map[string]any)
+		h = r.Body["style_hint"].(map[string]any)
 		require.Equal(t, "narrative_para_v1", h["gen_style_id"])
 		require.Equal(t, "exploit", h["policy"])
 		require.Equal(t, 1.0, h["propensity"])

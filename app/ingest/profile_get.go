@@ -32,6 +32,31 @@ type profileHint struct {
 	MaxLength        *int           `json:"max_length"`     // characters, from the chosen style's length_hint
 	Tone             *string        `json:"tone"`
 	ComputedAt       time.Time      `json:"computed_at"`
+	modelFigures
+}
+
+// modelFigures say how a hint was made, for /profile and explain-style alike: the learning
+// policy, and under bayes the choice's confidence label, the rated runs still needed, the
+// winner's shares of evidence by level, and the model's concentrations; and the window.
+type modelFigures struct {
+	LearningPolicy  string         `json:"learning_policy"` // bayes | threshold
+	ConfidenceLabel string         `json:"confidence_label,omitempty"`
+	RunsNeeded      *int           `json:"runs_needed,omitempty"`
+	Shares          *models.Shares `json:"shares,omitempty"`
+	Kappas          *models.Kappas `json:"kappas,omitempty"`
+	WindowDays      int            `json:"window_days"`
+}
+
+func figuresOf(h *models.StyleHint, c models.Choice) modelFigures {
+	f := modelFigures{LearningPolicy: models.PolicyThreshold}
+	if h == nil {
+		return f
+	}
+	if h.Policy != "" {
+		f.LearningPolicy = h.Policy
+	}
+	f.ConfidenceLabel, f.RunsNeeded, f.Shares, f.Kappas, f.WindowDays = c.Confidence, c.RunsNeeded, c.Shares, h.Kappas, h.WindowDays
+	return f
 }
 
 // styleEntry is one candidate style as the clients read it: every statistic the aggregator
@@ -141,6 +166,7 @@ func (h *Handlers) profileReply(c *gin.Context, req formRequest) (profileReply, 
 			PreferredStyleID: preferred, Confidence: learning.Confidence(p),
 			Source: choice.Source, SegmentKey: nullable(choice.SegmentKey), ComputedAt: hint.ComputedAt,
 			BanditEnabled: h.Config.BanditEnabled, Competitors: []styleEntry{},
+			modelFigures: figuresOf(hint, choice),
 		}
 		if h.Config.BanditEnabled {
 			for _, s := range learning.Competitors(choice) {
