@@ -26,6 +26,7 @@ type ChartProps struct {
 	ExtraHead  string // the heading of the extra column, "" for none
 	Items      []ChartItem
 	Empty      string // shown instead of the chart when nothing is counted
+	SharesOnly bool   // the items are shares, not counts: the legend has no count column
 }
 
 // donutRadius gives the donut a circumference of 100, so that a share maps to a dash length.
@@ -122,4 +123,27 @@ func sparkBars(points []SparkPoint) ([]sparkBar, string) {
 			Y: fmt.Sprintf("%.2f", sparkHeight-h), H: fmt.Sprintf("%.2f", h), HasHeight: h > 0})
 	}
 	return out, fmt.Sprintf("0 0 %.0f %.0f", math.Max(float64(len(points))*step-1, 1), sparkHeight)
+}
+
+// IntervalProps is one estimate with its interval, as shares (0..1) and as display text.
+type IntervalProps struct {
+	TestID                      string
+	Key                         string // colour class: c-<Key>
+	Label                       string // "mean 62% (90% interval 48–75%)"
+	Mean, Low, High             float64
+	MeanText, LowText, HighText string
+}
+
+// pos is a share's x in the 0..100 viewBox, clamped.
+func pos(share float64) string { return fmt.Sprintf("%.2f", math.Min(math.Max(share, 0), 1)*100) }
+
+// span is the width from lo to hi, at least a sliver so that a narrow interval still shows.
+func span(lo, hi float64) string {
+	lo, hi = math.Min(math.Max(lo, 0), 1), math.Min(math.Max(hi, 0), 1)
+	return fmt.Sprintf("%.2f", math.Max((hi-lo)*100, 0.6))
+}
+
+// tick centres the mean's 1.2-wide mark on the mean.
+func tick(share float64) string {
+	return fmt.Sprintf("%.2f", math.Min(math.Max(math.Min(math.Max(share, 0), 1)*100-0.6, 0), 98.8))
 }

@@ -194,6 +194,13 @@ type ChoiceVM struct {
 	Preferred   string
 	Explanation string
 	Candidates  []CandidateVM
+	// Bayes is set for a choice the bayes policy made: the candidates are a leaderboard of
+	// posteriors, and the choice has shares, a confidence label and the runs it still needs.
+	Bayes         bool
+	Confidence    string
+	ConfidenceKey string // badge class
+	RunsNeeded    string
+	Shares        components.ChartProps // the winner's evidence by level, one stacked bar
 }
 
 // CandidateVM is one style that competed.
@@ -207,6 +214,12 @@ type CandidateVM struct {
 	Ratio     string
 	AvgEdits  string
 	Winner    bool
+	// Under bayes: the posterior and its figures.
+	Interval     components.IntervalProps
+	Mean         string
+	CI           string // "48–75%"
+	PBest        string
+	ExpectedLoss string
 }
 
 // EventsPageVM is the events list.
