@@ -38,6 +38,7 @@ func steps() []*gormigrate.Migration {
 		userAccounts,
 		profileHostFamily,
 		profileReads,
+		rollupPropensity,
 	}
 }
 

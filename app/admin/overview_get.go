@@ -1,6 +1,7 @@
 package admin
 
 import (
+	"fmt"
 	"strconv"
 
 	"github.com/gin-gonic/gin"
@@ -30,5 +31,7 @@ func (h *Handlers) overviewGet(c *gin.Context) {
 	vm.Shell = shell(c, "Overview", "overview")
 	vm.CSRF = csrf(c)
 	vm.Run = h.runPanel(c, o.LastRun, "")
+	vm.HintPolicy += fmt.Sprintf(" LEARNING_POLICY is %s; under bayes /profile serves each style with its Thompson allocation, at least %s each.",
+		h.cfg.LearningPolicy, fmtPct(h.cfg.ExploreFloor))
 	render(c, pages.OverviewPage(vm))
 }

@@ -2,8 +2,10 @@ package admin
 
 import (
 	"fmt"
+	"math"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/applylens/learning/app/learning"
@@ -93,7 +95,9 @@ func overviewVM(o *report.Overview, now time.Time) pages.OverviewPageVM {
 	if rate, ok := o.ExploreRate(); ok {
 		vm.ExploreRate = fmtPct(rate)
 	}
-	vm.ExploreNote = "explore rate: explore ÷ (exploit + explore). With the bandit on, the extension explores about 15% of the time."
+	vm.ExploreNote = "explore rate: explore ÷ (exploit + explore)."
+	vm.HintPolicy = hintPolicyText(o.HintPolicies)
+	vm.SRM = srmVM(o.SRM)
 
 	for _, sh := range o.SegmentHints {
 		vm.SegmentHints = append(vm.SegmentHints, pages.SegmentHintRow{Segment: sh.Segment,
@@ -159,4 +163,60 @@ func plural(n int64, one, many string) string {
 		return "1 " + one
 	}
 	return fmtInt(n) + " " + many
+}
+
+// hintPolicyText says which policy made the stored hints.
+func hintPolicyText(by []report.Count) string {
+	switch len(by) {
+	case 0:
+		return "No hints yet."
+	case 1:
+		return fmt.Sprintf("Hints made by the %s policy (%s).", by[0].Key, plural(by[0].Count, "profile", "profiles"))
+	}
+	parts := make([]string, len(by))
+	for i, c := range by {
+		parts[i] = fmt.Sprintf("%s %s", c.Key, fmtInt(c.Count))
+	}
+	return "Hints made by more than one policy (profiles: " + strings.Join(parts, ", ") + "): a run since LEARNING_POLICY changed rewrites them all."
+}
+
+// srmVM words the sample-ratio check (see report.SRM for the expected split).
+func srmVM(s report.SRM) pages.SRMVM {
+	vm := pages.SRMVM{}
+	chi2, p, ok := s.Test()
+	if !ok {
+		vm.Note = "No exploit event with a logged propensity below 1 in this window: nothing to check the explore rate against."
+	} else {
+		vm.Tested, vm.Mismatch = true, s.Mismatch()
+		vm.Observed, vm.Expected = fmtPct(s.ObservedExplore()), fmtPct(s.ExpectedExplore())
+		vm.Chi2, vm.P = fmtFloatG(chi2, 2), fmtP(p)
+		vm.Note = fmt.Sprintf("Sample-ratio check over %s events with a logged propensity: the allocated explore share is Σ over exploit events of (1 − p)/p, "+
+			"divided by the events; χ² with 1 degree of freedom, flagged under p < %g.", fmtInt(s.N()), report.SRMAlpha)
+		if vm.Mismatch {
+			vm.Note = "The clients explore at a rate the logged propensities do not explain: check that they serve the style /profile draws and echo its propensity. " + vm.Note
+		}
+	}
+	if s.Missing > 0 {
+		vm.Note += fmt.Sprintf(" %s without a propensity are left out.", plural(s.Missing, "exploit or explore event", "exploit or explore events"))
+	}
+	return vm
+}
+
+// fmtFloatG writes a statistic with digits after the point ("20.83"), "∞" for infinity.
+func fmtFloatG(f float64, digits int) string {
+	if math.IsInf(f, 1) {
+		return "∞"
+	}
+	return strconv.FormatFloat(f, 'f', digits, 64)
+}
+
+// fmtP writes a p-value: "0.34", "5.0e-06", "< 1e-300".
+func fmtP(p float64) string {
+	switch {
+	case p == 0:
+		return "< 1e-300"
+	case p < 0.001:
+		return strconv.FormatFloat(p, 'e', 1, 64)
+	}
+	return strconv.FormatFloat(p, 'f', 3, 64)
 }

@@ -79,12 +79,14 @@ type Overview struct {
 	Styles      []StyleUsage
 	Daily       []Count // one per day of the window, oldest first
 	State       *State  // nil: the rollup was never built
+	SRM         SRM     // the explore rate against the logged allocation
 
 	// Live.
 	Profiles      int64
 	NotAggregated int64 // profiles with no hint yet (counted under none)
 	Sources       []SourceStat
 	SegmentHints  []SegmentHints
+	HintPolicies  []Count // profiles by the policy that made their hint (LEARNING_POLICY of that run)
 	LastRun       *models.AggregatorRun
 	AnyEvents     bool
 }
@@ -144,8 +146,12 @@ func (o *Overview) loadRollup(db *gorm.DB) error {
 		FeedbackStatus string
 		Events         int64
 		OKEvents       int64
+		PropEvents     int64
+		InvProp        float64
+		InvPropVar     float64
 	}
-	err := db.Raw(`SELECT segment_key, policy, gen_style_id, feedback_status, SUM(events) AS events, SUM(ok_events) AS ok_events
+	err := db.Raw(`SELECT segment_key, policy, gen_style_id, feedback_status, SUM(events) AS events, SUM(ok_events) AS ok_events,
+			SUM(propensity_events) AS prop_events, SUM(inv_propensity) AS inv_prop, SUM(inv_propensity_var) AS inv_prop_var
 		FROM report_daily_events WHERE day >= ? GROUP BY segment_key, policy, gen_style_id, feedback_status`, o.Window.FromDay).
 		Scan(&rows).Error
 	if err != nil {
@@ -167,6 +173,7 @@ func (o *Overview) loadRollup(db *gorm.DB) error {
 			pol = None
 		}
 		pols[pol] += r.Events
+		o.SRM.add(pol, r.Events, r.PropEvents, r.InvProp, r.InvPropVar)
 		style := r.GenStyleID
 		if style == "" {
 			style = None
@@ -253,6 +260,7 @@ type profileMix struct {
 	NotAggregated int64
 	Sources       []SourceStat
 	SegmentHints  []SegmentHints
+	HintPolicies  []Count // profiles by the policy that made their hint, most first
 }
 
 func (o *Overview) loadProfileMix(ctx context.Context, db *gorm.DB, mix *MixCache) error {
@@ -264,6 +272,7 @@ func (o *Overview) loadProfileMix(ctx context.Context, db *gorm.DB, mix *MixCach
 		return err
 	}
 	o.Profiles, o.NotAggregated, o.Sources, o.SegmentHints = m.Profiles, m.NotAggregated, m.Sources, m.SegmentHints
+	o.HintPolicies = m.HintPolicies
 	return nil
 }
 
@@ -275,6 +284,7 @@ func readProfileMix(db *gorm.DB) (*profileMix, error) {
 	}
 	g.Go(func() error { return m.loadSources(db) })
 	g.Go(func() error { return m.loadSegmentHints(db) })
+	g.Go(func() error { return m.loadHintPolicies(db) })
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
@@ -377,5 +387,36 @@ func (m *profileMix) loadSegmentHints(db *gorm.DB) error {
 			m.SegmentHints = append(m.SegmentHints, *sh)
 		}
 	}
+	return nil
+}
+
+// loadHintPolicies counts the hints by the policy that made them; a hint from before policies
+// has none and was made by the threshold rules.
+func (m *profileMix) loadHintPolicies(db *gorm.DB) error {
+	q := `SELECT COALESCE(json_extract(style_hint, '$.policy'), '') AS key, COUNT(*) AS count
+		FROM form_profiles WHERE json_type(style_hint) = 'object' GROUP BY 1`
+	if store.IsPostgres(db) {
+		q = `SELECT COALESCE(style_hint->>'policy', '') AS key, COUNT(*) AS count
+			FROM form_profiles WHERE jsonb_typeof(style_hint) = 'object' GROUP BY 1`
+	}
+	var rows []Count
+	if err := db.Raw(q).Scan(&rows).Error; err != nil {
+		return err
+	}
+	by := map[string]int64{}
+	for _, r := range rows {
+		k := r.Key
+		if k == "" {
+			k = models.PolicyThreshold
+		}
+		by[k] += r.Count
+	}
+	for k, n := range by {
+		m.HintPolicies = append(m.HintPolicies, Count{Key: k, Count: n})
+	}
+	sort.Slice(m.HintPolicies, func(i, j int) bool {
+		a, b := m.HintPolicies[i], m.HintPolicies[j]
+		return a.Count > b.Count || (a.Count == b.Count && a.Key < b.Key)
+	})
 	return nil
 }

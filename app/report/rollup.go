@@ -130,12 +130,19 @@ const upsertState = `INSERT INTO report_state (name, refreshed_at, covered_until
 		ON CONFLICT (name) DO UPDATE SET refreshed_at = excluded.refreshed_at,
 			covered_until = excluded.covered_until, rebuilt_at = excluded.rebuilt_at`
 
+// usablePropensity is the events whose logged propensity can weigh them (see SRM).
+const usablePropensity = "propensity > 0 AND propensity <= 1"
+
 // insertDaily aggregates the events that match where (a condition on created_at) into
 // report_daily_events.
 func insertDaily(d store.Dialect, where string) string {
-	return `INSERT INTO report_daily_events (day, segment_key, policy, gen_style_id, feedback_status, events, ok_events)
+	return `INSERT INTO report_daily_events (day, segment_key, policy, gen_style_id, feedback_status, events, ok_events,
+			propensity_events, inv_propensity, inv_propensity_var)
 		SELECT ` + d.Day("created_at") + `, COALESCE(segment_key, ''), COALESCE(policy, ''), COALESCE(gen_style_id, ''),
-			COALESCE(feedback_status, ''), COUNT(*), SUM(CASE WHEN status = 'ok' THEN 1 ELSE 0 END)
+			COALESCE(feedback_status, ''), COUNT(*), SUM(CASE WHEN status = 'ok' THEN 1 ELSE 0 END),
+			SUM(CASE WHEN ` + usablePropensity + ` THEN 1 ELSE 0 END),
+			SUM(CASE WHEN ` + usablePropensity + ` THEN 1.0 / propensity ELSE 0 END),
+			SUM(CASE WHEN ` + usablePropensity + ` THEN (1.0 - propensity) / (propensity * propensity) ELSE 0 END)
 		FROM autofill_events WHERE ` + where + `
 		GROUP BY 1, 2, 3, 4, 5`
 }

@@ -57,6 +57,8 @@ type OverviewPageVM struct {
 	Policies     components.ChartProps
 	ExploreRate  string
 	ExploreNote  string
+	HintPolicy   string // which policy made the hints
+	SRM          SRMVM
 	SegmentHints []SegmentHintRow
 	Styles       []StyleUsageRow
 	Run          RunPanelVM
@@ -359,4 +361,15 @@ type CheckVM struct {
 	Name    string
 	Present bool
 	Detail  string
+}
+
+// SRMVM is the sample-ratio check of the explore rate against the logged allocation.
+type SRMVM struct {
+	Tested   bool
+	Observed string // explore share
+	Expected string // explore share the logged propensities imply
+	Chi2     string
+	P        string
+	Mismatch bool
+	Note     string
 }
