@@ -39,6 +39,7 @@ func steps() []*gormigrate.Migration {
 		profileHostFamily,
 		profileReads,
 		rollupPropensity,
+		runChanges,
 	}
 }
 

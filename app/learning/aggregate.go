@@ -46,6 +46,7 @@ type result struct {
 	eventsRead   int64
 	profiles     []profileRow
 	hintsChanged int
+	picks        runDiff        // the (form, segment) picks that changed
 	kappas       models.Kappas  // the bayes model's concentrations (zero under threshold)
 	mix          map[string]int // profiles by the source of their overall hint
 	choices      []choiceLabel  // one per profile, for the style-choice metric
@@ -93,6 +94,9 @@ func aggregate(ctx context.Context, conn *gorm.DB, s settings, progress func(tot
 		}
 		if err := writeWeights(tx, d, res.weights, s.now()); err != nil {
 			return fmt.Errorf("write style weights: %w", err)
+		}
+		if err := writePickChanges(tx, s.runID, res.picks.kept); err != nil {
+			return fmt.Errorf("write the run's changed picks: %w", err)
 		}
 		return nil
 	}, &sql.TxOptions{ReadOnly: s.dryRun})

@@ -310,6 +310,7 @@ func (r *Runner) execute(ctx context.Context, j *job) (*models.AggregatorRun, er
 		run.FormsDone = run.FormsTotal
 		run.ProfilesUpdated = len(res.profiles)
 		run.HintsChanged = res.hintsChanged
+		run.PicksChanged = res.picks.total
 		run.SourceMix = models.NewJSON(res.mix)
 	} else {
 		// Nothing was written (the transaction rolled back): no counts of changes, no mix.

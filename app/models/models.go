@@ -129,6 +129,7 @@ type AggregatorRun struct {
 	EventsRead      int64
 	ProfilesUpdated int
 	HintsChanged    int
+	PicksChanged    int // (form, segment) picks whose style changed; the first ones are in AggregatorRunChange
 	SourceMix       JSON[map[string]int]
 	Error           *string
 	StartedAt       time.Time
@@ -152,4 +153,18 @@ type ProfileRead struct {
 	PendingFeedback    *string
 	PendingStyleID     *string
 	PendingAt          *time.Time
+}
+
+// AggregatorRunChange is one (form, segment) pick that a run changed, and why.
+type AggregatorRunChange struct {
+	RunID      string `gorm:"primaryKey"`
+	Seq        int    `gorm:"primaryKey"`
+	Host       string
+	SchemaHash string
+	SegmentKey string
+	FromStyle  *string
+	ToStyle    *string
+	FromSource string
+	ToSource   string
+	Reason     string
 }

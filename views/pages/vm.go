@@ -130,6 +130,22 @@ type RunPageVM struct {
 	Run     RunVM
 	Notice  string
 	BackURL string
+	// What the run changed: "37 picks changed", the changes it kept and a note when it kept
+	// fewer than it counted. Empty PicksChanged: nothing to show (running, failed, dry).
+	PicksChanged string
+	Changes      []PickChangeVM
+	ChangesNote  string
+}
+
+// PickChangeVM is one (form, segment) pick a run changed.
+type PickChangeVM struct {
+	Form       string
+	FormURL    string // the profile page, "" when the profile is gone
+	Segment    string
+	From, To   string
+	FromSource string
+	ToSource   string
+	Reason     string
 }
 
 // ProfilesPageVM is the profiles list.
