@@ -71,6 +71,7 @@ with no DATABASE_URL it uses an embedded SQLite file under ./data/.`,
 		newAggregateCmd(env),
 		newSeedCmd(env),
 		newSimulateCmd(env),
+		newEvaluateCmd(env),
 		newVersionCmd(env),
 	)
 	return root
