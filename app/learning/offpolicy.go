@@ -4,8 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"math"
 	"maps"
+	"math"
 	"slices"
 	"time"
 
@@ -115,8 +115,8 @@ type EvalParams struct {
 type Evaluation struct {
 	Days      int
 	Since     time.Time // the window's start, zero for all time
-	Rated     int64 // rated runs of a style in the window
-	Missing   int64 // of those, without a usable propensity
+	Rated     int64     // rated runs of a style in the window
+	Missing   int64     // of those, without a usable propensity
 	Estimates []Estimate
 	Warnings  []string
 }

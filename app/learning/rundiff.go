@@ -170,20 +170,18 @@ func (r *runDiff) note(k formKey, old *storedProfile, h *models.StyleHint) {
 var pickChangeColumns = []string{"run_id", "seq", "host", "schema_hash", "segment_key", "from_style", "to_style",
 	"from_source", "to_source", "reason"}
 
-// writePickChanges stores the kept changes of run runID, writeBatch rows a statement.
+// writePickChanges stores the kept changes of run runID in one statement (at most
+// MaxPickChanges rows of 10 values: within both databases' limits on parameters).
 func writePickChanges(tx *gorm.DB, runID string, rows []PickChange) error {
-	for start := 0; start < len(rows); start += writeBatch {
-		batch := rows[start:min(start+writeBatch, len(rows))]
-		args := make([]any, 0, len(batch)*len(pickChangeColumns))
-		for i, c := range batch {
-			args = append(args, runID, start+i+1, c.Host, c.SchemaHash, c.SegmentKey, nullIfEmpty(c.FromStyle), nullIfEmpty(c.ToStyle),
-				c.FromSource, c.ToSource, c.Reason)
-		}
-		if err := tx.Exec(store.InsertSQL("aggregator_run_changes", pickChangeColumns, len(batch), false), args...).Error; err != nil {
-			return err
-		}
+	if len(rows) == 0 {
+		return nil
 	}
-	return nil
+	args := make([]any, 0, len(rows)*len(pickChangeColumns))
+	for i, c := range rows {
+		args = append(args, runID, i+1, c.Host, c.SchemaHash, c.SegmentKey, nullIfEmpty(c.FromStyle), nullIfEmpty(c.ToStyle),
+			c.FromSource, c.ToSource, c.Reason)
+	}
+	return tx.Exec(store.InsertSQL("aggregator_run_changes", pickChangeColumns, len(rows), false), args...).Error
 }
 
 func nullIfEmpty(s string) any {
