@@ -55,6 +55,7 @@ const (
 	PathTokens       = "/admin/tokens"
 	PathTokenRevoke  = "/admin/tokens/:id/revoke"
 	PathSchema       = "/admin/schema"
+	PathEvaluate     = "/admin/evaluate"
 )
 
 // maxFormBytes caps the body of a dashboard form.
@@ -175,6 +176,7 @@ func (h *Handlers) Mount(e *gin.Engine) {
 	a.POST("/tokens", h.tokensCreatePost)
 	a.POST("/tokens/:id/revoke", h.tokenRevokePost)
 	a.GET("/schema", h.schemaGet)
+	a.GET("/evaluate", h.evaluateGet)
 }
 
 // queryOf is the request's query string with its "?", or "".

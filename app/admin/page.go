@@ -22,6 +22,7 @@ var nav = [][3]string{
 	{"events", "Events", PathEvents},
 	{"styles", "Styles", PathStyles},
 	{"runs", "Runs", PathRuns},
+	{"evaluate", "Replay", PathEvaluate},
 	{"tokens", "Tokens", PathTokens},
 	{"users", "Users", PathUsers},
 	{"schema", "Schema", PathSchema},
