@@ -137,7 +137,7 @@ func Evaluate(ctx context.Context, db *gorm.DB, p EvalParams) (*Evaluation, erro
 	var styles map[string]float64
 	w := newWindow()
 	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := w.readWindow(tx, dialect{postgres: store.IsPostgres(db)}, s.since()); err != nil {
+		if err := w.readWindow(tx, dialect{store.DialectOf(db)}, s.since()); err != nil {
 			return fmt.Errorf("read the window's events: %w", err)
 		}
 		var err error
