@@ -68,7 +68,7 @@ func (w *window) plan(stored map[formKey]*storedProfile, styles map[string]float
 	for i, p := range rows {
 		if !same[i] {
 			res.hintsChanged++
-			res.picks.note(k, old, p.hint)
+			res.picks.note(keys[i], stored[keys[i]], p.hint)
 		}
 		res.mix[p.hint.Source]++
 		res.choices = append(res.choices, choiceLabel{p.hint.Source, p.family, p.hint.SegmentKey})
