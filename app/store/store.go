@@ -4,15 +4,18 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/glebarez/sqlite"
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
+	"gorm.io/plugin/dbresolver"
 
 	"github.com/applylens/learning/app/config"
 )
@@ -50,10 +53,14 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*gorm.DB, e
 		if err != nil {
 			return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 		}
-		// SQLite has one writer; one connection makes every statement wait its turn instead
-		// of failing with "database is locked". Code must never use db while holding a tx.
+		// SQLite has one writer; one connection makes every write wait its turn instead of
+		// failing with "database is locked". Code must never write through db while holding a tx.
 		sqlDB, _ := db.DB()
 		sqlDB.SetMaxOpenConns(1)
+		if err := useReaders(db, path); err != nil {
+			_ = sqlDB.Close()
+			return nil, err
+		}
 	}
 	sqlDB, err := db.DB()
 	if err != nil {
@@ -73,9 +80,39 @@ func SQLiteDSN(path string) string {
 	return path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate"
 }
 
-// Close closes the pool behind db.
+// readerPoolSize is how many SQLite reads run at once beside the writer.
+const readerPoolSize = 4
+
+// readers maps a SQLite writer pool to its reader pool, for Close.
+var readers sync.Map // *sql.DB → *sql.DB
+
+// useReaders gives a SQLite db a pool of read-only connections for its reads outside a
+// transaction (SELECTs, through gorm's dbresolver). In WAL mode readers never wait for the
+// writer, so that a dashboard page or /profile is not held up by a sync or an aggregator run;
+// each read sees the last committed state. Everything in a transaction stays on the writer.
+func useReaders(db *gorm.DB, path string) error {
+	rdb, err := sql.Open(sqlite.DriverName, path+"?_pragma=busy_timeout(10000)&_pragma=query_only(1)&_pragma=foreign_keys(1)")
+	if err != nil {
+		return fmt.Errorf("open sqlite readers %s: %w", path, err)
+	}
+	rdb.SetMaxOpenConns(readerPoolSize)
+	rdb.SetMaxIdleConns(readerPoolSize)
+	if err := db.Use(dbresolver.Register(dbresolver.Config{Replicas: []gorm.Dialector{sqlite.Dialector{Conn: rdb}}})); err != nil {
+		_ = rdb.Close()
+		return fmt.Errorf("sqlite readers: %w", err)
+	}
+	if sqlDB, err := db.DB(); err == nil {
+		readers.Store(sqlDB, rdb)
+	}
+	return nil
+}
+
+// Close closes the pools behind db.
 func Close(db *gorm.DB) {
 	if sqlDB, err := db.DB(); err == nil {
+		if rdb, ok := readers.LoadAndDelete(sqlDB); ok {
+			_ = rdb.(*sql.DB).Close()
+		}
 		_ = sqlDB.Close()
 	}
 }
