@@ -91,8 +91,8 @@ func NewRunner(db *gorm.DB, cfg config.Config, m *metrics.Metrics, log *slog.Log
 	}
 }
 
-// job is a run that holds the lock (unless it is a dry run) and has its row.
-type job struct {
+// begunRun is a run that holds the lock (unless it is a dry run) and has its row.
+type begunRun struct {
 	run     models.AggregatorRun
 	conn    *gorm.DB // where the run's transaction runs (the connection holding the lock)
 	release func()
@@ -176,7 +176,7 @@ func (p RunParams) validate() (RunParams, error) {
 
 // begin takes the lock, marks dead runs as failed and records the new run. A dry run takes
 // no lock and records nothing: it writes nothing, so there is nothing to serialise.
-func (r *Runner) begin(ctx context.Context, p RunParams) (*job, error) {
+func (r *Runner) begin(ctx context.Context, p RunParams) (*begunRun, error) {
 	p, err := p.validate()
 	if err != nil {
 		return nil, err
@@ -193,7 +193,7 @@ func (r *Runner) begin(ctx context.Context, p RunParams) (*job, error) {
 		HeartbeatAt: now,
 	}
 	if p.DryRun {
-		return &job{run: run, conn: r.db, release: func() {}}, nil
+		return &begunRun{run: run, conn: r.db, release: func() {}}, nil
 	}
 	held, err := r.acquire(ctx, run.ID)
 	if err != nil {
@@ -212,7 +212,7 @@ func (r *Runner) begin(ctx context.Context, p RunParams) (*job, error) {
 	if conn == nil {
 		conn = r.db
 	}
-	return &job{run: run, conn: conn, release: held.release}, nil
+	return &begunRun{run: run, conn: conn, release: held.release}, nil
 }
 
 // acquire takes the lock for runID, or says which run holds it. A run takes the lock an instant
@@ -287,8 +287,8 @@ func (r *Runner) runningID(ctx context.Context) string {
 	return ids[0]
 }
 
-// execute runs a begun job, records its outcome and releases the lock.
-func (r *Runner) execute(ctx context.Context, j *job) (*models.AggregatorRun, error) {
+// execute runs a begun run, records its outcome and releases the lock.
+func (r *Runner) execute(ctx context.Context, j *begunRun) (*models.AggregatorRun, error) {
 	defer j.release()
 	run := &j.run
 	start := time.Now()
