@@ -10,11 +10,14 @@ import (
 )
 
 // TestTitlesClassifyAsListed keeps the title catalog honest: each title lands in the segment
-// it is listed under, as the ingest path classifies it.
+// it is listed under and gets the discipline it is generated with, as the ingest path
+// classifies it.
 func TestTitlesClassifyAsListed(t *testing.T) {
 	for seg, jobs := range jobTitles {
 		for _, j := range jobs {
 			require.Equal(t, seg, learning.SegmentFromJob(j.Title, j.NormalizedTitle), "%q", j.Title)
+			require.True(t, learning.ValidDiscipline(j.Discipline) && j.Discipline != "", "%q has a discipline", j.Title)
+			require.Equal(t, j.Discipline, learning.DisciplineFromJob(j.Title, j.NormalizedTitle), "%q", j.Title)
 		}
 	}
 }
