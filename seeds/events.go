@@ -31,6 +31,7 @@ type event struct {
 	Feedback   string
 	EditChars  int
 	Segment    string
+	Discipline string
 	Policy     string
 	Propensity float64
 	OccurredAt time.Time
@@ -120,6 +121,7 @@ func (g *generator) next(ev *event) bool {
 		title := ts[r.IntN(len(ts))]
 		seg = title.seg
 		ev.Job = &title.job
+		ev.Discipline = title.job.Discipline
 	}
 	ev.Segment = segKeys[seg]
 
@@ -142,7 +144,7 @@ func (g *generator) next(ev *event) bool {
 		ev.Style = styleIDs[style]
 	}
 
-	helpful := style >= 0 && r.Float64() < f.rates[seg][style]
+	helpful := style >= 0 && r.Float64() < f.rate(seg, ev.Discipline, style)
 	if style >= 0 {
 		rated := ratedIfNot
 		if helpful {

@@ -13,7 +13,13 @@ import (
 // accuracy (the share of form × segment cells whose pick is the truly best style) and regret
 // (the truly best rate minus the picked style's true rate, averaged over the cells; a cell
 // with no pick scores as a style drawn at random would). Cells are the four segments of every
-// form, each counted once, as an independent judge would count them.
+// form, each counted once, as an independent judge would count them; within a segment each
+// discipline of its jobs weighs as often as the demo's titles have it, and is judged against
+// the truth for that discipline.
+
+// BayesSegmentOnly is the bayes policy asked for a segment alone, without the job's
+// discipline: the model before issue 14, for comparison with bayes, which is asked for both.
+const BayesSegmentOnly = "bayes-segment-only"
 
 // Score is one policy's picks measured against the truth.
 type Score struct {
@@ -40,7 +46,8 @@ func (w *World) LoggedEvidence() *learning.Evidence {
 		if e.Style == "" {
 			continue
 		}
-		o := learning.Observation{Host: e.Host, SchemaHash: e.SchemaHash, Family: e.Family, Segment: e.Segment, StyleID: e.Style, Runs: 1}
+		o := learning.Observation{Host: e.Host, SchemaHash: e.SchemaHash, Family: e.Family, Segment: e.Segment,
+			Discipline: e.Discipline, StyleID: e.Style, Runs: 1}
 		switch e.Feedback {
 		case "helpful":
 			o.Helpful = 1
@@ -52,16 +59,29 @@ func (w *World) LoggedEvidence() *learning.Evidence {
 	return ev
 }
 
-// ScorePicks measures a fitted model's picks for every form's four segments.
-func (w *World) ScorePicks(m *learning.Model) Score {
+// ScorePicks measures a fitted model's picks for every form's four segments, asking it for
+// each discipline of the segment's jobs unless segmentOnly.
+func (w *World) ScorePicks(m *learning.Model, segmentOnly bool) Score {
 	s := Score{Policy: m.Policy(), Events: w.Opts.Events}
+	if segmentOnly && s.Policy == models.PolicyBayes {
+		s.Policy = BayesSegmentOnly
+	}
 	for _, f := range w.Forms {
 		for seg := range 4 {
-			c := m.Choose(f.Host, f.SchemaHash, f.Family, segKeys[seg])
-			hit, regret := f.judge(seg, c.PreferredStyleID)
+			var segPick *string
+			if segmentOnly {
+				segPick = m.Choose(f.Host, f.SchemaHash, f.Family, segKeys[seg]).PreferredStyleID
+			}
+			for d, share := range w.disciplineShares(seg) {
+				pick := segPick
+				if !segmentOnly {
+					pick = m.ChooseFor(f.Host, f.SchemaHash, f.Family, segKeys[seg], d).PreferredStyleID
+				}
+				hit, regret := judge(f.ratesFor(seg, d), pick)
+				s.Accuracy += share * hit
+				s.Regret += share * regret
+			}
 			s.Cells++
-			s.Accuracy += hit
-			s.Regret += regret
 		}
 	}
 	s.Accuracy /= float64(s.Cells)
@@ -69,9 +89,17 @@ func (w *World) ScorePicks(m *learning.Model) Score {
 	return s
 }
 
-// judge scores one pick (nil: none) for a segment of the form.
-func (f *Form) judge(seg int, pick *string) (hit, regret float64) {
-	rates := f.rates[seg]
+// disciplineShares are the shares of the disciplines among a segment's titles.
+func (w *World) disciplineShares(seg int) map[string]float64 {
+	out := map[string]float64{}
+	for _, t := range w.titles[seg] {
+		out[t.job.Discipline] += 1 / float64(len(w.titles[seg]))
+	}
+	return out
+}
+
+// judge scores one pick (nil: none) against the true rates of a cell.
+func judge(rates []float64, pick *string) (hit, regret float64) {
 	best := rates[argmax(rates)]
 	if pick == nil {
 		mean := 0.0
@@ -100,8 +128,12 @@ func EvaluateLogged(opts Options, policies []string) ([]Score, error) {
 	ev := w.LoggedEvidence()
 	out := make([]Score, 0, len(policies))
 	for _, p := range policies {
-		m := learning.Fit(ev, learning.Params{Policy: p, Thresholds: SimThresholds, Styles: styleIDs})
-		out = append(out, w.ScorePicks(m))
+		fit := p
+		if p == BayesSegmentOnly {
+			fit = models.PolicyBayes
+		}
+		m := learning.Fit(ev, learning.Params{Policy: fit, Thresholds: SimThresholds, Styles: styleIDs})
+		out = append(out, w.ScorePicks(m, p == BayesSegmentOnly))
 	}
 	return out, nil
 }
@@ -158,26 +190,31 @@ func (w *World) loop(policy string, every int, floor float64) ([]LoopPoint, erro
 	r := rand.New(rand.NewPCG(w.Opts.Seed, 0x6c6f6f70)) // the same requests and users for every policy
 	ev := learning.NewEvidence()
 	model := learning.Fit(ev, learning.Params{Policy: fitPolicy, Thresholds: SimThresholds, Styles: styleIDs})
-	type cell struct{ form, seg int }
+	type cell struct {
+		form, seg  int
+		discipline string
+	}
 	hints := map[cell]models.Choice{}
 	var points []LoopPoint
 	served := 0.0
 	for i, fi := range w.slots {
 		f := w.Forms[fi]
-		seg := segNone
+		seg, disc := segNone, ""
 		if r.Float64() >= f.noJob {
 			seg = pickIndex(r, f.segCum[:])
+			disc = w.titles[seg][r.IntN(len(w.titles[seg]))].job.Discipline
 		}
-		key := cell{int(fi), seg}
+		key := cell{int(fi), seg, disc}
 		c, ok := hints[key]
 		if !ok {
-			c = model.Choose(f.Host, f.SchemaHash, f.Family, segKeys[seg])
+			c = model.ChooseFor(f.Host, f.SchemaHash, f.Family, segKeys[seg], disc)
 			hints[key] = c
 		}
 		style := w.serve(policy, c, floor, r)
-		rates := f.rates[seg]
+		rates := f.ratesFor(seg, disc)
 		served += rates[argmax(rates)] - rates[style]
-		o := learning.Observation{Host: f.Host, SchemaHash: f.SchemaHash, Family: f.Family, Segment: segKeys[seg], StyleID: styleIDs[style], Runs: 1}
+		o := learning.Observation{Host: f.Host, SchemaHash: f.SchemaHash, Family: f.Family, Segment: segKeys[seg],
+			Discipline: disc, StyleID: styleIDs[style], Runs: 1}
 		helpful := r.Float64() < rates[style]
 		rated := ratedIfNot
 		if helpful {
@@ -194,7 +231,7 @@ func (w *World) loop(policy string, every int, floor float64) ([]LoopPoint, erro
 		if (i+1)%every == 0 || i+1 == len(w.slots) {
 			model = learning.Fit(ev, learning.Params{Policy: fitPolicy, Thresholds: SimThresholds, Styles: styleIDs})
 			clear(hints)
-			s := w.ScorePicks(model)
+			s := w.ScorePicks(model, false)
 			s.Policy, s.Events, s.Served = policy, i+1, served/float64(i+1)
 			points = append(points, LoopPoint{Score: s, Requests: i + 1})
 		}

@@ -44,6 +44,10 @@ type Options struct {
 	Seed   uint64    // the random seed, used as given (the CLI defaults to 1)
 	Now    time.Time // end of the window (default: the current time, to the second)
 
+	// FlatDisciplines makes a truth in which the job's discipline changes nothing (by default
+	// it matters in disciplineFamilies), to check that the discipline level costs nothing there.
+	FlatDisciplines bool
+
 	Reset    bool                  // delete the existing demo data first
 	Force    bool                  // add demo data even beside the events of real users
 	Progress func(done, total int) // called now and then as events are written
@@ -130,8 +134,9 @@ type Form struct {
 	durBase  float64           // typical run duration in ms
 	pref     [numSegs]int      // style index the simulated extension exploits, by segment
 	rates    [numSegs][]float64
-	maps     [3]string // field-map JSON variants: canonical, two fields swapped, one field missing
-	invalid  [2]string // validation_errors JSON of failed runs
+	discEff  map[string][]float64 // discipline → style → added to rates (nil: discipline does not matter)
+	maps     [3]string            // field-map JSON variants: canonical, two fields swapped, one field missing
+	invalid  [2]string            // validation_errors JSON of failed runs
 }
 
 // DemoUser is a demo user the generator makes.
@@ -153,7 +158,8 @@ type World struct {
 	userCum  []float64
 	hourCnt  []int // events per hour of the window
 	slots    []int32
-	famRates map[string][numSegs][]float64 // family → segment → style → rate without form deviation
+	famRates map[string][numSegs][]float64   // family → segment → style → rate without form deviation
+	discEff  map[string]map[string][]float64 // family → discipline → style → added to the rate
 	titles   [4][]titleSeg
 }
 
@@ -176,6 +182,7 @@ func NewWorld(opts Options) (*World, error) {
 	w.planTitles()
 	w.planUsers()
 	w.planFamilies()
+	w.planDisciplines()
 	if opts.Events > 0 {
 		w.planForms()
 		w.planCounts()
@@ -249,11 +256,39 @@ func (w *World) planFamilies() {
 	}
 }
 
+// planDisciplines draws, for each family of disciplineFamilies, how much each discipline's
+// jobs shift each style's rate (a data scientist and an account executive answer "why this
+// role?" differently there). It uses a stream of its own, so the rest of the demo (forms,
+// counts, times, titles) is the same with and without it.
+func (w *World) planDisciplines() {
+	w.discEff = map[string]map[string][]float64{}
+	if w.Opts.FlatDisciplines {
+		return
+	}
+	r := rand.New(rand.NewPCG(w.Opts.Seed, 0x6469736369706c)) // "discipl"
+	for _, fam := range disciplineFamilies {
+		byDisc := map[string][]float64{}
+		for _, d := range learning.Disciplines() {
+			eff := make([]float64, len(styleIDs))
+			for k := range eff {
+				eff[k] = r.NormFloat64() * disciplineSpread
+			}
+			byDisc[d] = eff
+		}
+		w.discEff[fam] = byDisc
+	}
+}
+
+// disciplineFamilies are the families whose truth depends on the job's discipline; in the
+// others (and on career sites) it does not.
+var disciplineFamilies = []string{"greenhouse", "lever", "ashby", "smartrecruiters"}
+
 // Spreads (standard deviations) of the ground truth's random effects.
 const (
-	familySpread = 0.06
-	cellSpread   = 0.10
-	formSpread   = 0.02
+	familySpread     = 0.06
+	cellSpread       = 0.10
+	formSpread       = 0.02
+	disciplineSpread = 0.10
 )
 
 // Tier shares of the forms, by the source their hint is designed to come from. Their event
@@ -460,6 +495,7 @@ func (w *World) newForm(fc *familyCatalog, co *company, source string) *Form {
 		dev[k] = r.NormFloat64() * formSpread
 	}
 	fam := w.famRates[fc.family]
+	f.discEff = w.discEff[fc.family]
 	for seg := range numSegs {
 		f.rates[seg] = make([]float64, len(styleIDs))
 		for k := range styleIDs {
@@ -664,6 +700,24 @@ func argmax[T cmp.Ordered](xs []T) int {
 		}
 	}
 	return best
+}
+
+// rate is the true helpful rate of style k for a job of the segment and discipline.
+func (f *Form) rate(seg int, discipline string, k int) float64 {
+	eff := f.discEff[discipline]
+	if eff == nil {
+		return f.rates[seg][k]
+	}
+	return clamp(f.rates[seg][k]+eff[k], 0.05, 0.95)
+}
+
+// ratesFor are the true helpful rates of every style for a job of the segment and discipline.
+func (f *Form) ratesFor(seg int, discipline string) []float64 {
+	out := make([]float64, len(styleIDs))
+	for k := range out {
+		out[k] = f.rate(seg, discipline, k)
+	}
+	return out
 }
 
 func clamp(x, lo, hi float64) float64 { return math.Min(hi, math.Max(lo, x)) }

@@ -1,6 +1,7 @@
 package seeds
 
 import (
+	"slices"
 	"testing"
 	"time"
 
@@ -127,4 +128,29 @@ func TestOptionsValidate(t *testing.T) {
 		require.Len(t, generate(t, Options{Events: n, Seed: 1}), n)
 	}
 	require.Len(t, generate(t, Options{Events: 3000, Forms: 2000, Seed: 1}), 3000)
+}
+
+// TestDisciplineTruth checks the truth's discipline effect: present in disciplineFamilies,
+// absent elsewhere and everywhere with FlatDisciplines, and the rest of the demo unchanged.
+func TestDisciplineTruth(t *testing.T) {
+	opts := Options{Events: 3_000, Seed: 7, Now: time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)}
+	w, err := NewWorld(opts)
+	require.NoError(t, err)
+	opts.FlatDisciplines = true
+	flat, err := NewWorld(opts)
+	require.NoError(t, err)
+	require.Len(t, flat.Forms, len(w.Forms))
+	differs := 0
+	for i, f := range w.Forms {
+		require.Equal(t, f.Host, flat.Forms[i].Host, "the same forms with and without the effect")
+		require.Equal(t, f.rates, flat.Forms[i].rates)
+		eng, data := f.ratesFor(segSenior, learning.DisciplineEngineering), f.ratesFor(segSenior, learning.DisciplineData)
+		require.Equal(t, flat.Forms[i].ratesFor(segSenior, learning.DisciplineEngineering), flat.Forms[i].ratesFor(segSenior, learning.DisciplineData))
+		if !slices.Contains(disciplineFamilies, f.Family) {
+			require.Equal(t, eng, data, "%s: discipline does not matter", f.Family)
+		} else if !slices.Equal(eng, data) {
+			differs++
+		}
+	}
+	require.Positive(t, differs)
 }

@@ -18,10 +18,10 @@ func newSimulateCmd(env *Env) *cobra.Command {
 		events, forms, every int
 		seedList             string
 		floor                float64
-		loop                 bool
+		loop, flat           bool
 	)
 	cmd := &cobra.Command{
-		Use:   "simulate [--events N] [--forms F] [--seeds 1,2,3] [--loop [--every K] [--floor P]]",
+		Use:   "simulate [--events N] [--forms F] [--seeds 1,2,3] [--flat-disciplines] [--loop [--every K] [--floor P]]",
 		Short: "Measure the recommendation policies against the demo generator's hidden truth",
 		Long: `Measure how good the style recommendations are, against the ground truth of the demo
 generator (the helpful rate of every style on every form and segment; see seed --truth). It
@@ -31,6 +31,9 @@ Without --loop: the events are logged by the generator's biased policy (most run
 try one favourite style unrelated to the truth, 15% explore), every policy is fitted on them,
 and its pick for each form's four segments is scored: accuracy (the share of picks that are
 the truly best style) and regret (the best rate minus the picked style's rate), side by side.
+bayes is asked for each segment and discipline of the jobs; bayes-segment-only is the same
+model asked for the segment alone (without the discipline dimension). In the demo's truth the
+discipline matters in some families; --flat-disciplines makes a truth where it never does.
 
 With --loop: each policy starts with no data and serves the requests itself (threshold with the
 extension's epsilon-greedy, bayes with epsilon-greedy, bayes with Thompson sampling); ratings
@@ -56,8 +59,8 @@ accuracy and regret at that point and the mean regret of what was served so far.
 			if !loop {
 				fmt.Fprintln(tw, "seed\tevents\tforms\tpolicy\taccuracy\tregret\t")
 				for _, s := range list {
-					scores, err := seeds.EvaluateLogged(seeds.Options{Events: events, Forms: forms, Seed: s, Now: now},
-						[]string{models.PolicyThreshold, models.PolicyBayes})
+					scores, err := seeds.EvaluateLogged(seeds.Options{Events: events, Forms: forms, Seed: s, Now: now, FlatDisciplines: flat},
+						[]string{models.PolicyThreshold, seeds.BayesSegmentOnly, models.PolicyBayes})
 					if err != nil {
 						return err
 					}
@@ -69,7 +72,7 @@ accuracy and regret at that point and the mean regret of what was served so far.
 			}
 			fmt.Fprintln(tw, "seed\tpolicy\trequests\taccuracy\tregret\tserved regret\t")
 			for _, s := range list {
-				points, err := seeds.SimulateLoop(seeds.Options{Events: events, Forms: forms, Seed: s, Now: now}, every, floor, seeds.LoopPolicies())
+				points, err := seeds.SimulateLoop(seeds.Options{Events: events, Forms: forms, Seed: s, Now: now, FlatDisciplines: flat}, every, floor, seeds.LoopPolicies())
 				if err != nil {
 					return err
 				}
@@ -83,6 +86,7 @@ accuracy and regret at that point and the mean regret of what was served so far.
 	cmd.Flags().IntVar(&events, "events", 20_000, "events (requests, with --loop) to generate")
 	cmd.Flags().IntVar(&forms, "forms", 2_000, "forms (0: one per 32 events)")
 	cmd.Flags().StringVar(&seedList, "seeds", "1,2,3", "comma-separated generator seeds")
+	cmd.Flags().BoolVar(&flat, "flat-disciplines", false, "a truth in which the job's discipline changes nothing")
 	cmd.Flags().BoolVar(&loop, "loop", false, "closed loop: each policy serves the requests and learns from them")
 	cmd.Flags().IntVar(&every, "every", 10_000, "with --loop: aggregate every K requests")
 	cmd.Flags().Float64Var(&floor, "floor", 0.02, "with --loop: Thompson's exploration floor per style")

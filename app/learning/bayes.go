@@ -18,6 +18,17 @@ import (
 //
 //	all forms → family → (family, S) → this form's runs for S
 //
+// and, when the request names the job's discipline D as well (issue 14):
+//
+//	all forms → family → (family, S) → (family, S, D) → this form's runs for (S, D)
+//
+// where the last level's parent is (family, S, D) plus the form's own leaning over every
+// discipline (its runs for S against (family, S)), so that a form's few runs of one discipline
+// still inherit what its other runs say about the form. Where disciplines do not differ, κ of
+// the discipline level comes out large and (family, S, D) is (family, S): the dimension costs
+// nothing; where they do, it adds the discipline's evidence. A request with no discipline gets
+// the first chain, exactly as before.
+//
 // Hosts in no family (career sites) pool as one more family, "": how much their forms share
 // is estimated like everything else, so sites that are alike learn from each other and sites
 // that are not fall back on their own runs.
@@ -168,16 +179,36 @@ func (m *Model) formKappa(family string) float64 {
 	return m.kappa.Form
 }
 
-// chain is one style's estimate for a form and segment, level by level.
+// chain is one style's estimate for a form and segment (and discipline), level by level;
+// discipline is the zero node when none was asked for.
 type chain struct {
-	root, family, segment, form node
+	root, family, segment, discipline, form node
 }
 
-func (m *Model) chain(k formKey, family, segment, style string) chain {
+func (m *Model) chain(k formKey, family, segment, discipline, style string) chain {
 	c := chain{root: m.rootNode(style), family: m.familyNode(family, style)}
 	c.segment = m.segmentNode(family, segment, style)
 	c.form = shrink(m.ev.formStyles(k, segment)[style], m.formKappa(family), c.segment)
+	if discipline != "" {
+		c.discipline = m.disciplineNode(family, segment, discipline, style)
+		c.form = shrink(m.ev.formDiscs[k][segDisc{segment, discipline}][style], m.kappa.FormDiscipline,
+			formLeaning(c.discipline, c.form, c.segment))
+	}
 	return c
+}
+
+// disciplineNode is the (family, S, D) cell's estimate, shrunk toward (family, S).
+func (m *Model) disciplineNode(family, segment, discipline, style string) node {
+	return shrink(m.ev.famSegDiscs[famSegDisc{family, segment, discipline}][style], m.kappa.Discipline,
+		m.segmentNode(family, segment, style))
+}
+
+// formLeaning is the parent of a form's runs for (S, D): the discipline cell plus how far the
+// form's runs for S (every discipline) sit from (family, S).
+func formLeaning(disc, formSeg, seg node) node {
+	disc.off = formSeg.mean - seg.mean
+	disc.mean = min(max(disc.mean+disc.off, 0.001), 0.999)
+	return disc
 }
 
 // shares splits the final estimate by where its weight comes from: the form's own runs, then
@@ -192,6 +223,7 @@ func (c chain) shares() models.Shares {
 	var s models.Shares
 	rest := 1.0
 	s.Form, rest = rest*w(c.form), rest*(1-w(c.form))
+	s.Discipline, rest = rest*w(c.discipline), rest*(1-w(c.discipline))
 	s.Segment, rest = rest*w(c.segment), rest*(1-w(c.segment))
 	s.Family, rest = rest*w(c.family), rest*(1-w(c.family))
 	s.Global = rest
@@ -199,7 +231,8 @@ func (c chain) shares() models.Shares {
 }
 
 // largest is the level the shares weigh most (ties: the more specific level); none when no
-// level has a rated run.
+// level has a rated run. The discipline level is a segment level (the combined segment
+// "senior/data"): its source is segment, so the sources and the source mix keep their meaning.
 func largest(s models.Shares, rated bool) string {
 	if !rated {
 		return models.SourceNone
@@ -208,7 +241,7 @@ func largest(s models.Shares, rated bool) string {
 	for _, l := range []struct {
 		v   float64
 		src string
-	}{{s.Segment, models.SourceSegment}, {s.Family, models.SourceFamily}, {s.Global, models.SourceGlobal}} {
+	}{{s.Discipline, models.SourceSegment}, {s.Segment, models.SourceSegment}, {s.Family, models.SourceFamily}, {s.Global, models.SourceGlobal}} {
 		if l.v > best {
 			best, src = l.v, l.src
 		}
@@ -218,28 +251,38 @@ func largest(s models.Shares, rated bool) string {
 
 // Choose picks the style for one segment of a form ("" for none) under the model's policy.
 func (m *Model) Choose(host, schemaHash, family, segment string) models.Choice {
+	return m.ChooseFor(host, schemaHash, family, segment, "")
+}
+
+// ChooseFor picks the style for one segment and discipline of a form ("" for none: the
+// segment's choice over every discipline). The threshold policy ignores the discipline, as
+// the original did; the choice's SegmentKey is the combined segment ("senior/data").
+func (m *Model) ChooseFor(host, schemaHash, family, segment, discipline string) models.Choice {
 	k := formKey{host, schemaHash}
 	if m.p.Policy == models.PolicyThreshold {
 		return m.threshold(k, family, segment)
 	}
-	return m.bayes(k, family, segment)
+	return m.bayes(k, family, segment, discipline)
 }
 
-// bayes ranks every style by its posterior mean for the form and segment.
-func (m *Model) bayes(k formKey, family, segment string) models.Choice {
-	ch := models.Choice{Source: models.SourceNone, SegmentKey: segment, Candidates: []models.StyleStats{}}
+// bayes ranks every style by its posterior mean for the form, segment and discipline.
+func (m *Model) bayes(k formKey, family, segment, discipline string) models.Choice {
+	ch := models.Choice{Source: models.SourceNone, SegmentKey: CombinedSegment(segment, discipline), Candidates: []models.StyleStats{}}
 	if len(m.styles) == 0 {
 		return ch
 	}
 	chains := make([]chain, len(m.styles))
 	posts := make([]betaPost, len(m.styles))
 	for i, s := range m.styles {
-		chains[i] = m.chain(k, family, segment, s)
+		chains[i] = m.chain(k, family, segment, discipline, s)
 		f := chains[i].form
 		posts[i] = betaPost{alpha: f.mean * f.conc, beta: (1 - f.mean) * f.conc}
 	}
 	figures := m.posteriors(posts)
 	local := m.ev.formStyles(k, segment)
+	if discipline != "" {
+		local = m.ev.formDiscs[k][segDisc{segment, discipline}]
+	}
 	type cand struct {
 		stats models.StyleStats
 		acc   styleAcc
@@ -251,7 +294,7 @@ func (m *Model) bayes(k formKey, family, segment string) models.Choice {
 		if a := local[s]; a != nil {
 			acc = *a
 		}
-		st := acc.stats(s, models.SourceForm, segment)
+		st := acc.stats(s, models.SourceForm, ch.SegmentKey)
 		p := figures[i]
 		p.Shares = roundShares(chains[i].shares())
 		st.Posterior = &p
@@ -281,7 +324,7 @@ func (m *Model) bayes(k formKey, family, segment string) models.Choice {
 	ch.Shares = &sh.Shares
 	ch.Source = largest(sh.Shares, true)
 	switch {
-	case sh.Shares.Form+sh.Shares.Segment == 0:
+	case sh.Shares.Form+sh.Shares.Discipline+sh.Shares.Segment == 0:
 		ch.Confidence = models.ConfidencePriorOnly
 	case sh.ExpectedLoss <= ConfidentLoss:
 		ch.Confidence = models.ConfidenceConfident
@@ -335,7 +378,7 @@ func (m *Model) posteriors(posts []betaPost) []models.Posterior {
 }
 
 func roundShares(s models.Shares) models.Shares {
-	return models.Shares{Form: round(s.Form, 4), Segment: round(s.Segment, 4), Family: round(s.Family, 4), Global: round(s.Global, 4)}
+	return models.Shares{Form: round(s.Form, 4), Discipline: round(s.Discipline, 4), Segment: round(s.Segment, 4), Family: round(s.Family, 4), Global: round(s.Global, 4)}
 }
 
 // threshold is the original's rule: the first level at which some style has enough runs
@@ -375,7 +418,8 @@ func (m *Model) threshold(k formKey, family, segment string) models.Choice {
 // its parents'): the styles under the pooled prior, families under all forms, (family,
 // segment) cells under their family, and forms' segments under their segment.
 func (m *Model) fitKappas() {
-	m.kappa = models.Kappas{Global: kappaDefault, Family: kappaDefault, Segment: kappaDefault, Form: kappaDefault, FormNoFamily: kappaDefault}
+	m.kappa = models.Kappas{Global: kappaDefault, Family: kappaDefault, Segment: kappaDefault, Form: kappaDefault, FormNoFamily: kappaDefault,
+		Discipline: kappaDefault, FormDiscipline: kappaDefault}
 	var kids []kid
 	prior := m.priorNode()
 	for _, s := range m.styles {
@@ -410,6 +454,17 @@ func (m *Model) fitKappas() {
 	}
 	m.kappa.Segment = estimateKappa(kids)
 
+	kids = kids[:0]
+	discCells := slices.SortedFunc(maps.Keys(m.ev.famSegDiscs), func(a, b famSegDisc) int {
+		return cmp.Or(cmp.Compare(a.family, b.family), cmp.Compare(a.segment, b.segment), cmp.Compare(a.discipline, b.discipline))
+	})
+	for _, c := range discCells {
+		for _, s := range m.styles {
+			kids = appendKid(kids, m.ev.famSegDiscs[c][s], m.segmentNode(c.family, c.segment, s))
+		}
+	}
+	m.kappa.Discipline = estimateKappa(kids)
+
 	// Forms of a family and forms of hosts in no family are estimated apart: the latter's
 	// parent pools every family, so they spread around it more.
 	var inFamily, noFamily []kid
@@ -430,6 +485,25 @@ func (m *Model) fitKappas() {
 		}
 	}
 	m.kappa.Form, m.kappa.FormNoFamily = estimateKappa(inFamily), estimateKappa(noFamily)
+
+	// A form's runs for (S, D) under its discipline cell and its own leaning: needs the form
+	// level's κ above.
+	kids = kids[:0]
+	for _, k := range forms {
+		family := m.ev.formFamily[k]
+		pairs := slices.SortedFunc(maps.Keys(m.ev.formDiscs[k]), func(a, b segDisc) int {
+			return cmp.Or(cmp.Compare(a.segment, b.segment), cmp.Compare(a.discipline, b.discipline))
+		})
+		for _, p := range pairs {
+			for _, s := range m.styles {
+				seg := m.segmentNode(family, p.segment, s)
+				formSeg := shrink(m.ev.formStyles(k, p.segment)[s], m.formKappa(family), seg)
+				parent := formLeaning(m.disciplineNode(family, p.segment, p.discipline, s), formSeg, seg)
+				kids = appendKid(kids, m.ev.formDiscs[k][p][s], parent)
+			}
+		}
+	}
+	m.kappa.FormDiscipline = estimateKappa(kids)
 }
 
 // kid is one child's rated runs, and its parent's mean without them with that mean's
@@ -449,6 +523,17 @@ func appendKid(kids []kid, acc *styleAcc, parent node) []kid {
 	return append(kids, kid{h: h, n: n, mu: mu, vp: mu * (1 - mu) / (conc + 1)})
 }
 
+// informative counts the children with two or more rated runs.
+func informative(kids []kid) int {
+	n := 0
+	for _, c := range kids {
+		if c.n >= 2 {
+			n++
+		}
+	}
+	return n
+}
+
 // estimateKappa is the method-of-moments estimate of a Beta-binomial concentration: children
 // with true rates θ ~ Beta(μκ, (1−μ)κ) around their parent's μ give
 // E[Σ n(p − μ̂)²] = Σ μ(1−μ)·(1 + (n−1)ρ) + Σ n·Var(μ̂) with ρ = 1/(κ+1), solved for ρ; the
@@ -457,18 +542,14 @@ func appendKid(kids []kid, acc *styleAcc, parent node) []kid {
 // (pool fully). Too few children to tell give kappaDefault.
 func estimateKappa(kids []kid) float64 {
 	var s, a, b float64
-	informative := 0
 	for _, c := range kids {
 		p := c.h / c.n
 		v := c.mu * (1 - c.mu)
 		s += c.n * (p - c.mu) * (p - c.mu)
 		a += v + c.n*c.vp
 		b += v * (c.n - 1)
-		if c.n >= 2 {
-			informative++
-		}
 	}
-	if informative < kappaMinChildren || b <= 0 {
+	if informative(kids) < kappaMinChildren || b <= 0 {
 		return kappaDefault
 	}
 	rho := (s - a) / b

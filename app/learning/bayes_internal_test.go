@@ -116,7 +116,8 @@ func TestShrinkageByHand(t *testing.T) {
 	ev.Add(Observation{Host: "boards.greenhouse.io", SchemaHash: "h", Family: "greenhouse", Segment: SegmentSenior,
 		StyleID: "a", Runs: 12, Helpful: 8, Unhelpful: 2})
 	m := Fit(ev, Params{Policy: models.PolicyBayes})
-	require.Equal(t, models.Kappas{Global: 20, Family: 20, Segment: 20, SegmentAcross: 20, Form: 20, FormNoFamily: 20}, m.Kappas())
+	require.Equal(t, models.Kappas{Global: 20, Family: 20, Segment: 20, SegmentAcross: 20, Form: 20, FormNoFamily: 20,
+		Discipline: 20, FormDiscipline: 20}, m.Kappas())
 
 	// pooled prior Beta(9, 3): mean 0.75 over 12 → all forms: k = min(20, 12) = 12,
 	// (8 + 12·0.75) / 22 = 17/22 → family: (8 + 20·17/22) / 30 → senior across families: the
@@ -151,6 +152,51 @@ func TestShrinkageByHand(t *testing.T) {
 	require.Equal(t, models.ConfidencePriorOnly, j.Confidence)
 	require.Zero(t, j.Candidates[0].Posterior.Shares.Form)
 	require.Zero(t, j.Candidates[0].Posterior.Shares.Segment)
+}
+
+func TestDisciplineLevelByHand(t *testing.T) {
+	// The same ten ratings, all of data jobs: the discipline level sits between (family,
+	// senior) and the form's runs for (senior, data), each shrunk with the default κ.
+	ev := NewEvidence()
+	ev.Add(Observation{Host: "boards.greenhouse.io", SchemaHash: "h", Family: "greenhouse", Segment: SegmentSenior,
+		Discipline: DisciplineData, StyleID: "a", Runs: 12, Helpful: 8, Unhelpful: 2})
+	m := Fit(ev, Params{Policy: models.PolicyBayes})
+	root := 17.0 / 22
+	fam := (8 + 20*root) / 30
+	parent := fam + (fam - root)
+	seg := (8 + 20*parent) / 30
+	formSeg := (8 + 20*seg) / 30
+	disc := (8 + 20*seg) / 30
+	form := (8 + 20*(disc+formSeg-seg)) / 30 // the parent: the discipline cell plus the form's leaning
+	c := m.ChooseFor("boards.greenhouse.io", "h", "greenhouse", SegmentSenior, DisciplineData)
+	require.Equal(t, "senior/data", c.SegmentKey)
+	p := c.Candidates[0].Posterior
+	require.InDelta(t, form, p.Mean, 1e-4)
+	require.InDelta(t, 1.0/3, p.Shares.Form, 1e-4)
+	require.InDelta(t, 2.0/9, p.Shares.Discipline, 1e-4)
+	require.InDelta(t, 4.0/27, p.Shares.Segment, 1e-4)
+	require.InDelta(t, 8.0/81, p.Shares.Family, 1e-4)
+	require.InDelta(t, 16.0/81, p.Shares.Global, 1e-4)
+	require.Equal(t, 10, c.Candidates[0].RatedRuns, "the form's runs for (senior, data)")
+
+	// Without a discipline the choice is the segment's, with no discipline share.
+	s := m.Choose("boards.greenhouse.io", "h", "greenhouse", SegmentSenior)
+	require.Equal(t, "senior", s.SegmentKey)
+	require.Zero(t, s.Candidates[0].Posterior.Shares.Discipline)
+	require.InDelta(t, formSeg, s.Candidates[0].Posterior.Mean, 1e-4)
+
+	// A discipline the form has not seen: no runs of its own, pooled from (family, senior)
+	// and the form's leaning.
+	u := m.ChooseFor("boards.greenhouse.io", "h", "greenhouse", SegmentSenior, DisciplineSales)
+	require.Zero(t, u.Candidates[0].Posterior.Shares.Form)
+	require.Zero(t, u.Candidates[0].Posterior.Shares.Discipline)
+	require.Equal(t, "a", *u.PreferredStyleID)
+	require.InDelta(t, formSeg, u.Candidates[0].Posterior.Mean, 1e-4, "the segment's estimate plus the form's leaning")
+
+	// The threshold policy ignores the discipline.
+	th := Fit(ev, Params{Policy: models.PolicyThreshold, Thresholds: models.Thresholds{Form: 5, Segment: 5, Family: 10}})
+	require.Equal(t, th.Choose("boards.greenhouse.io", "h", "greenhouse", SegmentSenior),
+		th.ChooseFor("boards.greenhouse.io", "h", "greenhouse", SegmentSenior, DisciplineData))
 }
 
 func TestWellMeasuredBeatsAHandfulOfRatings(t *testing.T) {

@@ -1,7 +1,8 @@
 package learning
 
 // Evidence is every style statistic a policy reads, at every level a form's hint can pool
-// from: all forms, a host family, a (family, segment), and one form by segment. The aggregator fills it from the window's events;
+// from: all forms, a host family, a (family, segment), a (family, segment, discipline), and
+// one form by segment and by segment and discipline. The aggregator fills it from the window's events;
 // simulate and tests fill it directly. Both policies (threshold and bayes) choose from it.
 type Evidence struct {
 	global     map[string]*styleAcc              // style → every run
@@ -11,6 +12,10 @@ type Evidence struct {
 	forms      map[formKey]map[string]styleLevel // form → segment ("" none) → style
 	formAll    map[formKey]map[string]*styleAcc  // form → style, every segment: the threshold rules' form level
 	formFamily map[formKey]string                // form → the family of its first observation
+	// The discipline level: (family, segment, discipline) cells, and a form's runs by segment
+	// and discipline. Runs with no discipline count at the levels above only.
+	famSegDiscs map[famSegDisc]styleLevel
+	formDiscs   map[formKey]map[segDisc]styleLevel
 }
 
 // styleLevel is one level's statistics by style.
@@ -19,11 +24,18 @@ type styleLevel = map[string]*styleAcc
 // famSeg names one (family, segment) cell of the segment level.
 type famSeg struct{ family, segment string }
 
+// segDisc is a (segment, discipline) pair; famSegDisc one cell of the discipline level.
+type (
+	segDisc    struct{ segment, discipline string }
+	famSegDisc struct{ family, segment, discipline string }
+)
+
 // Observation is a number of runs of one style on one form, with their ratings and edits.
 type Observation struct {
 	Host, SchemaHash string
 	Family           string // "" for a host in no family
 	Segment          string // "" for a run with no segment
+	Discipline       string // "" for a run with no discipline
 	StyleID          string
 	Runs             int64
 	Helpful          int64
@@ -42,6 +54,9 @@ func NewEvidence() *Evidence {
 		forms:      map[formKey]map[string]styleLevel{},
 		formAll:    map[formKey]map[string]*styleAcc{},
 		formFamily: map[formKey]string{},
+
+		famSegDiscs: map[famSegDisc]styleLevel{},
+		formDiscs:   map[formKey]map[segDisc]styleLevel{},
 	}
 }
 
@@ -70,6 +85,15 @@ func (e *Evidence) Add(o Observation) {
 	addTo(levelOf(e.families, o.Family), o.StyleID, s)
 	addTo(levelOf(e.segments, o.Segment), o.StyleID, s)
 	addTo(levelOf(e.famSegs, famSeg{o.Family, o.Segment}), o.StyleID, s)
+	if o.Discipline != "" {
+		addTo(levelOf(e.famSegDiscs, famSegDisc{o.Family, o.Segment, o.Discipline}), o.StyleID, s)
+		byDisc := e.formDiscs[k]
+		if byDisc == nil {
+			byDisc = map[segDisc]styleLevel{}
+			e.formDiscs[k] = byDisc
+		}
+		addTo(levelOf(byDisc, segDisc{o.Segment, o.Discipline}), o.StyleID, s)
+	}
 }
 
 // levelOf returns m[k], creating it.

@@ -62,10 +62,13 @@ type Posterior struct {
 
 // Shares say how much of an estimate comes from each level (they add up to 1).
 type Shares struct {
-	Form    float64 `json:"form"`
-	Segment float64 `json:"segment"`
-	Family  float64 `json:"family"`
-	Global  float64 `json:"global"`
+	Form float64 `json:"form"`
+	// Discipline is the (family, segment, discipline) level's share: 0 for a choice made for a
+	// segment alone (no discipline asked for), and absent from hints made before the level.
+	Discipline float64 `json:"discipline,omitempty"`
+	Segment    float64 `json:"segment"`
+	Family     float64 `json:"family"`
+	Global     float64 `json:"global"`
 }
 
 // Kappas are the bayes policy's concentrations, estimated from the data per level: how many
@@ -81,6 +84,11 @@ type Kappas struct {
 	// FormNoFamily is the form level of hosts in no family (career sites), whose parent is a
 	// segment over every form: their own tastes spread more than a family's forms do.
 	FormNoFamily float64 `json:"form_no_family"`
+	// Discipline is the (family, segment, discipline) level under its (family, segment);
+	// FormDiscipline a form's runs for a segment and discipline under that level (plus the
+	// form's own leaning over every discipline). Absent from hints made before the level.
+	Discipline     float64 `json:"discipline,omitempty"`
+	FormDiscipline float64 `json:"form_discipline,omitempty"`
 }
 
 // Choice is the style chosen for one segment of a form (or for the form overall).
