@@ -40,6 +40,7 @@ func steps() []*gormigrate.Migration {
 		profileReads,
 		rollupPropensity,
 		runChanges,
+		eventDiscipline,
 	}
 }
 

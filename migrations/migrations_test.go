@@ -107,3 +107,23 @@ func TestConcurrentUp(t *testing.T) {
 		require.EqualValues(t, len(migrations.IDs()), n, "each step recorded once")
 	})
 }
+
+// TestEventDisciplineStep: the step adds the column, its rules version and index; its
+// rollback removes exactly those and keeps the events.
+func TestEventDisciplineStep(t *testing.T) {
+	storetest.EachBackend(t, func(t *testing.T, b storetest.Backend) {
+		ctx := context.Background()
+		db := b.New(t)
+		require.True(t, db.Migrator().HasColumn("autofill_events", "discipline"))
+		require.True(t, db.Migrator().HasColumn("autofill_events", "discipline_rules"))
+		require.True(t, db.Migrator().HasIndex("autofill_events", "ix_autofill_events_discipline"))
+		ids := migrations.IDs()
+		require.NoError(t, migrations.DownTo(ctx, db, ids[len(ids)-2]))
+		require.False(t, db.Migrator().HasColumn("autofill_events", "discipline"))
+		require.False(t, db.Migrator().HasColumn("autofill_events", "discipline_rules"))
+		require.False(t, db.Migrator().HasIndex("autofill_events", "ix_autofill_events_discipline"))
+		require.True(t, db.Migrator().HasColumn("autofill_events", "segment_key"))
+		require.NoError(t, migrations.Up(ctx, db))
+		require.True(t, db.Migrator().HasColumn("autofill_events", "discipline"))
+	})
+}

@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5/stdlib"
 	"gorm.io/gorm"
 
+	"github.com/applylens/learning/app/learning"
 	"github.com/applylens/learning/app/store"
 )
 
@@ -20,7 +21,7 @@ var eventColumns = []string{
 	"id", "event_id", "user_id", "host", "schema_hash", "host_family", "suggested_map", "final_map",
 	"gen_style_id", "edit_stats", "duration_ms", "validation_errors", "status", "feedback_status",
 	"edit_chars", "segment_key", "policy", "propensity", "occurred_at", "feedback_at", "created_at",
-	"final_map_hash", "edit_total",
+	"final_map_hash", "edit_total", "discipline", "discipline_rules",
 }
 
 // progressEvery is how many events pass between two progress reports.
@@ -185,12 +186,22 @@ func (s *copySource) Values() ([]any, error) {
 	v[14], v[15], v[16], v[17] = nullInt32(e.EditChars), nullString(e.Segment), e.Policy, nullFloat(e.Propensity)
 	v[18], v[19], v[20] = e.OccurredAt, nullTime(e), e.CreatedAt
 	v[21], v[22] = e.FinalHash, int64(e.EditTotal)
+	v[23], v[24] = disciplineOf(e)
 	return v, nil
 }
 
 func (s *copySource) Err() error { return nil }
 
-// sqliteBatch is the number of rows per INSERT (23 parameters each, under SQLite's 32766).
+// disciplineOf is an event's discipline and the version of the rules that gave it, as the
+// ingest path stores them (NULL without a job).
+func disciplineOf(e *event) (any, any) {
+	if e.Discipline == "" {
+		return nil, nil
+	}
+	return e.Discipline, int16(learning.DisciplineRulesVersion)
+}
+
+// sqliteBatch is the number of rows per INSERT (25 parameters each, under SQLite's 32766).
 const sqliteBatch = 32
 
 // insertEvents writes the events with prepared multi-row INSERTs inside the transaction.
@@ -242,6 +253,8 @@ func insertEvents(ctx context.Context, tx *gorm.DB, g *generator, progress func(
 			nullString(ev.Style), ev.EditStats, nullInt64(ev.DurationMS), ev.Validation, ev.Status, nullString(ev.Feedback),
 			nullInt64(ev.EditChars), nullString(ev.Segment), ev.Policy, nullFloat(ev.Propensity), ev.OccurredAt, nullTime(&ev), ev.CreatedAt,
 			ev.FinalHash, int64(ev.EditTotal))
+		d, rules := disciplineOf(&ev)
+		args = append(args, d, rules)
 		if rows++; rows == sqliteBatch {
 			if err := flush(rows); err != nil {
 				return done, err

@@ -25,6 +25,7 @@ type Ev struct {
 	SchemaHash string
 	Style      string // gen_style_id; "" for none
 	Segment    string // segment_key; "" for none
+	Discipline string // discipline; "" for none
 	Feedback   string // helpful | unhelpful | ""
 	EditChars  *int
 	Status     string
@@ -109,6 +110,10 @@ func (e Ev) Model(now time.Time) models.AutofillEvent {
 	}
 	if e.Segment != "" {
 		m.SegmentKey = &e.Segment
+	}
+	if e.Discipline != "" {
+		v := int16(learning.DisciplineRulesVersion)
+		m.Discipline, m.DisciplineRules = &e.Discipline, &v
 	}
 	if e.Feedback != "" {
 		m.FeedbackStatus = &e.Feedback

@@ -55,7 +55,7 @@ func (h *Handlers) explainStyleGet(c *gin.Context) {
 	if p != nil {
 		hint = p.StyleHint.V
 	}
-	choice, ok := learning.ChoiceFor(hint, seg)
+	choice, ok := learning.ChoiceFor(hint, seg, req.discipline)
 	if ok {
 		th = hint.Thresholds
 		reply.Source = choice.Source

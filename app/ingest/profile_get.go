@@ -155,7 +155,7 @@ func (h *Handlers) profileReply(c *gin.Context, req formRequest) (profileReply, 
 		reply.CanonicalMap = p.Fields.V
 	}
 	hint := p.StyleHint.V
-	if choice, ok := learning.ChoiceFor(hint, seg); ok && choice.PreferredStyleID != nil {
+	if choice, ok := learning.ChoiceFor(hint, seg, req.discipline); ok && choice.PreferredStyleID != nil {
 		preferred := *choice.PreferredStyleID
 		draw := learning.Draw{StyleID: preferred, Policy: learning.PolicyExploit, Propensity: 1} // the kill switch serves the best
 		if h.Config.BanditEnabled {

@@ -253,3 +253,31 @@ func TestProfileNeverServesAnotherSegmentsHint(t *testing.T) {
 		require.Equal(t, "intern", x.Body["segment_key"])
 	})
 }
+
+// TestProfileByDiscipline: a job's discipline (sent, or from its title) picks the form's hint
+// for the combined segment when it has one; a pair the form has not seen gets its segment's.
+func TestProfileByDiscipline(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		a := newAPI(t, db, nil)
+		h := sampleHint()
+		h.BySegment["senior/data"] = models.Choice{PreferredStyleID: ptr("narrative_para_v1"), Source: models.SourceSegment, SegmentKey: "senior/data",
+			Candidates: []models.StyleStats{stats("narrative_para_v1", "form", "senior/data", 8, 7, 1, 10, true)}}
+		storeProfile(t, db, "boards.greenhouse.io", "gh-d", 0.9, 25, 20, h)
+		for _, c := range []struct{ query, style, seg string }{
+			{"job_title=Senior+Data+Scientist", "narrative_para_v1", "senior/data"},
+			{"segment_key=senior&discipline=data", "narrative_para_v1", "senior/data"},
+			{"job_title=Senior+Account+Executive", "confident_detailed_v1", "senior"}, // senior/sales unseen: the segment's
+			{"segment_key=senior", "confident_detailed_v1", "senior"},
+		} {
+			r := a.get(ingest.PathProfile + "?host=boards.greenhouse.io&schema_hash=gh-d&" + c.query)
+			require.Equal(t, http.StatusOK, r.Status, r.Raw)
+			require.Equal(t, c.style, r.Body["style_hint"].(map[string]any)["preferred_style_id"], c.query)
+			x := a.get(ingest.PathExplainStyle + "?host=boards.greenhouse.io&schema_hash=gh-d&" + c.query)
+			require.Equal(t, http.StatusOK, x.Status, x.Raw)
+			require.Equal(t, c.style, x.Body["chosen_style_id"], c.query)
+		}
+		r := a.get(ingest.PathProfile + "?host=boards.greenhouse.io&schema_hash=gh-d&discipline=science")
+		require.Equal(t, http.StatusUnprocessableEntity, r.Status)
+		require.Contains(t, r.Raw, "discipline")
+	})
+}

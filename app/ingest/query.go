@@ -10,17 +10,18 @@ import (
 )
 
 // formRequest is what /profile and /explain-style ask about: a form, the requesting job's
-// segment ("" for none) and the form's profile (nil when there is none).
+// segment and discipline ("" for none) and the form's profile (nil when there is none).
 type formRequest struct {
-	form    learning.Form
-	segment string
-	profile *models.FormProfile
+	form       learning.Form
+	segment    string
+	discipline string
+	profile    *models.FormProfile
 }
 
-// readForm reads ?host=&schema_hash=[&segment_key=|&job_title=] and finds the form's profile;
+// readForm reads ?host=&schema_hash=[&segment_key=][&discipline=][&job_title=] and finds the form's profile;
 // on a bad query or a failure it has already answered.
 func (h *Handlers) readForm(c *gin.Context) (formRequest, bool) {
-	form, seg, err := h.formQuery(c)
+	form, seg, disc, err := h.formQuery(c)
 	if err != nil {
 		web.Fail(c, err)
 		return formRequest{}, false
@@ -30,11 +31,12 @@ func (h *Handlers) readForm(c *gin.Context) (formRequest, bool) {
 		web.Fail(c, web.Internal(err))
 		return formRequest{}, false
 	}
-	return formRequest{form: form, segment: seg, profile: p}, true
+	return formRequest{form: form, segment: seg, discipline: disc, profile: p}, true
 }
 
-// formQuery reads ?host=&schema_hash=[&segment_key=|&job_title=] and the segment it asks for.
-func (h *Handlers) formQuery(c *gin.Context) (learning.Form, string, error) {
+// formQuery reads ?host=&schema_hash=[&segment_key=][&discipline=][&job_title=] and the segment
+// and discipline it asks for: each as sent, else derived from job_title.
+func (h *Handlers) formQuery(c *gin.Context) (learning.Form, string, string, error) {
 	v := h.newChecker(nil)
 	q := func(name string) *string {
 		s, ok := c.GetQuery(name)
@@ -44,11 +46,20 @@ func (h *Handlers) formQuery(c *gin.Context) (learning.Form, string, error) {
 		return &s
 	}
 	f := learning.Form{Host: v.host("host", q("host"), true), SchemaHash: v.text("schema_hash", q("schema_hash"), true, config.MaxSchemaHashLen)}
-	seg := ""
+	title := ""
+	if t := q("job_title"); t != nil {
+		title = v.text("job_title", t, false, config.MaxJobTitleLen)
+	}
+	seg, disc := "", ""
 	if s := q("segment_key"); s != nil && *s != "" {
 		seg = v.oneOf("segment_key", s, learning.Segments()...)
-	} else if t := q("job_title"); t != nil {
-		seg = learning.SegmentOf(v.text("job_title", t, false, config.MaxJobTitleLen))
+	} else if title != "" {
+		seg = learning.SegmentOf(title)
 	}
-	return f, seg, v.err()
+	if d := q("discipline"); d != nil && *d != "" {
+		disc = v.oneOf("discipline", d, learning.Disciplines()...)
+	} else if title != "" {
+		disc = learning.DisciplineOf(title)
+	}
+	return f, seg, disc, v.err()
 }

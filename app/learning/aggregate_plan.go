@@ -173,6 +173,16 @@ func (w *window) profile(k formKey, f *formAcc, model *Model, s settings, now ti
 	for _, seg := range Segments() {
 		h.BySegment[seg] = model.Choose(k.host, k.schemaHash, p.family, seg)
 	}
+	// Under bayes, a hint for each (segment, discipline) pair seen on the form in the window,
+	// keyed "senior/data": at most the pairs of its own jobs, so the hint stays small. A pair
+	// the form has not seen is served its segment's hint (ChoiceFor), pooled over disciplines.
+	if model.Policy() == models.PolicyBayes {
+		for _, sd := range w.ev.formDisciplines(k) {
+			if sd.segment != "" {
+				h.BySegment[CombinedSegment(sd.segment, sd.discipline)] = model.ChooseFor(k.host, k.schemaHash, p.family, sd.segment, sd.discipline)
+			}
+		}
+	}
 	p.hint = h
 	return p
 }

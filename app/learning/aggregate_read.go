@@ -60,16 +60,16 @@ func addTo(m map[string]*styleAcc, style string, s styleAcc) {
 	acc.add(s)
 }
 
-// cell is one (form, family, segment, style) row of the window statement.
+// cell is one (form, family, segment, discipline, style) row of the window statement.
 type cell struct {
-	key                      formKey
-	family, segment, style   string
-	runs, ok                 int64
-	helpful, unhelpful       int64
-	editSum, editN           int64
-	editCharsSum, editCharsN int64
-	durSum, durN             int64
-	last                     store.NullTime
+	key                                formKey
+	family, segment, discipline, style string
+	runs, ok                           int64
+	helpful, unhelpful                 int64
+	editSum, editN                     int64
+	editCharsSum, editCharsN           int64
+	durSum, durN                       int64
+	last                               store.NullTime
 }
 
 // readWindow runs the window's statement (see windowSQL) and rolls its rows up into forms,
@@ -119,7 +119,7 @@ func (w *window) readRows(tx *gorm.DB, q string, args []any) ([]mapGroup, error)
 			kind       int
 			key, value string
 		)
-		if err := rows.Scan(&kind, &c.key.host, &c.key.schemaHash, &c.family, &c.segment, &c.style, &key, &value,
+		if err := rows.Scan(&kind, &c.key.host, &c.key.schemaHash, &c.family, &c.segment, &c.discipline, &c.style, &key, &value,
 			&c.runs, &c.ok, &c.helpful, &c.unhelpful, &c.editSum, &c.editN,
 			&c.editCharsSum, &c.editCharsN, &c.durSum, &c.durN, &c.last); err != nil {
 			return nil, err
@@ -153,8 +153,8 @@ func (w *window) add(c cell) {
 		f.segments[c.segment] += c.runs
 	}
 	w.ev.Add(Observation{
-		Host: c.key.host, SchemaHash: c.key.schemaHash, Family: c.family, Segment: c.segment, StyleID: c.style,
-		Runs: c.runs, Helpful: c.helpful, Unhelpful: c.unhelpful, EditChars: c.editCharsSum, EditRuns: c.editCharsN,
+		Host: c.key.host, SchemaHash: c.key.schemaHash, Family: c.family, Segment: c.segment, Discipline: c.discipline,
+		StyleID: c.style, Runs: c.runs, Helpful: c.helpful, Unhelpful: c.unhelpful, EditChars: c.editCharsSum, EditRuns: c.editCharsN,
 	})
 }
 

@@ -78,7 +78,7 @@ func (d dialect) windowSQL(where string) string {
 	}
 	entries, join := d.mapEntries(repMap)
 	return `WITH g AS MATERIALIZED (
-	SELECT host, schema_hash, host_family, segment_key, gen_style_id, final_map_hash, loose_map,
+	SELECT host, schema_hash, host_family, segment_key, discipline, gen_style_id, final_map_hash, loose_map,
 		COUNT(*) AS n,
 		COUNT(*) FILTER (WHERE status = 'ok') AS ok,
 		COUNT(*) FILTER (WHERE feedback_status = 'helpful') AS helpful,
@@ -92,31 +92,31 @@ func (d dialect) windowSQL(where string) string {
 		MAX(created_at) AS last,
 		` + rep + ` AS rep, ` + lo + ` AS lo, ` + hi + ` AS hi
 	FROM (
-		SELECT ` + ctid + `host, schema_hash, host_family, segment_key, gen_style_id, final_map_hash, final_map,
+		SELECT ` + ctid + `host, schema_hash, host_family, segment_key, discipline, gen_style_id, final_map_hash, final_map,
 			status, feedback_status, edit_chars, duration_ms, created_at,
 			CASE WHEN final_map_hash IS NULL THEN final_map END AS loose_map,
 			` + d.edits() + ` AS edits
 		FROM autofill_events
 		WHERE ` + where + `
 	) ev
-	GROUP BY host, schema_hash, host_family, segment_key, gen_style_id, final_map_hash, loose_map
+	GROUP BY host, schema_hash, host_family, segment_key, discipline, gen_style_id, final_map_hash, loose_map
 ), m AS MATERIALIZED (
 	SELECT host, schema_hash, final_map_hash, SUM(n) AS n, MIN(rep) AS rep,
 		COALESCE(final_map_hash IS NULL OR MIN(lo) = MAX(hi), FALSE) AS one_map
 	FROM g
 	GROUP BY host, schema_hash, final_map_hash, loose_map
 )
-SELECT 0, host, schema_hash, COALESCE(host_family, ''), COALESCE(segment_key, ''), COALESCE(gen_style_id, ''), '', '',
+SELECT 0, host, schema_hash, COALESCE(host_family, ''), COALESCE(segment_key, ''), COALESCE(discipline, ''), COALESCE(gen_style_id, ''), '', '',
 	CAST(SUM(n) AS BIGINT), CAST(SUM(ok) AS BIGINT), CAST(SUM(helpful) AS BIGINT), CAST(SUM(unhelpful) AS BIGINT),
 	CAST(SUM(edit_sum) AS BIGINT), CAST(SUM(edit_n) AS BIGINT), CAST(SUM(chars_sum) AS BIGINT), CAST(SUM(chars_n) AS BIGINT),
 	CAST(SUM(dur_sum) AS BIGINT), CAST(SUM(dur_n) AS BIGINT), MAX(last)
 FROM g
-GROUP BY host, schema_hash, host_family, segment_key, gen_style_id
+GROUP BY host, schema_hash, host_family, segment_key, discipline, gen_style_id
 UNION ALL
-SELECT 1, m.host, m.schema_hash, '', '', '', ` + entries + `
+SELECT 1, m.host, m.schema_hash, '', '', '', '', ` + entries + `
 FROM m` + repJoin + join + ` AND m.one_map
 UNION ALL
-SELECT 2, host, schema_hash, '', '', '', '', '', CAST(final_map_hash AS BIGINT), 0, 0, 0, 0, 0, 0, 0, 0, 0, NULL
+SELECT 2, host, schema_hash, '', '', '', '', '', '', CAST(final_map_hash AS BIGINT), 0, 0, 0, 0, 0, 0, 0, 0, 0, NULL
 FROM m
 WHERE NOT m.one_map`
 }
@@ -127,7 +127,7 @@ WHERE NOT m.one_map`
 func (d dialect) votesSQL(where string, pairs int) string {
 	entries, join := d.mapEntries("m.final_map")
 	in := strings.TrimSuffix(strings.Repeat("(?, ?, CAST(? AS BIGINT)), ", pairs), ", ")
-	return `SELECT 1, m.host, m.schema_hash, '', '', '', ` + entries + `
+	return `SELECT 1, m.host, m.schema_hash, '', '', '', '', ` + entries + `
 FROM (
 	SELECT host, schema_hash, final_map, COUNT(*) AS n
 	FROM autofill_events

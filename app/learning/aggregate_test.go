@@ -579,3 +579,45 @@ func TestHintJSONShape(t *testing.T) {
 			"unhelpful_runs": 0.0, "rated_runs": 5.0, "helpful_ratio": 1.0, "avg_edit_chars": nil, "is_winner": true}, c)
 	})
 }
+
+// TestDisciplineHints: under bayes a form's hint holds a choice for each (segment, discipline)
+// pair of its jobs, keyed "senior/data", beside the four segments; the threshold rules ignore
+// disciplines and keep their four.
+func TestDisciplineHints(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		data := func(style, feedback string, n int) []seeds.Ev {
+			return seeds.Ev{Host: ghAcme, SchemaHash: "p", Style: style, Segment: "senior", Discipline: "data", Feedback: feedback}.Times(n)
+		}
+		eng := func(style, feedback string, n int) []seeds.Ev {
+			return seeds.Ev{Host: ghAcme, SchemaHash: "p", Style: style, Segment: "senior", Discipline: "engineering", Feedback: feedback}.Times(n)
+		}
+		evs := [][]seeds.Ev{
+			data(narrative, learning.Helpful, 30), data(concise, learning.Unhelpful, 30),
+			eng(concise, learning.Helpful, 30), eng(narrative, learning.Unhelpful, 30),
+		}
+		h := bayesHarness(t, db)
+		h.insert(evs...)
+		h.run(30)
+		hint := h.hint(ghAcme, "p")
+		require.Len(t, hint.BySegment, 6, "four segments and the two pairs seen")
+		d, e := hint.BySegment["senior/data"], hint.BySegment["senior/engineering"]
+		require.Equal(t, "senior/data", d.SegmentKey)
+		require.Equal(t, narrative, preferred(d))
+		require.Equal(t, concise, preferred(e))
+		require.Positive(t, d.Shares.Form)
+		require.Equal(t, 60, candidate(t, d, narrative).TotalRuns+candidate(t, d, concise).TotalRuns, "the pair's own runs")
+		require.NotNil(t, hint.Kappas)
+		require.Positive(t, hint.Kappas.Discipline)
+
+		// Served: the pair's choice when the form has it, the segment's otherwise.
+		c, ok := learning.ChoiceFor(hint, "senior", "data")
+		require.True(t, ok)
+		require.Equal(t, d, c)
+		c, _ = learning.ChoiceFor(hint, "senior", "sales")
+		require.Equal(t, hint.BySegment["senior"], c)
+
+		th := newHarness(t, db)
+		th.run(30)
+		require.Len(t, th.hint(ghAcme, "p").BySegment, 4, "threshold: the original's segments only")
+	})
+}

@@ -491,10 +491,7 @@ func (m *Model) fitKappas() {
 	kids = kids[:0]
 	for _, k := range forms {
 		family := m.ev.formFamily[k]
-		pairs := slices.SortedFunc(maps.Keys(m.ev.formDiscs[k]), func(a, b segDisc) int {
-			return cmp.Or(cmp.Compare(a.segment, b.segment), cmp.Compare(a.discipline, b.discipline))
-		})
-		for _, p := range pairs {
+		for _, p := range m.ev.formDisciplines(k) {
 			for _, s := range m.styles {
 				seg := m.segmentNode(family, p.segment, s)
 				formSeg := shrink(m.ev.formStyles(k, p.segment)[s], m.formKappa(family), seg)

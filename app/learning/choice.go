@@ -42,11 +42,17 @@ func Withheld(p *models.FormProfile) bool {
 	return p.AvgEditChars != nil && *p.AvgEditChars > GuardMaxAvgEdits
 }
 
-// ChoiceFor returns the choice to serve for a segment: the form's hint for that segment when
-// it has one, else its overall hint. ok is false when the profile has no hint at all.
-func ChoiceFor(h *models.StyleHint, segment string) (c models.Choice, ok bool) {
+// ChoiceFor returns the choice to serve for a segment and discipline: the form's hint for the
+// combined segment ("senior/data") when it has one, else for the segment (pooled over every
+// discipline), else its overall hint. ok is false when the profile has no hint at all.
+func ChoiceFor(h *models.StyleHint, segment, discipline string) (c models.Choice, ok bool) {
 	if h == nil {
 		return models.Choice{Source: models.SourceNone}, false
+	}
+	if segment != "" && discipline != "" {
+		if c, ok := h.BySegment[CombinedSegment(segment, discipline)]; ok {
+			return c, true
+		}
 	}
 	if segment != "" {
 		if c, ok := h.BySegment[segment]; ok {

@@ -2,6 +2,7 @@ package learning_test
 
 import (
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -106,4 +107,16 @@ func TestDisciplinesValid(t *testing.T) {
 	require.False(t, learning.ValidDiscipline("science"))
 	require.Equal(t, "senior/data", learning.CombinedSegment("senior", "data"))
 	require.Equal(t, "senior", learning.CombinedSegment("senior", ""))
+}
+
+func TestBuildEventDiscipline(t *testing.T) {
+	title, norm := "Sr Eng III", "Senior Data Engineer"
+	evs := learning.BuildBatch([]learning.SentEvent{{Job: &learning.SentJob{Title: &title, NormalizedTitle: &norm}}, {}}, learning.BatchDefaults{}, time.Now())
+	e := evs[0]
+	require.Equal(t, "data", *e.Discipline)
+	require.EqualValues(t, learning.DisciplineRulesVersion, *e.DisciplineRules)
+	require.Equal(t, "senior", *e.SegmentKey)
+	e = evs[1]
+	require.Nil(t, e.Discipline, "no job, no discipline")
+	require.Nil(t, e.DisciplineRules)
 }

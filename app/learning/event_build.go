@@ -77,7 +77,7 @@ func BuildBatch(in []SentEvent, batch BatchDefaults, now time.Time) []models.Aut
 
 // buildEvent turns a checked event into the row to store: its id, host normalised, strings
 // trimmed, defaults (status "ok", policy exploit, empty maps), the inherited style and policy
-// when the event has none, and its segment (from the job's title, else the client's).
+// when the event has none, its segment (from the job's title, else the client's) and discipline.
 // SaveEvents fills the rest.
 func buildEvent(in *SentEvent, id string, batch BatchDefaults, now time.Time) models.AutofillEvent {
 	e := models.AutofillEvent{
@@ -123,6 +123,10 @@ func buildEvent(in *SentEvent, id string, batch BatchDefaults, now time.Time) mo
 		norm := strings.TrimSpace(deref(in.Job.NormalizedTitle))
 		if seg := SegmentFromJob(title, norm); seg != "" {
 			e.SegmentKey = &seg
+		}
+		if d := DisciplineFromJob(title, norm); d != "" {
+			v := int16(DisciplineRulesVersion)
+			e.Discipline, e.DisciplineRules = &d, &v
 		}
 	}
 	if e.SegmentKey == nil && in.SegmentKey != nil && *in.SegmentKey != "" {

@@ -161,7 +161,7 @@ func SaveEvents(ctx context.Context, db *gorm.DB, userID string, events []models
 var eventColumns = []string{"id", "event_id", "user_id", "host", "schema_hash", "host_family",
 	"suggested_map", "final_map", "gen_style_id", "edit_stats", "duration_ms", "validation_errors", "status",
 	"application_id", "feedback_status", "edit_chars", "segment_key", "policy", "propensity", "occurred_at",
-	"feedback_at", "created_at", "final_map_hash", "edit_total", "propensity_imputed"}
+	"feedback_at", "created_at", "final_map_hash", "edit_total", "propensity_imputed", "discipline", "discipline_rules"}
 
 // insertEvents writes rows with multi-row INSERTs that skip replays (ON CONFLICT DO NOTHING),
 // built by hand: gorm's reflection was a third of the endpoint's CPU. It returns how many rows
@@ -182,7 +182,7 @@ func insertEvents(ctx context.Context, tx *gorm.DB, rows []models.AutofillEvent)
 			args = append(args, e.ID, e.EventID, e.UserID, e.Host, e.SchemaHash, e.HostFamily,
 				e.SuggestedMap, e.FinalMap, e.GenStyleID, e.EditStats, e.DurationMS, e.ValidationErrors, e.Status,
 				e.ApplicationID, e.FeedbackStatus, e.EditChars, e.SegmentKey, e.Policy, e.Propensity, e.OccurredAt,
-				e.FeedbackAt, e.CreatedAt, e.FinalMapHash, e.EditTotal, e.PropensityImputed)
+				e.FeedbackAt, e.CreatedAt, e.FinalMapHash, e.EditTotal, e.PropensityImputed, e.Discipline, e.DisciplineRules)
 		}
 		q := store.InsertSQL("autofill_events", eventColumns, len(part), pg) + " ON CONFLICT (user_id, event_id) DO NOTHING"
 		res, err := tx.Statement.ConnPool.ExecContext(ctx, q, args...)

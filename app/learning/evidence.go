@@ -1,5 +1,11 @@
 package learning
 
+import (
+	"cmp"
+	"maps"
+	"slices"
+)
+
 // Evidence is every style statistic a policy reads, at every level a form's hint can pool
 // from: all forms, a host family, a (family, segment), a (family, segment, discipline), and
 // one form by segment and by segment and discipline. The aggregator fills it from the window's events;
@@ -112,4 +118,11 @@ func (e *Evidence) formStyles(k formKey, segment string) styleLevel {
 		return e.formAll[k]
 	}
 	return e.forms[k][segment]
+}
+
+// formDisciplines lists the (segment, discipline) pairs a form has runs of.
+func (e *Evidence) formDisciplines(k formKey) []segDisc {
+	return slices.SortedFunc(maps.Keys(e.formDiscs[k]), func(a, b segDisc) int {
+		return cmp.Or(cmp.Compare(a.segment, b.segment), cmp.Compare(a.discipline, b.discipline))
+	})
 }

@@ -62,8 +62,12 @@ type AutofillEvent struct {
 	FeedbackStatus   *string // helpful | unhelpful | nil
 	EditChars        *int
 	SegmentKey       *string `gorm:"size:128"`
-	Policy           *string `gorm:"size:16"`
-	Propensity       *float64
+	// Discipline is the job's discipline by learning's rules of version DisciplineRules (nil:
+	// no job title, or an event stored before disciplines were).
+	Discipline      *string `gorm:"size:32"`
+	DisciplineRules *int16
+	Policy          *string `gorm:"size:16"`
+	Propensity      *float64
 	// PropensityImputed: the client sent no propensity; it was imputed from what /profile served
 	// the caller (learning.ImputePropensity).
 	PropensityImputed bool
