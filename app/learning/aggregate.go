@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+	"gorm.io/plugin/dbresolver"
 
 	"github.com/applylens/learning/app/models"
 	"github.com/applylens/learning/app/store"
@@ -56,49 +57,86 @@ type result struct {
 type choiceLabel struct{ source, family, segment string }
 
 // aggregate computes every profile and style weight from the window's events and writes them
-// in one transaction (a read-only one for a dry run, which writes nothing).
+// in one transaction (a read-only one for a dry run, which writes nothing), so that a run that
+// fails leaves the previous hints intact.
+//
+// On SQLite, which has one writer, the window is read and the picks are planned in a read
+// transaction on the reader pool (WAL: a consistent snapshot that holds no lock), and only the
+// writes take the writer: syncs wait for the writing, not for the whole run. A sync that lands
+// between the two is simply counted by the next run; the upsert keeps the ids and last_seen_at
+// of profiles it created meanwhile.
 func aggregate(ctx context.Context, conn *gorm.DB, s settings, progress func(total, done int)) (*result, error) {
-	var res *result
-	err := conn.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if s.postgres {
-			// The window's GROUP BY holds one group per (form, family, segment, style, map fingerprint):
-			// give its hash tables room instead of spilling to disk. JIT compiling the one big
-			// statement costs more (60–90 ms on a million events) than it saves.
-			if err := tx.Exec("SET LOCAL work_mem = '64MB'").Error; err != nil {
+	d := dialect{store.Dialect{Postgres: s.postgres}}
+	if s.postgres || s.dryRun {
+		var res *result
+		err := conn.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+			var err error
+			if res, err = planRun(tx, d, s); err != nil || s.dryRun {
 				return err
 			}
-			if err := tx.Exec("SET LOCAL jit = off").Error; err != nil {
-				return err
-			}
-		}
-		d := dialect{store.Dialect{Postgres: s.postgres}}
-		w := newWindow()
-		if err := w.readWindow(tx, d, s.since()); err != nil {
-			return fmt.Errorf("read the window's events: %w", err)
-		}
-		stored, err := readProfiles(tx)
-		if err != nil {
-			return fmt.Errorf("read form profiles: %w", err)
-		}
-		styles, err := readStyles(tx)
-		if err != nil {
-			return fmt.Errorf("read styles: %w", err)
-		}
-		res = w.plan(stored, styles, s)
-		if s.dryRun {
-			return nil
-		}
-		progress(len(res.profiles), 0)
-		if err := writeProfiles(tx, d, res.profiles, func(done int) { progress(len(res.profiles), done) }); err != nil {
-			return fmt.Errorf("write form profiles: %w", err)
-		}
-		if err := writeWeights(tx, d, res.weights, s.now()); err != nil {
-			return fmt.Errorf("write style weights: %w", err)
-		}
-		if err := writePickChanges(tx, s.runID, res.picks.kept); err != nil {
-			return fmt.Errorf("write the run's changed picks: %w", err)
-		}
-		return nil
-	}, &sql.TxOptions{ReadOnly: s.dryRun})
+			return writeRun(tx, d, s, res, progress)
+		}, &sql.TxOptions{ReadOnly: s.dryRun})
+		return res, err
+	}
+	res, err := planOnReaders(ctx, conn, d, s)
+	if err != nil {
+		return nil, err
+	}
+	err = conn.WithContext(ctx).Transaction(func(tx *gorm.DB) error { return writeRun(tx, d, s, res, progress) })
 	return res, err
+}
+
+// planOnReaders plans a run in a read transaction on SQLite's reader pool: one snapshot of the
+// window, the profiles and the styles, with no need of the writer.
+func planOnReaders(ctx context.Context, conn *gorm.DB, d dialect, s settings) (*result, error) {
+	var res *result
+	err := conn.WithContext(ctx).Clauses(dbresolver.Read).Transaction(func(tx *gorm.DB) error {
+		var err error
+		res, err = planRun(tx, d, s)
+		return err
+	}, &sql.TxOptions{ReadOnly: true})
+	return res, err
+}
+
+// planRun reads the window, the stored profiles and the styles, and plans every profile.
+func planRun(tx *gorm.DB, d dialect, s settings) (*result, error) {
+	if s.postgres {
+		// The window's GROUP BY holds one group per (form, family, segment, style, map fingerprint):
+		// give its hash tables room instead of spilling to disk. JIT compiling the one big
+		// statement costs more (60–90 ms on a million events) than it saves.
+		if err := tx.Exec("SET LOCAL work_mem = '64MB'").Error; err != nil {
+			return nil, err
+		}
+		if err := tx.Exec("SET LOCAL jit = off").Error; err != nil {
+			return nil, err
+		}
+	}
+	w := newWindow()
+	if err := w.readWindow(tx, d, s.since()); err != nil {
+		return nil, fmt.Errorf("read the window's events: %w", err)
+	}
+	stored, err := readProfiles(tx)
+	if err != nil {
+		return nil, fmt.Errorf("read form profiles: %w", err)
+	}
+	styles, err := readStyles(tx)
+	if err != nil {
+		return nil, fmt.Errorf("read styles: %w", err)
+	}
+	return w.plan(stored, styles, s), nil
+}
+
+// writeRun writes a planned run: the profiles, the style weights and the changed picks.
+func writeRun(tx *gorm.DB, d dialect, s settings, res *result, progress func(total, done int)) error {
+	progress(len(res.profiles), 0)
+	if err := writeProfiles(tx, d, res.profiles, func(done int) { progress(len(res.profiles), done) }); err != nil {
+		return fmt.Errorf("write form profiles: %w", err)
+	}
+	if err := writeWeights(tx, d, res.weights, s.now()); err != nil {
+		return fmt.Errorf("write style weights: %w", err)
+	}
+	if err := writePickChanges(tx, s.runID, res.picks.kept); err != nil {
+		return fmt.Errorf("write the run's changed picks: %w", err)
+	}
+	return nil
 }

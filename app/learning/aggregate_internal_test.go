@@ -1,9 +1,15 @@
 package learning
 
 import (
+	"context"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/applylens/learning/app/models"
+	"github.com/applylens/learning/app/store"
+	"github.com/applylens/learning/app/store/storetest"
 )
 
 func TestPriorWeightBounds(t *testing.T) {
@@ -19,4 +25,24 @@ func TestCmpRatioExact(t *testing.T) {
 	big := int64(1) << 40
 	require.Equal(t, -1, cmpRatio(big-1, big, big, big+1), "exact beyond float64 and int64 products")
 	require.Equal(t, 0, cmpRatio(big, 2*big, 1, 2))
+}
+
+// TestSQLitePlansWithoutTheWriter: on SQLite a run reads its window and plans its picks on the
+// reader pool, so it gets through planning while a sync holds the only writer.
+func TestSQLitePlansWithoutTheWriter(t *testing.T) {
+	db := storetest.Backend{Name: "sqlite"}.New(t)
+	require.NoError(t, db.Exec(`INSERT INTO form_profiles (id, host, schema_hash, fields, event_count, created_at, updated_at)
+		VALUES ('0190a000-0000-7000-8000-000000000001', 'jobs.lever.co', 'f', '{}', 0, ?, ?)`, time.Now(), time.Now()).Error)
+	writer := db.Begin() // a sync in the middle of its transaction
+	require.NoError(t, writer.Error)
+	require.NoError(t, writer.Exec("UPDATE gen_styles SET updated_at = updated_at").Error)
+	defer writer.Rollback()
+
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	s := settings{days: 30, now: time.Now, policy: models.PolicyBayes, runID: "r"}
+	res, err := planOnReaders(ctx, db, dialect{store.Dialect{}}, s)
+	require.NoError(t, err, "planning needs no writer")
+	require.Len(t, res.profiles, 1, "the stored profile was read")
+	require.Equal(t, "jobs.lever.co", res.profiles[0].key.host)
 }
