@@ -117,20 +117,30 @@ func TestBrowserDashboard(t *testing.T) {
 	require.NoError(t, os.MkdirAll(dir, 0o755))
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "overview.png"), shot, 0o644))
 
-	// Run the aggregator: htmx swaps in the progress panel, which polls until the run ends.
-	require.NoError(t, chromedp.Do(tctx,
-		chromedp.Click(css("run-aggregator")),
-		chromedp.WaitVisible(chromedp.CSS(`[data-testid="run-status"][data-status="ok"] [data-testid="run-result"]`)),
-	))
-	updated, err := chromedp.Run(tctx, chromedp.Text(css("run-profiles-updated")))
+	// Run the aggregator: htmx swaps in the progress panel, which polls until the run ends. The
+	// finished panel is read in one script, so a late swap cannot pull a node from under a query.
+	require.NoError(t, chromedp.Do(tctx, chromedp.Click(css("run-aggregator"))))
+	type runResult struct {
+		Updated string `json:"updated"`
+		Bars    int    `json:"bars"`
+		Search  string `json:"search"`
+		Path    string `json:"path"`
+	}
+	done, err := chromedp.Run(tctx, chromedp.Poll[runResult](`(() => {
+		const result = document.querySelector('[data-testid="run-status"][data-status="ok"] [data-testid="run-result"]');
+		if (!result) return null;
+		return {
+			updated: result.querySelector('[data-testid="run-profiles-updated"]').textContent,
+			bars: document.querySelectorAll('[data-testid^="run-source-mix-bar-"]').length,
+			search: location.search,
+			path: location.pathname,
+		};
+	})()`))
 	require.NoError(t, err)
-	require.NotEmpty(t, strings.TrimSpace(updated))
-	loc, err = chromedp.Run(tctx, chromedp.Location())
-	require.NoError(t, err)
-	require.Equal(t, srv.URL+"/admin", loc, "htmx updated the panel in place")
-	mix, err := chromedp.Run(tctx, chromedp.Nodes(chromedp.CSSAll(`[data-testid^="run-source-mix-bar-"]`)))
-	require.NoError(t, err)
-	require.Len(t, mix, len(learning.Sources()), "the new source mix: a bar per source")
+	require.NotEmpty(t, strings.TrimSpace(done.Updated))
+	require.Equal(t, "/admin", done.Path, "htmx updated the panel in place")
+	require.Empty(t, done.Search)
+	require.Equal(t, len(learning.Sources()), done.Bars, "the new source mix: a bar per source")
 
 	// Filter the profiles: htmx swaps the results in place and puts the filter in the URL.
 	require.NoError(t, chromedp.Do(tctx,
