@@ -2,6 +2,7 @@ package admin
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -123,4 +124,48 @@ func title(s string) string {
 		return s
 	}
 	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// fmtPctRange writes an interval of shares as "48.0–75.5%".
+func fmtPctRange(lo, hi float64) string { return fmt.Sprintf("%.1f–%.1f%%", lo*100, hi*100) }
+
+// fmtPoints writes a difference of rates in percentage points: "1.2 pt".
+func fmtPoints(d float64) string { return fmt.Sprintf("%.1f pt", d*100) }
+
+// fmtKappa writes a prior strength with the digits it needs: "12.5".
+func fmtKappa(k float64) string { return strconv.FormatFloat(k, 'f', -1, 64) }
+
+// fmtEvery writes a period: "5 min", or Go's form when it is not whole minutes.
+func fmtEvery(d time.Duration) string {
+	if d%time.Minute == 0 {
+		return fmt.Sprintf("%d min", int(d.Minutes()))
+	}
+	return d.String()
+}
+
+// plural writes a count with its noun: "1 profile", "1,204 profiles".
+func plural(n int64, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmtInt(n) + " " + many
+}
+
+// fmtFloatG writes a statistic with digits after the point ("20.83"), "∞" for infinity.
+func fmtFloatG(f float64, digits int) string {
+	if math.IsInf(f, 1) {
+		return "∞"
+	}
+	return strconv.FormatFloat(f, 'f', digits, 64)
+}
+
+// fmtP writes a p-value: "0.34", "5.0e-06", "< 1e-300".
+func fmtP(p float64) string {
+	switch {
+	case p == 0:
+		return "< 1e-300"
+	case p < 0.001:
+		return strconv.FormatFloat(p, 'e', 1, 64)
+	}
+	return strconv.FormatFloat(p, 'f', 3, 64)
 }

@@ -9,7 +9,6 @@ import (
 	"github.com/applylens/learning/app/learning"
 	"github.com/applylens/learning/app/report"
 	"github.com/applylens/learning/app/web"
-	"github.com/applylens/learning/views/components"
 	"github.com/applylens/learning/views/pages"
 )
 
@@ -44,21 +43,7 @@ func (h *Handlers) renderMe(c *gin.Context, status int, nameErr string, issued *
 		web.Fail(c, web.Internal(err))
 		return
 	}
-	vm := pages.MePageVM{
-		Shell: shell(c, "My extension", "me"), CSRF: csrf(c), APIBase: h.cfg.PublicURL,
-		OpenAPIURL: web.PathOpenAPI, TokenURL: PathMeTokens, Issued: issued, Flash: flash,
-		Name:      components.Field{Name: "name", Label: "Name (to recognise it)", Hint: "e.g. work laptop", Error: nameErr},
-		Tokens:    tokenRows(toks, PathMeTokenRev, h.now()),
-		ExportURL: PathMeExport, DeleteURL: PathMeDelete, EventCount: fmtInt(n) + " events",
-	}
-	if len(runs.Events) == 0 {
-		vm.RunsEmpty = &components.Empty{TestID: "my-runs-empty", Title: "No runs yet",
-			Body: "Autofill a job application with the Companion extension while signed in here: each run appears in this list."}
-	}
-	for _, e := range runs.Events {
-		r := pages.MeRunVM{When: fmtAgo(e.CreatedAt, h.now()), Form: e.Host + " · " + e.SchemaHash,
-			Style: orDash(deref(e.GenStyleID)), Policy: orDash(deref(e.Policy)), Status: e.Status, Rating: orDash(deref(e.FeedbackStatus))}
-		vm.Runs = append(vm.Runs, r)
-	}
+	vm := meVM(toks, runs.Events, n, nameErr, h.now())
+	vm.Shell, vm.CSRF, vm.APIBase, vm.Issued, vm.Flash = shell(c, "My extension", "me"), csrf(c), h.cfg.PublicURL, issued, flash
 	pageWithStatus(c, status, pages.MePage(vm))
 }

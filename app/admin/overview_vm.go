@@ -2,7 +2,6 @@ package admin
 
 import (
 	"fmt"
-	"math"
 	"net/url"
 	"strconv"
 	"strings"
@@ -12,6 +11,12 @@ import (
 	"github.com/applylens/learning/app/report"
 	"github.com/applylens/learning/views/components"
 	"github.com/applylens/learning/views/pages"
+)
+
+// What real data is expected to look like, said under the source and segment charts.
+const (
+	expectedSources  = "Expected on real data: form 30–40%, segment 20–30%, family 20–30%, none 10–20%."
+	expectedSegments = "Expected among those: senior 30–40%, default 30–40%, junior 15–25%, intern 5–10%."
 )
 
 // overviewVM turns the overview's numbers into display text. It is the one place that knows
@@ -58,8 +63,7 @@ func overviewVM(o *report.Overview, now time.Time) pages.OverviewPageVM {
 			Count: fmtInt(s.Profiles), Pct: fmtPct(share), Share: share, Extra: fmtRatio(s.HelpfulRatio())})
 	}
 	vm.SourcesNote = fmt.Sprintf("Where each of the %s form profiles' style hint comes from, live. "+
-		"Helpful ratio: rated runs of the recommended style found helpful. Expected on real data: form 30–40%%, segment 20–30%%, family 20–30%%, none 10–20%%.",
-		fmtInt(o.Profiles))
+		"Helpful ratio: rated runs of the recommended style found helpful. %s", fmtInt(o.Profiles), expectedSources)
 	if o.NotAggregated > 0 {
 		vm.SourcesNote += fmt.Sprintf(" %s not aggregated yet count as none.", plural(o.NotAggregated, "profile", "profiles"))
 	}
@@ -77,9 +81,8 @@ func overviewVM(o *report.Overview, now time.Time) pages.OverviewPageVM {
 		vm.Segments.Items = append(vm.Segments.Items, components.ChartItem{Key: "seg-" + s.Key, Label: label,
 			Count: fmtInt(s.Count), Pct: fmtPct(share), Share: share})
 	}
-	vm.SegmentsNote = fmt.Sprintf("Events of the window by the job's level: %s of %s have a segment (%s). "+
-		"Expected among those: senior 30–40%%, default 30–40%%, junior 15–25%%, intern 5–10%%.",
-		fmtInt(withSegment), fmtInt(o.Events), fmtPct(report.Share(withSegment, o.Events)))
+	vm.SegmentsNote = fmt.Sprintf("Events of the window by the job's level: %s of %s have a segment (%s). %s",
+		fmtInt(withSegment), fmtInt(o.Events), fmtPct(report.Share(withSegment, o.Events)), expectedSegments)
 
 	vm.Policies = components.ChartProps{TestID: "policy-mix", Title: "Policy", Empty: "No events in this window."}
 	for _, p := range o.Policies {
@@ -151,20 +154,6 @@ func overviewCards(o *report.Overview, now time.Time) []components.StatCard {
 	return append(cards, last, asOf)
 }
 
-func fmtEvery(d time.Duration) string {
-	if d%time.Minute == 0 {
-		return fmt.Sprintf("%d min", int(d.Minutes()))
-	}
-	return d.String()
-}
-
-func plural(n int64, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return fmtInt(n) + " " + many
-}
-
 // hintPolicyText says which policy made the stored hints.
 func hintPolicyText(by []report.Count) string {
 	switch len(by) {
@@ -200,23 +189,4 @@ func srmVM(s report.SRM) pages.SRMVM {
 		vm.Note += fmt.Sprintf(" %s without a propensity are left out.", plural(s.Missing, "exploit or explore event", "exploit or explore events"))
 	}
 	return vm
-}
-
-// fmtFloatG writes a statistic with digits after the point ("20.83"), "∞" for infinity.
-func fmtFloatG(f float64, digits int) string {
-	if math.IsInf(f, 1) {
-		return "∞"
-	}
-	return strconv.FormatFloat(f, 'f', digits, 64)
-}
-
-// fmtP writes a p-value: "0.34", "5.0e-06", "< 1e-300".
-func fmtP(p float64) string {
-	switch {
-	case p == 0:
-		return "< 1e-300"
-	case p < 0.001:
-		return strconv.FormatFloat(p, 'e', 1, 64)
-	}
-	return strconv.FormatFloat(p, 'f', 3, 64)
 }

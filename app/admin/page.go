@@ -2,12 +2,15 @@ package admin
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 
 	"github.com/a-h/templ"
 	"github.com/gin-gonic/gin"
 
+	"github.com/applylens/learning/app/learning"
 	"github.com/applylens/learning/app/report"
 	"github.com/applylens/learning/app/web"
 	"github.com/applylens/learning/views/components"
@@ -101,6 +104,12 @@ func options(anyLabel string, values []string, selected string) []components.Opt
 	return out
 }
 
+// familyChoices are the values of a family filter: every family and "other".
+func familyChoices() []string { return append(learning.Families(), learning.FamilyOther) }
+
+// withNone adds the "none" choice to a filter's values.
+func withNone(vs []string) []string { return append(append([]string{}, vs...), report.None) }
+
 // oneOf returns v when it is one of allowed, else "" (an unknown filter value is ignored).
 func oneOf(v string, allowed []string) string {
 	for _, a := range allowed {
@@ -133,4 +142,37 @@ func notFoundOr(err error, what string) *web.Error {
 		return web.Errorf(http.StatusNotFound, "no such %s", what)
 	}
 	return web.Internal(err)
+}
+
+// pageParam reads ?page= (from 1).
+func pageParam(c *gin.Context) int {
+	p, err := strconv.Atoi(c.Query("page"))
+	if err != nil || p < 1 || p > 100000 {
+		return 1
+	}
+	return p
+}
+
+// pager links the neighbouring pages of a numbered list.
+func pager(path string, q url.Values, page int, total int64, size int, noun string) components.Pager {
+	pages := report.Pages(total, size)
+	p := components.Pager{Summary: fmt.Sprintf("Page %d of %d · %s %s", page, pages, fmtInt(total), noun)}
+	link := func(n int) string {
+		qq := url.Values{}
+		for k, v := range q {
+			qq[k] = v
+		}
+		qq.Set("page", strconv.Itoa(n))
+		if n == 1 {
+			qq.Del("page")
+		}
+		return withQuery(path, qq)
+	}
+	if page > 1 {
+		p.PrevURL = link(min(page-1, pages))
+	}
+	if page < pages {
+		p.NextURL = link(page + 1)
+	}
+	return p
 }

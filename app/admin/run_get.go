@@ -2,7 +2,6 @@ package admin
 
 import (
 	"errors"
-	"fmt"
 	"net/http"
 	"time"
 
@@ -26,20 +25,18 @@ func (h *Handlers) runGet(c *gin.Context) {
 		return
 	}
 	h.warmAfter(run)
-	vm := pages.RunPageVM{Shell: shell(c, "Run", "runs"), Run: runVM(*run, h.now()), BackURL: PathRuns}
-	if vm.Run.Running {
-		vm.Shell.Refresh = runRefreshSeconds
-	}
+	var changes []report.RunChange
 	if run.Status == learning.StatusOK && !run.DryRun {
-		changes, err := report.RunChanges(c.Request.Context(), h.db, run.ID)
+		changes, err = report.RunChanges(c.Request.Context(), h.db, run.ID)
 		if err != nil {
 			web.Fail(c, web.Internal(err))
 			return
 		}
-		runChangesVM(&vm, run, changes)
 	}
-	if c.Query("already") != "" {
-		vm.Notice = "A run was already in progress, so no new one started: this is that run."
+	vm := runPageVM(run, changes, c.Query("already") != "", h.now())
+	vm.Shell = shell(c, "Run", "runs")
+	if vm.Run.Running {
+		vm.Shell.Refresh = runRefreshSeconds
 	}
 	render(c, pages.RunPage(vm))
 }
@@ -86,25 +83,4 @@ func (h *Handlers) getRun(c *gin.Context, id string) (*models.AggregatorRun, err
 		return nil, web.Internal(err)
 	}
 	return run, nil
-}
-
-// runChangesVM lists the picks a run changed.
-func runChangesVM(vm *pages.RunPageVM, run *models.AggregatorRun, changes []report.RunChange) {
-	vm.PicksChanged = plural(int64(run.PicksChanged), "pick changed", "picks changed")
-	switch {
-	case run.PicksChanged == 0:
-		vm.ChangesNote = "No (form, segment) pick changed its style in this run."
-	case len(changes) < run.PicksChanged:
-		vm.ChangesNote = fmt.Sprintf("The first %s of %s changed (form, segment) picks, by host.", fmtInt(len(changes)), fmtInt(run.PicksChanged))
-	default:
-		vm.ChangesNote = "Every (form, segment) pick whose style changed, by host: from what, to what and why."
-	}
-	for _, ch := range changes {
-		r := pages.PickChangeVM{Form: ch.Host + " · " + ch.SchemaHash, Segment: ch.SegmentKey, From: orDash(deref(ch.FromStyle)),
-			To: orDash(deref(ch.ToStyle)), FromSource: ch.FromSource, ToSource: ch.ToSource, Reason: ch.Reason}
-		if ch.ProfileID != "" {
-			r.FormURL = pathFor(PathProfile, ch.ProfileID)
-		}
-		vm.Changes = append(vm.Changes, r)
-	}
 }

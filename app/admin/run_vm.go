@@ -130,3 +130,37 @@ func (h *Handlers) runDays(v string) (int, error) {
 	}
 	return d, nil
 }
+
+// runPageVM is one run's page: the run, what it changed, and a notice when the operator's
+// start met a run already in progress.
+func runPageVM(run *models.AggregatorRun, changes []report.RunChange, already bool, now time.Time) pages.RunPageVM {
+	vm := pages.RunPageVM{Run: runVM(*run, now), BackURL: PathRuns}
+	if run.Status == learning.StatusOK && !run.DryRun {
+		runChangesVM(&vm, run, changes)
+	}
+	if already {
+		vm.Notice = "A run was already in progress, so no new one started: this is that run."
+	}
+	return vm
+}
+
+// runChangesVM lists the picks a run changed.
+func runChangesVM(vm *pages.RunPageVM, run *models.AggregatorRun, changes []report.RunChange) {
+	vm.PicksChanged = plural(int64(run.PicksChanged), "pick changed", "picks changed")
+	switch {
+	case run.PicksChanged == 0:
+		vm.ChangesNote = "No (form, segment) pick changed its style in this run."
+	case len(changes) < run.PicksChanged:
+		vm.ChangesNote = fmt.Sprintf("The first %s of %s changed (form, segment) picks, by host.", fmtInt(len(changes)), fmtInt(run.PicksChanged))
+	default:
+		vm.ChangesNote = "Every (form, segment) pick whose style changed, by host: from what, to what and why."
+	}
+	for _, ch := range changes {
+		r := pages.PickChangeVM{Form: ch.Host + " · " + ch.SchemaHash, Segment: ch.SegmentKey, From: orDash(deref(ch.FromStyle)),
+			To: orDash(deref(ch.ToStyle)), FromSource: ch.FromSource, ToSource: ch.ToSource, Reason: ch.Reason}
+		if ch.ProfileID != "" {
+			r.FormURL = pathFor(PathProfile, ch.ProfileID)
+		}
+		vm.Changes = append(vm.Changes, r)
+	}
+}

@@ -1,8 +1,6 @@
 package admin
 
 import (
-	"fmt"
-
 	"github.com/gin-gonic/gin"
 
 	"github.com/applylens/learning/app/web"
@@ -18,26 +16,7 @@ func (h *Handlers) schemaGet(c *gin.Context) {
 		web.Fail(c, web.Internal(err))
 		return
 	}
-	vm := pages.SchemaPageVM{Shell: shell(c, "Schema", "schema"), Current: st.Current()}
-	if st.Current() {
-		vm.Summary = fmt.Sprintf("The schema is current: all %d steps are applied.", len(st.Applied))
-	} else {
-		vm.Summary = fmt.Sprintf("The schema is behind by %d step(s): run `go run . migrate up`.", len(st.Pending))
-	}
-	if len(st.Unknown) > 0 {
-		vm.Summary += fmt.Sprintf(" %d applied step(s) are unknown to this build: a newer build migrated the database.", len(st.Unknown))
-	}
-	for _, id := range st.Applied {
-		vm.Steps = append(vm.Steps, pages.StepVM{ID: id, Status: "applied"})
-	}
-	for _, id := range st.Pending {
-		vm.Steps = append(vm.Steps, pages.StepVM{ID: id, Status: "pending"})
-	}
-	for _, id := range st.Unknown {
-		vm.Steps = append(vm.Steps, pages.StepVM{ID: id, Status: "unknown"})
-	}
-	for _, ch := range st.Checks {
-		vm.Checks = append(vm.Checks, pages.CheckVM{Name: ch.Name, Present: ch.Present, Detail: orDash(ch.Detail)})
-	}
+	vm := schemaVM(st)
+	vm.Shell = shell(c, "Schema", "schema")
 	render(c, pages.SchemaPage(vm))
 }

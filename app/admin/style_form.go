@@ -13,8 +13,6 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/applylens/learning/app/models"
-	"github.com/applylens/learning/views/components"
-	"github.com/applylens/learning/views/pages"
 )
 
 // styleForm is the style form as submitted: strings, validated into a models.GenStyle.
@@ -125,29 +123,4 @@ func updateStyle(ctx context.Context, db *gorm.DB, id string, s models.GenStyle,
 		return gorm.ErrRecordNotFound
 	}
 	return nil
-}
-
-// styleFormVM fills the form page.
-func styleFormVM(f styleForm, errs map[string]string, isNew bool) pages.StyleFormPageVM {
-	field := func(name, label, value, hint string) components.Field {
-		return components.Field{Name: name, Label: label, Value: value, Error: errs[name], Hint: hint}
-	}
-	vm := pages.StyleFormPageVM{
-		IsNew: isNew, CancelURL: PathStyles,
-		ID:          field("id", "Id", f.ID, "Lower-case letters, digits and _. It cannot change later."),
-		Name:        field("name", "Name", f.Name, ""),
-		Temperature: field("temperature", "Temperature", f.Temperature, "0 to 2: higher is more varied."),
-		Tone:        field("tone", "Tone", f.Tone, "e.g. concise, narrative, confident"),
-		Format:      field("format", "Format", f.Format, "e.g. bullets, paragraph"),
-		LengthHint:  field("length_hint", "Length", f.LengthHint, ""),
-		Keywords:    field("keywords", "Keywords", f.Keywords, "Separated by commas."),
-		PriorWeight: field("prior_weight", "Prior weight", f.PriorWeight, priorWeightNote),
-	}
-	for _, l := range lengthHints {
-		vm.Lengths = append(vm.Lengths, components.Option{Value: l, Label: l, Selected: l == f.LengthHint})
-	}
-	if len(errs) > 0 {
-		vm.FormError = "Some fields need fixing: see the messages next to them."
-	}
-	return vm
 }

@@ -7,7 +7,6 @@ import (
 
 	"github.com/applylens/learning/app/report"
 	"github.com/applylens/learning/app/web"
-	"github.com/applylens/learning/views/components"
 	"github.com/applylens/learning/views/pages"
 )
 
@@ -43,21 +42,11 @@ func (h *Handlers) renderUsers(c *gin.Context, status int, f userForm, errs map[
 		web.Fail(c, web.Internal(err))
 		return
 	}
-	me := web.CurrentUser(c)
-	vm := pages.UsersPageVM{Shell: shell(c, "Users", "users"), CSRF: csrf(c), Action: PathUsers, Flash: flash, Link: link,
-		Email: components.Field{Name: "email", Label: "Email", Value: f.Email, Error: errs["email"]},
-		Name:  components.Field{Name: "name", Label: "Name", Value: f.Name, Error: errs["name"]},
-		Admin: f.Admin,
+	meID := ""
+	if me := web.CurrentUser(c); me != nil {
+		meID = me.ID
 	}
-	for _, u := range rows {
-		vm.Rows = append(vm.Rows, pages.UserRowVM{ID: u.ID, Email: u.Email, Name: orDash(deref(u.Name)), Admin: u.IsAdmin,
-			Disabled: u.DisabledAt != nil, HasPassword: u.PasswordHash != nil, Created: fmtTime(u.CreatedAt),
-			Tokens: fmtInt(u.LiveTokens), Self: me != nil && me.ID == u.ID,
-			LinkURL: pathFor(PathUserLink, u.ID), DisableURL: pathFor(PathUserDisable, u.ID),
-			EnableURL: pathFor(PathUserEnable, u.ID), AdminURL: pathFor(PathUserAdmin, u.ID)})
-	}
-	for _, d := range dels {
-		vm.Deletions = append(vm.Deletions, pages.DeletionVM{When: fmtTime(d.CreatedAt), Email: d.Email, Events: fmtInt(d.Events)})
-	}
+	vm := usersVM(f, errs, rows, dels, meID)
+	vm.Shell, vm.CSRF, vm.Flash, vm.Link = shell(c, "Users", "users"), csrf(c), flash, link
 	pageWithStatus(c, status, pages.UsersPage(vm))
 }

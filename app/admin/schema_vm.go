@@ -1,0 +1,34 @@
+package admin
+
+import (
+	"fmt"
+
+	"github.com/applylens/learning/migrations"
+	"github.com/applylens/learning/views/pages"
+)
+
+// schemaVM lists the applied, pending and unknown migration steps and the seed's checks.
+func schemaVM(st migrations.Status) pages.SchemaPageVM {
+	vm := pages.SchemaPageVM{Current: st.Current()}
+	if st.Current() {
+		vm.Summary = fmt.Sprintf("The schema is current: all %d steps are applied.", len(st.Applied))
+	} else {
+		vm.Summary = fmt.Sprintf("The schema is behind by %d step(s): run `go run . migrate up`.", len(st.Pending))
+	}
+	if len(st.Unknown) > 0 {
+		vm.Summary += fmt.Sprintf(" %d applied step(s) are unknown to this build: a newer build migrated the database.", len(st.Unknown))
+	}
+	for _, id := range st.Applied {
+		vm.Steps = append(vm.Steps, pages.StepVM{ID: id, Status: "applied"})
+	}
+	for _, id := range st.Pending {
+		vm.Steps = append(vm.Steps, pages.StepVM{ID: id, Status: "pending"})
+	}
+	for _, id := range st.Unknown {
+		vm.Steps = append(vm.Steps, pages.StepVM{ID: id, Status: "unknown"})
+	}
+	for _, ch := range st.Checks {
+		vm.Checks = append(vm.Checks, pages.CheckVM{Name: ch.Name, Present: ch.Present, Detail: orDash(ch.Detail)})
+	}
+	return vm
+}
