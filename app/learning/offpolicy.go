@@ -225,13 +225,7 @@ func evalWarnings(ev *Evaluation) []string {
 // readLoggedRuns groups the window's rated runs of a style by context, style, propensity and
 // rating.
 func readLoggedRuns(tx *gorm.DB, since time.Time) ([]LoggedRun, error) {
-	where, args := windowClause(since)
-	rows, err := tx.Raw(`SELECT host, schema_hash, COALESCE(host_family, ''), COALESCE(segment_key, ''), gen_style_id,
-			COALESCE(propensity, 0), CASE WHEN feedback_status = 'helpful' THEN 1 ELSE 0 END, COUNT(*)
-		FROM autofill_events
-		WHERE `+where+` AND gen_style_id IS NOT NULL AND gen_style_id <> '' AND feedback_status IN ('helpful', 'unhelpful')
-		GROUP BY 1, 2, 3, 4, 5, 6, 7
-		ORDER BY 1, 2, 3, 4, 5, 6, 7`, args...).Rows()
+	rows, err := tx.Raw(sqlLoggedRuns.For(tx), since).Rows()
 	if err != nil {
 		return nil, fmt.Errorf("read rated runs: %w", err)
 	}

@@ -89,6 +89,15 @@ func TestEvaluateReplaysTheWindow(t *testing.T) {
 		require.Equal(t, []string{learning.ReplayLogging, learning.ReplayThreshold, learning.ReplayBayes, learning.ReplayThompson},
 			[]string{ev.Estimates[0].Policy, ev.Estimates[1].Policy, ev.Estimates[2].Policy, ev.Estimates[3].Policy})
 
+		// All time (days 0) replays every rated run, those before the 30 days too.
+		all, err := learning.Evaluate(ctx, db, learning.EvalParams{Days: 0, Thresholds: th, Floor: 0.02})
+		require.NoError(t, err)
+		var allRated int64
+		require.NoError(t, db.Raw(`SELECT COUNT(*) FROM autofill_events WHERE gen_style_id IS NOT NULL
+			AND feedback_status IN ('helpful', 'unhelpful') AND propensity > 0 AND propensity <= 1`).Scan(&allRated).Error)
+		require.Greater(t, allRated, want.N)
+		require.Equal(t, allRated, all.Rated)
+
 		// Runs that lost their propensity: left out, counted and warned of.
 		res := db.Exec(`UPDATE autofill_events SET propensity = NULL WHERE feedback_status = 'helpful' AND duration_ms % 4 = 0`)
 		require.NoError(t, res.Error)

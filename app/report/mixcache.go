@@ -32,8 +32,7 @@ func mixFingerprint(db *gorm.DB) (string, error) {
 		Profiles int64
 		LastRun  string
 	}
-	err := db.Raw(`SELECT (SELECT COUNT(*) FROM form_profiles) AS profiles,
-		COALESCE((SELECT id || ':' || status FROM aggregator_runs ORDER BY started_at DESC, id DESC LIMIT 1), '') AS last_run`).
+	err := db.Raw(sqlMixFingerprint.For(db)).
 		Scan(&row).Error
 	if err != nil {
 		return "", fmt.Errorf("profile fingerprint: %w", err)

@@ -150,9 +150,7 @@ func (o *Overview) loadRollup(db *gorm.DB) error {
 		InvProp        float64
 		InvPropVar     float64
 	}
-	err := db.Raw(`SELECT segment_key, policy, gen_style_id, feedback_status, SUM(events) AS events, SUM(ok_events) AS ok_events,
-			SUM(propensity_events) AS prop_events, SUM(inv_propensity) AS inv_prop, SUM(inv_propensity_var) AS inv_prop_var
-		FROM report_daily_events WHERE day >= ? GROUP BY segment_key, policy, gen_style_id, feedback_status`, o.Window.FromDay).
+	err := db.Raw(sqlOverviewRollup.For(db), o.Window.FromDay).
 		Scan(&rows).Error
 	if err != nil {
 		return err
@@ -220,7 +218,7 @@ func (o *Overview) loadRollup(db *gorm.DB) error {
 
 func (o *Overview) loadDaily(db *gorm.DB) error {
 	var rows []Count
-	err := db.Raw(`SELECT day AS key, SUM(events) AS count FROM report_daily_events WHERE day >= ? GROUP BY day`, o.Window.FromDay).
+	err := db.Raw(sqlOverviewDaily.For(db), o.Window.FromDay).
 		Scan(&rows).Error
 	if err != nil {
 		return err
@@ -240,10 +238,7 @@ func (o *Overview) loadActivity(db *gorm.DB) error {
 		Users, Forms int64
 		AnyEvent     int64
 	}
-	err := db.Raw(`SELECT
-			(SELECT COUNT(*) FROM report_users WHERE last_event_at >= ?) AS users,
-			(SELECT COUNT(*) FROM report_forms WHERE last_event_at >= ?) AS forms,
-			(SELECT COUNT(*) FROM (SELECT 1 FROM autofill_events LIMIT 1) e) AS any_event`,
+	err := db.Raw(sqlOverviewActivity.For(db),
 		o.Window.Since, o.Window.Since).Scan(&row).Error
 	if err != nil {
 		return err
@@ -294,31 +289,6 @@ func readProfileMix(db *gorm.DB) (*profileMix, error) {
 // loadSources counts profiles by the source of their overall hint, with the pooled evidence of
 // the recommended style. A profile with no hint counts as none.
 func (m *profileMix) loadSources(db *gorm.DB) error {
-	d := store.DialectOf(db)
-	var q string
-	if d.Postgres {
-		// Each hint is read once into a record; the winner is the candidate marked so.
-		q = `SELECT COALESCE(r.source, 'none') AS source, COUNT(*) AS profiles,
-				SUM(CASE WHEN jsonb_typeof(p.style_hint) = 'object' THEN 0 ELSE 1 END) AS not_aggregated,
-				COALESCE(SUM(w.helpful_runs), 0) AS winner_helpful, COALESCE(SUM(w.rated_runs), 0) AS winner_rated
-			FROM form_profiles p
-			LEFT JOIN LATERAL jsonb_to_record(CASE WHEN jsonb_typeof(p.style_hint) = 'object' THEN p.style_hint END)
-				AS r(source text, candidates jsonb) ON true
-			LEFT JOIN LATERAL jsonb_to_recordset(CASE WHEN jsonb_typeof(r.candidates) = 'array' THEN r.candidates END)
-				AS w(is_winner boolean, helpful_runs bigint, rated_runs bigint) ON w.is_winner
-			GROUP BY 1`
-	} else {
-		q = `SELECT source, COUNT(*) AS profiles, SUM(not_aggregated) AS not_aggregated,
-				COALESCE(SUM(winner_helpful), 0) AS winner_helpful, COALESCE(SUM(winner_rated), 0) AS winner_rated
-			FROM (SELECT COALESCE(json_extract(p.style_hint, '$.source'), 'none') AS source,
-				CASE WHEN json_type(p.style_hint) = 'object' THEN 0 ELSE 1 END AS not_aggregated,
-				(SELECT json_extract(c.value, '$.helpful_runs') FROM json_each(p.style_hint, '$.candidates') c
-					WHERE json_extract(c.value, '$.is_winner') = 1 LIMIT 1) AS winner_helpful,
-				(SELECT json_extract(c.value, '$.rated_runs') FROM json_each(p.style_hint, '$.candidates') c
-					WHERE json_extract(c.value, '$.is_winner') = 1 LIMIT 1) AS winner_rated
-			FROM form_profiles p) s
-			GROUP BY source`
-	}
 	var rows []struct {
 		Source        string
 		Profiles      int64
@@ -326,7 +296,7 @@ func (m *profileMix) loadSources(db *gorm.DB) error {
 		WinnerHelpful int64
 		WinnerRated   int64
 	}
-	if err := db.Raw(q).Scan(&rows).Error; err != nil {
+	if err := db.Raw(sqlMixSources.For(db)).Scan(&rows).Error; err != nil {
 		return err
 	}
 	by := map[string]*SourceStat{}
@@ -352,24 +322,12 @@ func (m *profileMix) loadSources(db *gorm.DB) error {
 
 // loadSegmentHints counts the per-segment hints of all profiles by segment and source.
 func (m *profileMix) loadSegmentHints(db *gorm.DB) error {
-	var q string
-	if store.IsPostgres(db) {
-		q = `SELECT s.key AS segment, COALESCE(s.value->>'source', 'none') AS source, COUNT(*) AS profiles
-			FROM form_profiles p, jsonb_each(CASE WHEN jsonb_typeof(p.style_hint->'by_segment') = 'object'
-				THEN p.style_hint->'by_segment' ELSE '{}'::jsonb END) s
-			GROUP BY 1, 2`
-	} else {
-		q = `SELECT s.key AS segment, COALESCE(json_extract(s.value, '$.source'), 'none') AS source, COUNT(*) AS profiles
-			FROM form_profiles p, json_each(p.style_hint, '$.by_segment') s
-			WHERE json_type(p.style_hint, '$.by_segment') = 'object'
-			GROUP BY 1, 2`
-	}
 	var rows []struct {
 		Segment  string
 		Source   string
 		Profiles int64
 	}
-	if err := db.Raw(q).Scan(&rows).Error; err != nil {
+	if err := db.Raw(sqlMixSegmentHints.For(db)).Scan(&rows).Error; err != nil {
 		return err
 	}
 	by := map[string]*SegmentHints{}
@@ -393,14 +351,8 @@ func (m *profileMix) loadSegmentHints(db *gorm.DB) error {
 // loadHintPolicies counts the hints by the policy that made them; a hint from before policies
 // has none and was made by the threshold rules.
 func (m *profileMix) loadHintPolicies(db *gorm.DB) error {
-	q := `SELECT COALESCE(json_extract(style_hint, '$.policy'), '') AS key, COUNT(*) AS count
-		FROM form_profiles WHERE json_type(style_hint) = 'object' GROUP BY 1`
-	if store.IsPostgres(db) {
-		q = `SELECT COALESCE(style_hint->>'policy', '') AS key, COUNT(*) AS count
-			FROM form_profiles WHERE jsonb_typeof(style_hint) = 'object' GROUP BY 1`
-	}
 	var rows []Count
-	if err := db.Raw(q).Scan(&rows).Error; err != nil {
+	if err := db.Raw(sqlMixHintPolicies.For(db)).Scan(&rows).Error; err != nil {
 		return err
 	}
 	by := map[string]int64{}

@@ -88,10 +88,7 @@ type RunChange struct {
 // RunChanges returns the picks a run kept of those it changed, in the order it found them.
 func RunChanges(ctx context.Context, db *gorm.DB, runID string) ([]RunChange, error) {
 	var rows []RunChange
-	err := db.WithContext(ctx).Raw(`SELECT c.*, COALESCE(CAST(p.id AS text), '') AS profile_id
-		FROM aggregator_run_changes c
-		LEFT JOIN form_profiles p ON p.host = c.host AND p.schema_hash = c.schema_hash
-		WHERE c.run_id = ? ORDER BY c.seq`, runID).Scan(&rows).Error
+	err := db.WithContext(ctx).Raw(sqlRunChanges.For(db), runID).Scan(&rows).Error
 	if err != nil {
 		return nil, fmt.Errorf("run changes: %w", err)
 	}

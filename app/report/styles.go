@@ -31,9 +31,7 @@ func ListStyles(ctx context.Context, db *gorm.DB, now time.Time) ([]StyleRow, er
 		FeedbackStatus string
 		Events         int64
 	}
-	err := db.Raw(`SELECT gen_style_id, feedback_status, SUM(events) AS events FROM report_daily_events
-		WHERE day >= ? AND gen_style_id <> '' GROUP BY gen_style_id, feedback_status`,
-		NewWindow(StyleUsageDays, now).FromDay).Scan(&usage).Error
+	err := db.Raw(sqlStyleUsage.For(db), NewWindow(StyleUsageDays, now).FromDay).Scan(&usage).Error
 	if err != nil {
 		return nil, fmt.Errorf("style usage: %w", err)
 	}

@@ -19,13 +19,11 @@ type TokenRow struct {
 // ones first, newest first.
 func ListTokens(ctx context.Context, db *gorm.DB, userID string) ([]TokenRow, error) {
 	var rows []TokenRow
-	q := db.WithContext(ctx).Table("api_tokens t").
-		Select("t.*, u.email").Joins("JOIN users u ON u.id = t.user_id")
+	var user any // NULL: every user's
 	if userID != "" {
-		q = q.Where("t.user_id = ?", userID)
+		user = userID
 	}
-	err := q.Order("CASE WHEN t.revoked_at IS NULL THEN 0 ELSE 1 END, t.created_at DESC, t.id").
-		Scan(&rows).Error
+	err := db.WithContext(ctx).Raw(sqlListTokens.For(db), user, user).Scan(&rows).Error
 	if err != nil {
 		return nil, fmt.Errorf("list tokens: %w", err)
 	}
@@ -52,9 +50,7 @@ type UserRow struct {
 // ListUsers returns every user, admins first, then by email.
 func ListUsers(ctx context.Context, db *gorm.DB) ([]UserRow, error) {
 	var rows []UserRow
-	err := db.WithContext(ctx).Table("users u").
-		Select("u.*, (SELECT COUNT(*) FROM api_tokens t WHERE t.user_id = u.id AND t.revoked_at IS NULL) AS live_tokens").
-		Order("u.is_admin DESC, u.email").Scan(&rows).Error
+	err := db.WithContext(ctx).Raw(sqlListUsers.For(db)).Scan(&rows).Error
 	if err != nil {
 		return nil, fmt.Errorf("list users: %w", err)
 	}
