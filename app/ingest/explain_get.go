@@ -44,9 +44,11 @@ func (h *Handlers) explainStyleGet(c *gin.Context) {
 		return
 	}
 	form, seg, p := req.form, req.segment, req.profile
-	family := learning.Family(form.Host) // a form no sync has reached has no profile to read it from
+	var family string
 	if p != nil {
-		family = p.HostFamily
+		family = p.HostFamily // stored when the profile was made
+	} else {
+		family = learning.Family(form.Host) // no sync has reached the form: what one would store
 	}
 	th := models.Thresholds{Form: h.Config.MinFormRuns, Segment: h.Config.MinSegmentRuns, Family: h.Config.MinFamilyRuns}
 	reply := explainReply{Host: form.Host, SchemaHash: form.SchemaHash, HostFamily: learning.FamilyLabel(family),

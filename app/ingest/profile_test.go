@@ -199,6 +199,9 @@ func TestProfileAndExplain(t *testing.T) {
 			require.True(t, strings.HasPrefix(r.Body["explanation"].(string), "No style_hint is available yet"), r.Body["explanation"])
 		}
 		require.Equal(t, "other", a.get(ingest.PathExplainStyle + "?host=careers.acme.com&schema_hash=none-1").Body["host_family"])
+		// A profile's family is the stored one, not the host's family recomputed.
+		require.NoError(t, db.Exec("UPDATE form_profiles SET host_family = 'lever' WHERE schema_hash = 'gh-1'").Error)
+		require.Equal(t, "lever", a.get(ingest.PathExplainStyle + "?host=boards.greenhouse.io&schema_hash=gh-1").Body["host_family"])
 
 		// Bad queries name their field.
 		r = a.get(ingest.PathProfile + "?host=&segment_key=boss")
