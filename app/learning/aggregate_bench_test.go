@@ -43,7 +43,8 @@ const (
 //   - a full run: the window statement (statistics and map votes), ranking, every hint, the
 //     upserts and the run's bookkeeping.
 //
-// It reports the three times, the run's ratio to each floor and the run's events per second.
+// It reports the three times, the run's ratio to each floor, the run's events per second and
+// the average size of a profile's style_hint JSON (bytes).
 //
 //	TEST_DATABASE_URL=postgres://… go test ./app/learning -run '^$' -bench Aggregate -benchtime 3x -timeout 30m
 //
@@ -86,6 +87,9 @@ func BenchmarkAggregate(b *testing.B) {
 	b.ReportMetric(full.Seconds()/floor.Seconds(), "x-floor")
 	b.ReportMetric(full.Seconds()/heap.Seconds(), "x-heapfloor")
 	b.ReportMetric(float64(events)/full.Seconds(), "events/s")
+	var hintBytes float64
+	require.NoError(b, db.Raw("SELECT AVG(octet_length(style_hint::text)) FROM form_profiles").Scan(&hintBytes).Error)
+	b.ReportMetric(hintBytes, "hint-B/profile")
 }
 
 // groupBy runs a bare GROUP BY per form over the window with one aggregate, reads it to the

@@ -165,7 +165,6 @@ func (w *window) profile(k formKey, f *formAcc, model *Model, s settings, now ti
 	for id, acc := range w.ev.formAll[k] {
 		h.StyleStats[id] = acc.stats(id, models.SourceForm, "")
 	}
-	h.Choice = model.Choose(k.host, k.schemaHash, p.family, mostCommon(f.segments))
 	// A hint for every segment, seen on this form or not: a form serves jobs of every level,
 	// and a job of a level the form has not seen yet must get its own segment's hint, never
 	// the hint made for the form's most common segment.
@@ -173,18 +172,39 @@ func (w *window) profile(k formKey, f *formAcc, model *Model, s settings, now ti
 	for _, seg := range Segments() {
 		h.BySegment[seg] = model.Choose(k.host, k.schemaHash, p.family, seg)
 	}
-	// Under bayes, a hint for each (segment, discipline) pair seen on the form in the window,
-	// keyed "senior/data": at most the pairs of its own jobs, so the hint stays small. A pair
-	// the form has not seen is served its segment's hint (ChoiceFor), pooled over disciplines.
+	if c, ok := h.BySegment[mostCommon(f.segments)]; ok {
+		h.Choice = c
+	} else {
+		h.Choice = model.Choose(k.host, k.schemaHash, p.family, mostCommon(f.segments))
+	}
 	if model.Policy() == models.PolicyBayes {
-		for _, sd := range w.ev.formDisciplines(k) {
-			if sd.segment != "" {
-				h.BySegment[CombinedSegment(sd.segment, sd.discipline)] = model.ChooseFor(k.host, k.schemaHash, p.family, sd.segment, sd.discipline)
-			}
-		}
+		w.addPairs(h, k, p.family, model)
 	}
 	p.hint = h
 	return p
+}
+
+// addPairs adds, under bayes, a hint for each (segment, discipline) pair whose pick differs
+// from its segment's, keyed "senior/data" (models.StyleHint.BySegment): ChoiceFor serves a
+// pair with no entry its segment's hint, whose pick is then the pair's own. The pairs tried are
+// those with runs in the family's (family, segment, discipline) cell, seen on this form or
+// not: a pair the form has not seen is pooled from that cell (and the form's leaning), and a
+// discipline with no runs in the cell has the segment's pick by construction. The pick is
+// found from the posterior means first (Model.Pick); the full choice, with its quadrature, is
+// made only for the pairs that keep an entry.
+func (w *window) addPairs(h *models.StyleHint, k formKey, family string, model *Model) {
+	for _, seg := range Segments() {
+		base := h.BySegment[seg].PreferredStyleID
+		for _, d := range w.ev.cellDisciplines(family, seg) {
+			if pick, ok := model.Pick(k.host, k.schemaHash, family, seg, d); ok && base != nil && pick == *base {
+				continue
+			}
+			c := model.ChooseFor(k.host, k.schemaHash, family, seg, d)
+			if c.PreferredStyleID != nil && (base == nil || *c.PreferredStyleID != *base) {
+				h.BySegment[CombinedSegment(seg, d)] = c
+			}
+		}
+	}
 }
 
 // formFamily is the family most of the form's events were stored with (a non-empty one on a

@@ -591,30 +591,47 @@ func TestDisciplineHints(t *testing.T) {
 		eng := func(style, feedback string, n int) []seeds.Ev {
 			return seeds.Ev{Host: ghAcme, SchemaHash: "p", Style: style, Segment: "senior", Discipline: "engineering", Feedback: feedback}.Times(n)
 		}
+		// A second form of the family has only engineering runs, which like concise.
+		other := seeds.Ev{Host: ghGlobex, SchemaHash: "q", Style: concise, Segment: "senior", Discipline: "engineering", Feedback: learning.Helpful}.Times(8)
 		evs := [][]seeds.Ev{
-			data(narrative, learning.Helpful, 30), data(concise, learning.Unhelpful, 30),
-			eng(concise, learning.Helpful, 30), eng(narrative, learning.Unhelpful, 30),
+			data(narrative, learning.Helpful, 20), data(concise, learning.Unhelpful, 20),
+			eng(concise, learning.Helpful, 40), eng(narrative, learning.Unhelpful, 40), other,
 		}
 		h := bayesHarness(t, db)
 		h.insert(evs...)
 		h.run(30)
 		hint := h.hint(ghAcme, "p")
-		require.Len(t, hint.BySegment, 6, "four segments and the two pairs seen")
-		d, e := hint.BySegment["senior/data"], hint.BySegment["senior/engineering"]
+		senior := preferred(hint.BySegment["senior"])
+		require.Equal(t, concise, senior, "over every discipline the form's senior runs like concise")
+		// senior/engineering picks concise too: no entry of its own (the segment's stands for it).
+		require.Len(t, hint.BySegment, 5, "four segments and the one pair that picks differently")
+		d := hint.BySegment["senior/data"]
 		require.Equal(t, "senior/data", d.SegmentKey)
 		require.Equal(t, narrative, preferred(d))
-		require.Equal(t, concise, preferred(e))
 		require.Positive(t, d.Shares.Form)
-		require.Equal(t, 60, candidate(t, d, narrative).TotalRuns+candidate(t, d, concise).TotalRuns, "the pair's own runs")
+		require.Equal(t, 40, candidate(t, d, narrative).TotalRuns+candidate(t, d, concise).TotalRuns, "the pair's own runs")
 		require.NotNil(t, hint.Kappas)
 		require.Positive(t, hint.Kappas.Discipline)
 
-		// Served: the pair's choice when the form has it, the segment's otherwise.
+		// Served: the pair's choice when the hint has it, the segment's otherwise.
 		c, ok := learning.ChoiceFor(hint, "senior", "data")
 		require.True(t, ok)
 		require.Equal(t, d, c)
+		c, _ = learning.ChoiceFor(hint, "senior", "engineering")
+		require.Equal(t, hint.BySegment["senior"], c)
+		require.Equal(t, concise, preferred(c))
 		c, _ = learning.ChoiceFor(hint, "senior", "sales")
 		require.Equal(t, hint.BySegment["senior"], c)
+
+		// The second form never saw a data job: its senior/data pick is pooled from the
+		// family's (greenhouse, senior, data) cell, narrative, against its own senior pick.
+		q := h.hint(ghGlobex, "q")
+		require.Equal(t, concise, preferred(q.BySegment["senior"]))
+		qd, ok := q.BySegment["senior/data"]
+		require.True(t, ok, "an unseen pair that picks differently has its entry")
+		require.Equal(t, narrative, preferred(qd))
+		require.Zero(t, qd.Shares.Form, "no run of its own")
+		require.Positive(t, qd.Shares.Discipline)
 
 		th := newHarness(t, db)
 		th.run(30)

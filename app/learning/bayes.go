@@ -72,6 +72,16 @@ type Model struct {
 
 	mu   sync.Mutex // Choose may be called from many goroutines
 	memo map[string][]models.Posterior
+
+	// The parents' nodes that many forms share, by style (m.styles' order): each level is
+	// filled once its κ and its parents' are fitted, and read-only after Fit, so every chain
+	// reads them instead of recomputing its parents. A cell with no runs is not stored: it is
+	// computed when asked for.
+	roots   []node
+	famNs   map[string][]node
+	segNs   map[famSeg][]node
+	discNs  map[famSegDisc][]node
+	styleIx map[string]int
 }
 
 // Fit prepares a model: under bayes it estimates the concentration of every level.
@@ -95,6 +105,10 @@ func Fit(ev *Evidence, p Params) *Model {
 		}
 	}
 	m.prior, m.rated = betaPost{float64(h + 1), float64(u + 1)}, h+u
+	m.styleIx = make(map[string]int, len(m.styles))
+	for i, s := range m.styles {
+		m.styleIx[s] = i
+	}
 	if p.Policy == models.PolicyBayes {
 		m.fitKappas()
 	}
@@ -171,6 +185,51 @@ func (m *Model) segmentParent(family, segment, style string) node {
 	return fam
 }
 
+// rootNodes, familyNodes, segmentNodes and disciplineNodes are a level's nodes for every
+// style, from the cache when the cell has one.
+func (m *Model) rootNodes() []node {
+	if m.roots != nil {
+		return m.roots
+	}
+	return m.nodesOf(m.rootNode)
+}
+
+func (m *Model) familyNodes(family string) []node {
+	if ns, ok := m.famNs[family]; ok {
+		return ns
+	}
+	return m.nodesOf(func(s string) node { return m.familyNode(family, s) })
+}
+
+func (m *Model) segmentNodes(family, segment string) []node {
+	if ns, ok := m.segNs[famSeg{family, segment}]; ok {
+		return ns
+	}
+	return m.nodesOf(func(s string) node { return m.segmentNode(family, segment, s) })
+}
+
+// disciplineNodes: the (family, S, D) cell's estimates, each shrunk toward (family, S).
+func (m *Model) disciplineNodes(family, segment, discipline string) []node {
+	if ns, ok := m.discNs[famSegDisc{family, segment, discipline}]; ok {
+		return ns
+	}
+	segs := m.segmentNodes(family, segment)
+	cell := m.ev.famSegDiscs[famSegDisc{family, segment, discipline}]
+	out := make([]node, len(m.styles))
+	for i, s := range m.styles {
+		out[i] = shrink(cell[s], m.kappa.Discipline, segs[i])
+	}
+	return out
+}
+
+func (m *Model) nodesOf(f func(style string) node) []node {
+	out := make([]node, len(m.styles))
+	for i, s := range m.styles {
+		out[i] = f(s)
+	}
+	return out
+}
+
 // formKappa is the form level's κ for a host of the family.
 func (m *Model) formKappa(family string) float64 {
 	if family == "" {
@@ -185,22 +244,27 @@ type chain struct {
 	root, family, segment, discipline, form node
 }
 
-func (m *Model) chain(k formKey, family, segment, discipline, style string) chain {
-	c := chain{root: m.rootNode(style), family: m.familyNode(family, style)}
-	c.segment = m.segmentNode(family, segment, style)
-	c.form = shrink(m.ev.formStyles(k, segment)[style], m.formKappa(family), c.segment)
+// chains are every style's chain (m.styles' order) for a form and segment (and discipline).
+func (m *Model) chains(k formKey, family, segment, discipline string) []chain {
+	roots, fams, segs := m.rootNodes(), m.familyNodes(family), m.segmentNodes(family, segment)
+	var discs []node
+	var formDisc styleLevel
 	if discipline != "" {
-		c.discipline = m.disciplineNode(family, segment, discipline, style)
-		c.form = shrink(m.ev.formDiscs[k][segDisc{segment, discipline}][style], m.kappa.FormDiscipline,
-			formLeaning(c.discipline, c.form, c.segment))
+		discs = m.disciplineNodes(family, segment, discipline)
+		formDisc = m.ev.formDiscs[k][segDisc{segment, discipline}]
 	}
-	return c
-}
-
-// disciplineNode is the (family, S, D) cell's estimate, shrunk toward (family, S).
-func (m *Model) disciplineNode(family, segment, discipline, style string) node {
-	return shrink(m.ev.famSegDiscs[famSegDisc{family, segment, discipline}][style], m.kappa.Discipline,
-		m.segmentNode(family, segment, style))
+	formSeg, kf := m.ev.formStyles(k, segment), m.formKappa(family)
+	out := make([]chain, len(m.styles))
+	for i, s := range m.styles {
+		c := chain{root: roots[i], family: fams[i], segment: segs[i]}
+		c.form = shrink(formSeg[s], kf, c.segment)
+		if discipline != "" {
+			c.discipline = discs[i]
+			c.form = shrink(formDisc[s], m.kappa.FormDiscipline, formLeaning(c.discipline, c.form, c.segment))
+		}
+		out[i] = c
+	}
+	return out
 }
 
 // formLeaning is the parent of a form's runs for (S, D): the discipline cell plus how far the
@@ -271,12 +335,10 @@ func (m *Model) bayes(k formKey, family, segment, discipline string) models.Choi
 	if len(m.styles) == 0 {
 		return ch
 	}
-	chains := make([]chain, len(m.styles))
+	chains := m.chains(k, family, segment, discipline)
 	posts := make([]betaPost, len(m.styles))
-	for i, s := range m.styles {
-		chains[i] = m.chain(k, family, segment, discipline, s)
-		f := chains[i].form
-		posts[i] = betaPost{alpha: f.mean * f.conc, beta: (1 - f.mean) * f.conc}
+	for i, c := range chains {
+		posts[i] = betaPost{alpha: c.form.mean * c.form.conc, beta: (1 - c.form.mean) * c.form.conc}
 	}
 	figures := m.posteriors(posts)
 	local := m.ev.formStyles(k, segment)
@@ -331,8 +393,32 @@ func (m *Model) bayes(k formKey, family, segment, discipline string) models.Choi
 	default:
 		ch.Confidence = models.ConfidenceTentative
 	}
-	ch.RunsNeeded = ptr(runsNeeded(sh, chains[slices.Index(m.styles, win.StyleID)].form))
+	ch.RunsNeeded = ptr(runsNeeded(sh, chains[m.styleIx[win.StyleID]].form))
 	return ch
+}
+
+// Pick is the style ChooseFor picks, from the posterior means alone (no quadrature): ok is
+// false when it cannot tell without the full choice (two styles' means equal at the stored
+// precision, where the expected loss decides) or when nothing is rated (no pick).
+func (m *Model) Pick(host, schemaHash, family, segment, discipline string) (style string, ok bool) {
+	if m.p.Policy != models.PolicyBayes || m.rated == 0 || len(m.styles) == 0 {
+		return "", false
+	}
+	best, top, tie := -1, math.Inf(-1), false
+	for i, c := range m.chains(formKey{host, schemaHash}, family, segment, discipline) {
+		// The mean as the full choice rounds and ranks it: the posterior's alpha/(alpha+beta).
+		mean := round(betaPost{alpha: c.form.mean * c.form.conc, beta: (1 - c.form.mean) * c.form.conc}.mean(), 4)
+		switch {
+		case mean > top:
+			best, top, tie = i, mean, false
+		case mean == top:
+			tie = true
+		}
+	}
+	if tie {
+		return "", false
+	}
+	return m.styles[best], true
 }
 
 // runsNeeded estimates how many more rated runs on this form and segment bring the pick's
@@ -426,14 +512,20 @@ func (m *Model) fitKappas() {
 		kids = appendKid(kids, m.ev.global[s], prior)
 	}
 	m.kappa.Global = estimateKappa(kids)
+	m.roots = m.nodesOf(m.rootNode)
 
 	kids = kids[:0]
-	for _, f := range slices.Sorted(maps.Keys(m.ev.families)) {
-		for _, s := range m.styles {
-			kids = appendKid(kids, m.ev.families[f][s], m.rootNode(s))
+	families := slices.Sorted(maps.Keys(m.ev.families))
+	for _, f := range families {
+		for i, s := range m.styles {
+			kids = appendKid(kids, m.ev.families[f][s], m.roots[i])
 		}
 	}
 	m.kappa.Family = estimateKappa(kids)
+	m.famNs = make(map[string][]node, len(families))
+	for _, f := range families {
+		m.famNs[f] = m.familyNodes(f)
+	}
 
 	kids = kids[:0]
 	for _, seg := range slices.Sorted(maps.Keys(m.ev.segments)) {
@@ -453,17 +545,26 @@ func (m *Model) fitKappas() {
 		}
 	}
 	m.kappa.Segment = estimateKappa(kids)
+	m.segNs = make(map[famSeg][]node, len(cells))
+	for _, c := range cells {
+		m.segNs[c] = m.segmentNodes(c.family, c.segment)
+	}
 
 	kids = kids[:0]
 	discCells := slices.SortedFunc(maps.Keys(m.ev.famSegDiscs), func(a, b famSegDisc) int {
 		return cmp.Or(cmp.Compare(a.family, b.family), cmp.Compare(a.segment, b.segment), cmp.Compare(a.discipline, b.discipline))
 	})
 	for _, c := range discCells {
-		for _, s := range m.styles {
-			kids = appendKid(kids, m.ev.famSegDiscs[c][s], m.segmentNode(c.family, c.segment, s))
+		segs := m.segmentNodes(c.family, c.segment)
+		for i, s := range m.styles {
+			kids = appendKid(kids, m.ev.famSegDiscs[c][s], segs[i])
 		}
 	}
 	m.kappa.Discipline = estimateKappa(kids)
+	m.discNs = make(map[famSegDisc][]node, len(discCells))
+	for _, c := range discCells {
+		m.discNs[c] = m.disciplineNodes(c.family, c.segment, c.discipline)
+	}
 
 	// Forms of a family and forms of hosts in no family are estimated apart: the latter's
 	// parent pools every family, so they spread around it more.
@@ -474,8 +575,9 @@ func (m *Model) fitKappas() {
 	for _, k := range forms {
 		family := m.ev.formFamily[k]
 		for _, seg := range slices.Sorted(maps.Keys(m.ev.forms[k])) {
-			for _, s := range m.styles {
-				parent := m.segmentNode(family, seg, s)
+			segs := m.segmentNodes(family, seg)
+			for i, s := range m.styles {
+				parent := segs[i]
 				if family == "" {
 					noFamily = appendKid(noFamily, m.ev.forms[k][seg][s], parent)
 				} else {
@@ -492,11 +594,10 @@ func (m *Model) fitKappas() {
 	for _, k := range forms {
 		family := m.ev.formFamily[k]
 		for _, p := range m.ev.formDisciplines(k) {
-			for _, s := range m.styles {
-				seg := m.segmentNode(family, p.segment, s)
-				formSeg := shrink(m.ev.formStyles(k, p.segment)[s], m.formKappa(family), seg)
-				parent := formLeaning(m.disciplineNode(family, p.segment, p.discipline, s), formSeg, seg)
-				kids = appendKid(kids, m.ev.formDiscs[k][p][s], parent)
+			segs, discs := m.segmentNodes(family, p.segment), m.disciplineNodes(family, p.segment, p.discipline)
+			for i, s := range m.styles {
+				formSeg := shrink(m.ev.formStyles(k, p.segment)[s], m.formKappa(family), segs[i])
+				kids = appendKid(kids, m.ev.formDiscs[k][p][s], formLeaning(discs[i], formSeg, segs[i]))
 			}
 		}
 	}

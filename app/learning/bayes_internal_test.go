@@ -242,4 +242,80 @@ func TestExplainBayes(t *testing.T) {
 	require.Contains(t, got, fmt.Sprintf("%.0f%% of the evidence from this form", p.Shares.Form*100))
 	require.Contains(t, got, fmt.Sprintf("%.0f%% greenhouse senior", p.Shares.Segment*100))
 	require.Contains(t, got, "1 other style(s) compete")
+
+	// A pair's choice names the discipline cell and the level apart.
+	ev.Add(Observation{Host: "boards.greenhouse.io", SchemaHash: "h", Family: "greenhouse", Segment: SegmentSenior,
+		Discipline: DisciplineData, StyleID: "narrative_para_v1", Runs: 20, Helpful: 18, Unhelpful: 2})
+	c = Fit(ev, Params{Policy: models.PolicyBayes}).ChooseFor("boards.greenhouse.io", "h", "greenhouse", SegmentSenior, DisciplineData)
+	got = Explain(c, "greenhouse", models.Thresholds{})
+	p = c.Candidates[0].Posterior
+	require.Positive(t, p.Shares.Discipline)
+	require.Contains(t, got, fmt.Sprintf("%.0f%% greenhouse senior/data, %.0f%% greenhouse senior,", p.Shares.Discipline*100, p.Shares.Segment*100))
+}
+
+// A hint keeps a (segment, discipline) entry only where its pick differs from the segment's
+// (addPairs): served through ChoiceFor, every pair, seen on the form or not, must still get
+// exactly the model's pick for it, and Pick (means only) must agree with the full choice.
+func TestPairEntriesKeepEveryPick(t *testing.T) {
+	rng := rand.New(rand.NewPCG(14, 1))
+	styles := []string{"a", "b", "c"}
+	families := []string{"greenhouse", "lever", ""}
+	discs := Disciplines()[:6]
+	// Each family, segment and discipline leans to a style of its own, so that pairs do differ.
+	lean := func(parts ...string) float64 {
+		h := 0
+		for _, p := range parts {
+			for _, r := range p {
+				h = h*31 + int(r)
+			}
+		}
+		return float64(h%7) / 40
+	}
+	ev := NewEvidence()
+	type form struct{ host, family string }
+	var forms []form
+	for i := range 60 {
+		f := form{fmt.Sprintf("f%d.example", i), families[i%len(families)]}
+		forms = append(forms, f)
+		for range 12 {
+			seg, d, s := Segments()[rng.IntN(4)], discs[rng.IntN(len(discs))], styles[rng.IntN(3)]
+			if f.family != "greenhouse" {
+				d = discs[rng.IntN(2)] // fewer disciplines: some pairs have no cell at all
+			}
+			n := int64(1 + rng.IntN(6))
+			var h int64
+			for range n {
+				if rng.Float64() < 0.4+lean(f.family, seg, d, s) {
+					h++
+				}
+			}
+			ev.Add(Observation{Host: f.host, SchemaHash: "s", Family: f.family, Segment: seg, Discipline: d,
+				StyleID: s, Runs: n, Helpful: h, Unhelpful: n - h})
+		}
+	}
+	m := Fit(ev, Params{Policy: models.PolicyBayes, Styles: styles})
+	w := &window{ev: ev}
+	entries, pairs := 0, 0
+	for _, f := range forms {
+		h := &models.StyleHint{BySegment: map[string]models.Choice{}}
+		for _, seg := range Segments() {
+			h.BySegment[seg] = m.Choose(f.host, "s", f.family, seg)
+		}
+		w.addPairs(h, formKey{f.host, "s"}, f.family, m)
+		entries += len(h.BySegment) - len(Segments())
+		for _, seg := range Segments() {
+			for _, d := range Disciplines() {
+				pairs++
+				want := m.ChooseFor(f.host, "s", f.family, seg, d)
+				got, ok := ChoiceFor(h, seg, d)
+				require.True(t, ok)
+				require.Equal(t, *want.PreferredStyleID, *got.PreferredStyleID, "%s %s/%s", f.host, seg, d)
+				if pick, ok := m.Pick(f.host, "s", f.family, seg, d); ok {
+					require.Equal(t, *want.PreferredStyleID, pick, "%s %s/%s", f.host, seg, d)
+				}
+			}
+		}
+	}
+	require.Positive(t, entries, "some pairs pick differently from their segment")
+	require.Less(t, entries, pairs/4, "most pairs are served by their segment's entry")
 }

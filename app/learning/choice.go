@@ -44,7 +44,9 @@ func Withheld(p *models.FormProfile) bool {
 
 // ChoiceFor returns the choice to serve for a segment and discipline: the form's hint for the
 // combined segment ("senior/data") when it has one, else for the segment (pooled over every
-// discipline), else its overall hint. ok is false when the profile has no hint at all.
+// discipline: a hint keeps a pair's entry only where its pick differs from the segment's, see
+// models.StyleHint.BySegment), else its overall hint. ok is false when the profile has no
+// hint at all.
 func ChoiceFor(h *models.StyleHint, segment, discipline string) (c models.Choice, ok bool) {
 	if h == nil {
 		return models.Choice{Source: models.SourceNone}, false

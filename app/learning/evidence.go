@@ -22,6 +22,7 @@ type Evidence struct {
 	// and discipline. Runs with no discipline count at the levels above only.
 	famSegDiscs map[famSegDisc]styleLevel
 	formDiscs   map[formKey]map[segDisc]styleLevel
+	cellDiscs   map[famSeg][]string // (family, segment) → the disciplines of its cells, sorted
 }
 
 // styleLevel is one level's statistics by style.
@@ -63,6 +64,7 @@ func NewEvidence() *Evidence {
 
 		famSegDiscs: map[famSegDisc]styleLevel{},
 		formDiscs:   map[formKey]map[segDisc]styleLevel{},
+		cellDiscs:   map[famSeg][]string{},
 	}
 }
 
@@ -92,7 +94,14 @@ func (e *Evidence) Add(o Observation) {
 	addTo(levelOf(e.segments, o.Segment), o.StyleID, s)
 	addTo(levelOf(e.famSegs, famSeg{o.Family, o.Segment}), o.StyleID, s)
 	if o.Discipline != "" {
-		addTo(levelOf(e.famSegDiscs, famSegDisc{o.Family, o.Segment, o.Discipline}), o.StyleID, s)
+		cell := famSegDisc{o.Family, o.Segment, o.Discipline}
+		if _, ok := e.famSegDiscs[cell]; !ok {
+			fs := famSeg{o.Family, o.Segment}
+			discs := e.cellDiscs[fs]
+			i, _ := slices.BinarySearch(discs, o.Discipline)
+			e.cellDiscs[fs] = slices.Insert(discs, i, o.Discipline)
+		}
+		addTo(levelOf(e.famSegDiscs, cell), o.StyleID, s)
 		byDisc := e.formDiscs[k]
 		if byDisc == nil {
 			byDisc = map[segDisc]styleLevel{}
@@ -118,6 +127,11 @@ func (e *Evidence) formStyles(k formKey, segment string) styleLevel {
 		return e.formAll[k]
 	}
 	return e.forms[k][segment]
+}
+
+// cellDisciplines lists the disciplines with runs in a (family, segment) cell, sorted.
+func (e *Evidence) cellDisciplines(family, segment string) []string {
+	return e.cellDiscs[famSeg{family, segment}]
 }
 
 // formDisciplines lists the (segment, discipline) pairs a form has runs of.

@@ -74,13 +74,17 @@ func explainBayes(c models.Choice, w models.StyleStats, family string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s: %.0f%% likely best, helpful rate about %.0f%% (90%% interval %.0f–%.0f%%); ",
 		w.StyleID, p.PBest*100, p.Mean*100, p.Low*100, p.High*100)
+	// A pair's choice ("senior/data") draws on the family's data jobs of the level, then on the
+	// level over every discipline.
+	level, _, _ := strings.Cut(seg, "/")
 	var parts []string
 	for _, l := range []struct {
 		share float64
 		what  string
 	}{
 		{p.Shares.Form, "this form"},
-		{p.Shares.Segment, FamilyLabel(family) + " " + seg},
+		{p.Shares.Discipline, FamilyLabel(family) + " " + seg},
+		{p.Shares.Segment, FamilyLabel(family) + " " + level},
 		{p.Shares.Family, FamilyLabel(family)},
 		{p.Shares.Global, "all forms"},
 	} {

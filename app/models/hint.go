@@ -119,13 +119,18 @@ type Thresholds struct {
 // runs over the same data give the same hint but for ComputedAt and RunID.
 type StyleHint struct {
 	Choice
-	HostFamily string                `json:"host_family"`          // "" for a host in no family
-	StyleStats map[string]StyleStats `json:"style_stats"`          // form level, for old readers
-	BySegment  map[string]Choice     `json:"by_segment,omitempty"` // every segment seen on the form in the window
-	Policy     string                `json:"policy"`               // bayes | threshold ("" = threshold, from before policies)
-	Thresholds Thresholds            `json:"thresholds"`
-	Kappas     *Kappas               `json:"kappas,omitempty"` // bayes only
-	WindowDays int                   `json:"window_days"`
-	ComputedAt time.Time             `json:"computed_at"`
-	RunID      string                `json:"run_id"`
+	HostFamily string                `json:"host_family"` // "" for a host in no family
+	StyleStats map[string]StyleStats `json:"style_stats"` // form level, for old readers
+	// BySegment holds a choice for every segment (seniority), and under bayes one for a
+	// (segment, discipline) pair, keyed "senior/data", only where the pair's pick differs from
+	// its segment's: a reader asked for a pair with no entry serves the segment's choice, whose
+	// pick is the pair's (its figures are the segment's, pooled over every discipline). A pair
+	// with no entry is never "no pick": the segment's entry stands for it.
+	BySegment  map[string]Choice `json:"by_segment,omitempty"`
+	Policy     string            `json:"policy"` // bayes | threshold ("" = threshold, from before policies)
+	Thresholds Thresholds        `json:"thresholds"`
+	Kappas     *Kappas           `json:"kappas,omitempty"` // bayes only
+	WindowDays int               `json:"window_days"`
+	ComputedAt time.Time         `json:"computed_at"`
+	RunID      string            `json:"run_id"`
 }
