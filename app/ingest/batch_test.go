@@ -9,6 +9,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/applylens/learning/app/ingest"
+	"github.com/applylens/learning/app/learning"
 	"github.com/applylens/learning/app/models"
 	"github.com/applylens/learning/app/store/storetest"
 )
@@ -100,5 +101,54 @@ func TestClientSegment(t *testing.T) {
 			segs = append(segs, e.(map[string]any)["segment_key"])
 		}
 		require.Equal(t, []any{"junior", "senior", ""}, segs)
+	})
+}
+
+// TestClientDiscipline: a discipline the client sends in job.discipline is stored instead of
+// the one derived from the title (with no rules version); an unknown one is a 422 naming it;
+// a job with only a title gets the derived one.
+func TestClientDiscipline(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		a := newAPI(t, db, nil)
+		ev := func(n int, job map[string]any) map[string]any {
+			return map[string]any{"host": "jobs.lever.co", "schema_hash": "disc-1", "duration_ms": n, "job": job}
+		}
+		r := a.post(ingest.PathSync, map[string]any{"host": "jobs.lever.co", "schema_hash": "disc-1", "events": []any{
+			ev(1, map[string]any{"discipline": "data"}), ev(2, map[string]any{"title": "Data Scientist", "discipline": "wizardry"}),
+		}})
+		require.Equal(t, http.StatusUnprocessableEntity, r.Status)
+		require.Equal(t, []string{"events[1].job.discipline"}, fieldsOf(r))
+		require.Contains(t, r.Raw, "engineering, data, design")
+		require.Zero(t, storetest.Count(t, db, "autofill_events"))
+
+		r = a.post(ingest.PathSync, map[string]any{"host": "jobs.lever.co", "schema_hash": "disc-1", "events": []any{
+			ev(1, map[string]any{"title": "Senior Account Executive", "discipline": "data"}),
+			ev(2, map[string]any{"title": "Senior Account Executive"}),
+			ev(3, map[string]any{"discipline": "design"}),
+			ev(4, map[string]any{"title": "Senior Account Executive", "discipline": ""}),
+		}})
+		require.Equal(t, http.StatusAccepted, r.Status, r.Raw)
+		var stored []models.AutofillEvent
+		require.NoError(t, db.Where("schema_hash = ?", "disc-1").Order("duration_ms").Find(&stored).Error)
+		require.Len(t, stored, 4)
+		got := func(e models.AutofillEvent) (string, any) {
+			var rules any
+			if e.DisciplineRules != nil {
+				rules = int(*e.DisciplineRules)
+			}
+			return *e.Discipline, rules
+		}
+		d, rules := got(stored[0])
+		require.Equal(t, "data", d, "the client's wins over the title")
+		require.Nil(t, rules, "no rules of ours made it")
+		d, rules = got(stored[1])
+		require.Equal(t, "sales", d)
+		require.Equal(t, learning.DisciplineRulesVersion, rules)
+		d, rules = got(stored[2])
+		require.Equal(t, "design", d, "a discipline with no title")
+		require.Nil(t, rules)
+		d, _ = got(stored[3])
+		require.Equal(t, "sales", d, "an empty one is not sent")
+		require.Equal(t, "senior", *stored[0].SegmentKey, "the segment still comes from the title")
 	})
 }

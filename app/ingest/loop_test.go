@@ -163,3 +163,58 @@ func TestBayesLoopServesThompsonDraws(t *testing.T) {
 		require.Empty(t, h["competitors"])
 	})
 }
+
+// TestUnseenPairLoop: a (seniority, discipline) pair a form has never seen is served a pick
+// pooled from its family's cell for that pair, through sync (the client's job.discipline),
+// the aggregator, /profile and explain-style.
+func TestUnseenPairLoop(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		env := map[string]string{"API_RATE_LIMIT_PER_MIN": "0", "LEARNING_POLICY": "bayes"}
+		a := newAPI(t, db, env)
+		sync := func(hash string, job map[string]any, style, rating string, n int) {
+			t.Helper()
+			events := make([]any, n)
+			for i := range events {
+				events[i] = map[string]any{"event_id": uuid.NewString(), "host": "boards.greenhouse.io", "schema_hash": hash,
+					"gen_style_id": style, "job": job, "feedback_status": rating}
+			}
+			r := a.post(ingest.PathSync, map[string]any{"host": "boards.greenhouse.io", "schema_hash": hash, "events": events})
+			require.Equal(t, http.StatusAccepted, r.Status, r.Raw)
+		}
+		// gh-a: its data jobs (the client says so; the title alone would not) like narrative,
+		// its many engineering jobs like concise.
+		data := map[string]any{"title": "Senior Platform Lead", "discipline": "data"}
+		eng := map[string]any{"title": "Senior Software Engineer"}
+		sync("gh-a", data, "narrative_para_v1", "helpful", 20)
+		sync("gh-a", data, "concise_bullets_v1", "unhelpful", 20)
+		sync("gh-a", eng, "concise_bullets_v1", "helpful", 40)
+		sync("gh-a", eng, "narrative_para_v1", "unhelpful", 40)
+		// gh-b has only ever seen engineering jobs.
+		sync("gh-b", eng, "concise_bullets_v1", "helpful", 8)
+		_, err := learning.NewRunner(db, testConfig(t, env), a.metrics, storetest.Logger(t)).Run(context.Background(),
+			learning.RunParams{Days: 30, Trigger: "cli"})
+		require.NoError(t, err)
+
+		get := func(path, query string) map[string]any {
+			t.Helper()
+			r := a.get(path + "?host=boards.greenhouse.io&schema_hash=gh-b&" + query)
+			require.Equal(t, http.StatusOK, r.Status, r.Raw)
+			return r.Body
+		}
+		h := get(ingest.PathProfile, "segment_key=senior")["style_hint"].(map[string]any)
+		require.Equal(t, "concise_bullets_v1", h["preferred_style_id"], "the form's senior pick")
+		for _, q := range []string{"segment_key=senior&discipline=data", "job_title=Senior+Data+Scientist"} {
+			h = get(ingest.PathProfile, q)["style_hint"].(map[string]any)
+			require.Equal(t, "narrative_para_v1", h["preferred_style_id"], "%s: pooled from greenhouse senior/data", q)
+			require.Equal(t, "senior/data", h["segment_key"], q)
+			sh := h["shares"].(map[string]any)
+			require.Zero(t, sh["form"], "no run of its own")
+			require.Positive(t, sh["discipline"])
+			x := get(ingest.PathExplainStyle, q)
+			require.Equal(t, "narrative_para_v1", x["chosen_style_id"], q)
+			require.Contains(t, x["explanation"], "greenhouse senior/data", q)
+		}
+		h = get(ingest.PathProfile, "job_title=Senior+Software+Engineer")["style_hint"].(map[string]any)
+		require.Equal(t, "concise_bullets_v1", h["preferred_style_id"], "a pair that picks as its level does")
+	})
+}

@@ -172,6 +172,9 @@ func (h *Handlers) checkEvent(v *checker, p string, in *learning.SentEvent, now 
 	if in.Job != nil {
 		v.text(p+"job.title", in.Job.Title, false, config.MaxJobTitleLen)
 		v.text(p+"job.normalized_title", in.Job.NormalizedTitle, false, config.MaxJobTitleLen)
+		if in.Job.Discipline != nil && *in.Job.Discipline != "" {
+			v.oneOf(p+"job.discipline", in.Job.Discipline, learning.Disciplines()...)
+		}
 	}
 	if in.SegmentKey != nil && *in.SegmentKey != "" {
 		v.oneOf(p+"segment_key", in.SegmentKey, learning.Segments()...)

@@ -46,6 +46,10 @@ type SentEditStats struct {
 type SentJob struct {
 	Title           *string `json:"title"`
 	NormalizedTitle *string `json:"normalized_title"`
+	// Discipline is one the client knows itself: one of Disciplines(). When sent it is stored
+	// instead of the one derived from the title, with no rules version (discipline_rules null:
+	// no rules of ours made it).
+	Discipline *string `json:"discipline"`
 }
 
 // BatchDefaults are a batch's top-level gen_style_id and policy (the shipped client puts them
@@ -77,7 +81,8 @@ func BuildBatch(in []SentEvent, batch BatchDefaults, now time.Time) []models.Aut
 
 // buildEvent turns a checked event into the row to store: its id, host normalised, strings
 // trimmed, defaults (status "ok", policy exploit, empty maps), the inherited style and policy
-// when the event has none, its segment (from the job's title, else the client's) and discipline.
+// when the event has none, its segment (from the job's title, else the client's) and discipline
+// (the client's, else from the job's title).
 // SaveEvents fills the rest.
 func buildEvent(in *SentEvent, id string, batch BatchDefaults, now time.Time) models.AutofillEvent {
 	e := models.AutofillEvent{
@@ -124,7 +129,9 @@ func buildEvent(in *SentEvent, id string, batch BatchDefaults, now time.Time) mo
 		if seg := SegmentFromJob(title, norm); seg != "" {
 			e.SegmentKey = &seg
 		}
-		if d := DisciplineFromJob(title, norm); d != "" {
+		if d := strings.TrimSpace(deref(in.Job.Discipline)); d != "" {
+			e.Discipline = &d
+		} else if d := DisciplineFromJob(title, norm); d != "" {
 			v := int16(DisciplineRulesVersion)
 			e.Discipline, e.DisciplineRules = &d, &v
 		}
