@@ -95,8 +95,18 @@ func OpenConfig(t testing.TB, cfg config.Config) *gorm.DB {
 	return db
 }
 
-// New opens a new database of this backend with every migration applied.
+// New opens a new database of this backend with every migration applied: a copy of the
+// process's migrated template (template.go).
 func (b Backend) New(t testing.TB) *gorm.DB {
+	t.Helper()
+	if db, ok := b.newFromTemplate(t); ok {
+		return db
+	}
+	return b.migrate(t)
+}
+
+// migrate opens a new database of this backend and applies every migration to it.
+func (b Backend) migrate(t testing.TB) *gorm.DB {
 	t.Helper()
 	db, _ := b.Open(t)
 	require.NoError(t, migrations.Up(context.Background(), db))

@@ -1,0 +1,276 @@
+package storetest
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/require"
+	"gorm.io/gorm"
+
+	"github.com/applylens/learning/app/config"
+	"github.com/applylens/learning/app/store"
+	"github.com/applylens/learning/migrations"
+)
+
+// Migrating a database costs about 0.1 s on SQLite and 0.9 s on Postgres, and most tests want
+// a migrated one. So each test process migrates one template per backend, the first time a
+// test asks for it, and copies it for every test: each test still has its own database.
+//   - SQLite: the migrated file's bytes, written as the test's file.
+//   - Postgres: a script read once from the migrated template schema's catalog (its tables
+//     with their columns and defaults, keys, checks and indexes under their own names, and its
+//     rows), run in the test's new schema. The template schema is dropped as soon as it is
+//     read. TestTemplateCopyIsTheMigratedSchema compares a copy with a migrated schema.
+//
+// A schema with objects the copy does not handle (views, sequences, triggers, identity or
+// generated columns) makes every test migrate its own database, as before, with a warning.
+type template struct {
+	once   sync.Once
+	err    error
+	sqlite []byte // the migrated SQLite file
+	pg     string // the script that builds the migrated Postgres schema in the current one
+}
+
+var templates = map[string]*template{"sqlite": {}, "postgres": {}}
+
+// errUnsupported is a schema the template copy cannot reproduce.
+var errUnsupported = errors.New("the template copy does not handle it")
+
+// newFromTemplate returns a migrated database for the test, copied from the backend's template
+// (made on first use), or false when the schema cannot be copied.
+func (b Backend) newFromTemplate(t testing.TB) (*gorm.DB, bool) {
+	t.Helper()
+	tp := templates[b.Name]
+	tp.once.Do(func() {
+		if b.Name == "sqlite" {
+			tp.sqlite, tp.err = sqliteTemplate()
+		} else {
+			tp.pg, tp.err = postgresTemplate(adminDB(t))
+		}
+		if errors.Is(tp.err, errUnsupported) {
+			fmt.Fprintf(os.Stderr, "storetest: every test migrates its own %s database: %v\n", b.Name, tp.err)
+		}
+	})
+	if errors.Is(tp.err, errUnsupported) {
+		return nil, false
+	}
+	require.NoError(t, tp.err, "migrate the %s template", b.Name)
+	cfg := b.Config(t)
+	if b.Name == "sqlite" {
+		require.NoError(t, os.WriteFile(cfg.SQLitePath(), tp.sqlite, 0o600), "copy the sqlite template")
+	} else {
+		schema := searchPath(t, cfg)
+		// One round trip; the SET LOCALs end with the transaction, so the pooled connection
+		// keeps its own search path (and a test database needs no commit to disk).
+		_, err := adminDB(t).Exec("BEGIN; SET LOCAL synchronous_commit = off; SET LOCAL search_path TO " + schema + ";\n" + tp.pg + "\nCOMMIT;")
+		require.NoError(t, err, "copy the postgres template")
+	}
+	return OpenConfig(t, cfg), true
+}
+
+func searchPath(t testing.TB, cfg config.Config) string {
+	t.Helper()
+	i := strings.Index(cfg.DatabaseURL, "search_path=")
+	require.GreaterOrEqual(t, i, 0, "no search_path in the test database's URL")
+	s := cfg.DatabaseURL[i+len("search_path="):]
+	if j := strings.IndexByte(s, '&'); j >= 0 {
+		s = s[:j]
+	}
+	return s
+}
+
+func loadConfig(databaseURL string) (config.Config, error) {
+	return config.Load(func(k string) string {
+		switch k {
+		case "DATABASE_URL":
+			return databaseURL
+		case "APP_ENV":
+			return "test"
+		}
+		return ""
+	})
+}
+
+// migrated opens the database at databaseURL, migrates it and closes it.
+func migrated(databaseURL string) error {
+	ctx := context.Background()
+	cfg, err := loadConfig(databaseURL)
+	if err != nil {
+		return err
+	}
+	db, err := store.Open(ctx, cfg, Logger(nil))
+	if err != nil {
+		return err
+	}
+	defer store.Close(db)
+	if err := migrations.Up(ctx, db); err != nil {
+		return err
+	}
+	if !store.IsPostgres(db) {
+		// Everything in the main file, so that its bytes are the whole database.
+		return db.Exec("PRAGMA wal_checkpoint(TRUNCATE)").Error
+	}
+	return nil
+}
+
+func sqliteTemplate() ([]byte, error) {
+	dir, err := os.MkdirTemp("", "storetest-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	path := filepath.Join(dir, "template.db")
+	if err := migrated("sqlite:" + path); err != nil {
+		return nil, err
+	}
+	return os.ReadFile(path)
+}
+
+func postgresTemplate(admin *sql.DB) (string, error) {
+	ctx := context.Background()
+	schema := "tmpl_" + strings.ReplaceAll(uuid.NewString(), "-", "")[:20]
+	if _, err := admin.Exec("CREATE SCHEMA " + schema); err != nil {
+		return "", err
+	}
+	defer func() { _, _ = admin.Exec("DROP SCHEMA " + schema + " CASCADE") }()
+	u := os.Getenv("TEST_DATABASE_URL")
+	sep := "?"
+	if strings.Contains(u, "?") {
+		sep = "&"
+	}
+	if err := migrated(u + sep + "search_path=" + schema); err != nil {
+		return "", err
+	}
+	script, err := schemaScript(ctx, admin, schema)
+	if err != nil {
+		return "", err
+	}
+	// The catalog names some objects with their schema (an index's table): the copy's are in
+	// the current schema. The template's name is random, so it appears nowhere else.
+	return strings.ReplaceAll(script, schema+".", ""), nil
+}
+
+// schemaScript writes the statements that rebuild schema's tables, constraints, indexes and
+// rows in the current schema.
+func schemaScript(ctx context.Context, db *sql.DB, schema string) (string, error) {
+	var odd int
+	err := db.QueryRowContext(ctx, `SELECT
+			(SELECT COUNT(*) FROM pg_class WHERE relnamespace = $1::regnamespace AND relkind NOT IN ('r', 'i'))
+			+ (SELECT COUNT(*) FROM pg_trigger g JOIN pg_class c ON c.oid = g.tgrelid
+				WHERE c.relnamespace = $1::regnamespace AND NOT g.tgisinternal)
+			+ (SELECT COUNT(*) FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+				WHERE c.relnamespace = $1::regnamespace AND a.attnum > 0 AND (a.attidentity <> '' OR a.attgenerated <> ''))
+			+ (SELECT COUNT(*) FROM pg_proc WHERE pronamespace = $1::regnamespace)
+			+ (SELECT COUNT(*) FROM pg_type WHERE typnamespace = $1::regnamespace AND typtype NOT IN ('c', 'b'))`,
+		schema).Scan(&odd)
+	if err != nil {
+		return "", fmt.Errorf("inspect the template: %w", err)
+	}
+	if odd > 0 {
+		return "", fmt.Errorf("the schema has %d views, sequences, triggers, functions, types or identity or generated columns: %w", odd, errUnsupported)
+	}
+	type table struct {
+		oid  uint32
+		name string
+	}
+	var tables []table
+	if err := each(ctx, db, func(r *sql.Rows) error {
+		var tb table
+		err := r.Scan(&tb.oid, &tb.name)
+		tables = append(tables, tb)
+		return err
+	}, `SELECT oid, quote_ident(relname) FROM pg_class WHERE relnamespace = $1::regnamespace AND relkind = 'r' ORDER BY relname`, schema); err != nil {
+		return "", err
+	}
+	var b, foreign strings.Builder
+	for _, tb := range tables {
+		var cols []string
+		err := each(ctx, db, func(r *sql.Rows) error {
+			var name, typ, def string
+			var notNull bool
+			if err := r.Scan(&name, &typ, &notNull, &def); err != nil {
+				return err
+			}
+			c := name + " " + typ
+			if def != "" {
+				c += " DEFAULT " + def
+			}
+			if notNull {
+				c += " NOT NULL"
+			}
+			cols = append(cols, c)
+			return nil
+		}, `SELECT quote_ident(a.attname), format_type(a.atttypid, a.atttypmod), a.attnotnull, COALESCE(pg_get_expr(d.adbin, d.adrelid), '')
+			FROM pg_attribute a LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+			WHERE a.attrelid = $1 AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum`, tb.oid)
+		if err != nil {
+			return "", err
+		}
+		fmt.Fprintf(&b, "CREATE TABLE %s (\n\t%s\n);\n", tb.name, strings.Join(cols, ",\n\t"))
+		err = each(ctx, db, func(r *sql.Rows) error {
+			var name, def, kind string
+			if err := r.Scan(&name, &def, &kind); err != nil {
+				return err
+			}
+			stmt := fmt.Sprintf("ALTER TABLE %s ADD CONSTRAINT %s %s;\n", tb.name, name, def)
+			switch kind {
+			case "f":
+				foreign.WriteString(stmt) // once every table exists
+			case "n": // NOT NULL (Postgres 18): in the column
+			default:
+				b.WriteString(stmt)
+			}
+			return nil
+		}, `SELECT quote_ident(conname), pg_get_constraintdef(oid), contype::text FROM pg_constraint WHERE conrelid = $1 ORDER BY conname`, tb.oid)
+		if err != nil {
+			return "", err
+		}
+		err = each(ctx, db, func(r *sql.Rows) error {
+			var def string
+			if err := r.Scan(&def); err != nil {
+				return err
+			}
+			b.WriteString(def + ";\n")
+			return nil
+		}, `SELECT pg_get_indexdef(i.indexrelid) FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+			WHERE i.indrelid = $1 AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid AND k.conrelid = i.indrelid)
+			ORDER BY c.relname`, tb.oid)
+		if err != nil {
+			return "", err
+		}
+		err = each(ctx, db, func(r *sql.Rows) error {
+			var row string
+			if err := r.Scan(&row); err != nil {
+				return err
+			}
+			fmt.Fprintf(&b, "INSERT INTO %s SELECT * FROM json_populate_record(NULL::%[1]s, '%s');\n", tb.name, strings.ReplaceAll(row, "'", "''"))
+			return nil
+		}, `SELECT row_to_json(t)::text FROM `+schema+`.`+tb.name+` t`)
+		if err != nil {
+			return "", err
+		}
+	}
+	return b.String() + foreign.String(), nil
+}
+
+// each runs a query and calls fn on every row.
+func each(ctx context.Context, db *sql.DB, fn func(*sql.Rows) error, query string, args ...any) error {
+	rows, err := db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return fmt.Errorf("read the template: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := fn(rows); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
