@@ -91,18 +91,9 @@ func Seed(ctx context.Context, db *gorm.DB, opts Options) (*Result, error) {
 	return res, nil
 }
 
-// Reset deletes the demo data: the events and tokens of demo users, the demo users, and then
-// the form profiles that have no events left. Nothing of a non-demo user is touched.
-func Reset(ctx context.Context, db *gorm.DB) (Deleted, error) {
-	var d Deleted
-	err := inTx(ctx, db, func(tx *gorm.DB) error {
-		var err error
-		d, err = deleteDemo(tx)
-		return err
-	})
-	return d, err
-}
-
+// deleteDemo deletes the demo data (Options.Reset): the events and tokens of demo users, the
+// demo users, and then the form profiles that have no events left. Nothing of a non-demo user
+// is touched.
 func deleteDemo(tx *gorm.DB) (Deleted, error) {
 	var d Deleted
 	const demoIDs = "SELECT id FROM users WHERE is_demo"

@@ -100,8 +100,8 @@ func TestSignOutEndsEveryCopy(t *testing.T) {
 		clock := time.Now()
 		e2, err := web.NewEngine(cfg, storetest.Logger(t))
 		require.NoError(t, err)
-		require.NoError(t, admin.Register(e2, admin.Deps{DB: db, Config: cfg, Log: storetest.Logger(t),
-			Now: func() time.Time { return clock }}))
+		mount(t, e2, admin.Deps{DB: db, Config: cfg, Log: storetest.Logger(t),
+			Now: func() time.Time { return clock }})
 
 		stolen := c.cookies["applylens_session"]
 		copyHere, copyThere := newClient(t, e), newClient(t, e2)

@@ -122,16 +122,6 @@ func New(d Deps) (*Handlers, error) {
 	return h, nil
 }
 
-// Register builds the handlers and mounts them on e.
-func Register(e *gin.Engine, d Deps) error {
-	h, err := New(d)
-	if err != nil {
-		return err
-	}
-	h.Mount(e)
-	return nil
-}
-
 // Mount puts the pages on e and makes errors under them render as pages.
 func (h *Handlers) Mount(e *gin.Engine) {
 	e.Use(web.ErrorPages(renderError))

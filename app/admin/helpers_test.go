@@ -56,6 +56,14 @@ func newEngine(t testing.TB, db *gorm.DB, cfg config.Config) (*gin.Engine, *lear
 	return e, runner
 }
 
+// mount puts the dashboard built from d on e, as router.New does.
+func mount(t testing.TB, e *gin.Engine, d admin.Deps) {
+	t.Helper()
+	h, err := admin.New(d)
+	require.NoError(t, err)
+	h.Mount(e)
+}
+
 // signedIn returns a client signed in to the real engine on db, with the demo data when
 // withData (see seeded).
 func signedIn(t *testing.T, db *gorm.DB, withData bool) (*client, *learning.Runner) {

@@ -114,7 +114,7 @@ func TestRunAggregatorWhileOneRuns(t *testing.T) {
 		require.NoError(t, db.Create(run).Error)
 		eng, err := web.NewEngine(cfg, storetest.Logger(t))
 		require.NoError(t, err)
-		require.NoError(t, admin.Register(eng, admin.Deps{DB: db, Config: cfg, Log: storetest.Logger(t), Runner: fakeRunner{run}}))
+		mount(t, eng, admin.Deps{DB: db, Config: cfg, Log: storetest.Logger(t), Runner: fakeRunner{run}})
 		newEngine(t, db, cfg) // the admin user
 		c := newClient(t, eng)
 		c.login()
@@ -144,7 +144,7 @@ func TestRunButtonOffWithoutRunner(t *testing.T) {
 		cfg := testConfig(t, nil)
 		eng, err := web.NewEngine(cfg, storetest.Logger(t))
 		require.NoError(t, err)
-		require.NoError(t, admin.Register(eng, admin.Deps{DB: db, Config: cfg, Log: storetest.Logger(t)}))
+		mount(t, eng, admin.Deps{DB: db, Config: cfg, Log: storetest.Logger(t)})
 		newEngine(t, db, cfg)
 		c := newClient(t, eng)
 		c.login()

@@ -42,18 +42,6 @@ func RateEvent(ctx context.Context, db *gorm.DB, userID, eventID, status string,
 // looks for the event it rates.
 const LegacyFeedbackWindow = 24 * time.Hour
 
-// RateLatestEvent attaches a rating to the user's latest event on a form within
-// LegacyFeedbackWindow (with that style, when given) and returns the event's id.
-func RateLatestEvent(ctx context.Context, db *gorm.DB, userID string, f Form, style, status string) (string, error) {
-	var id string
-	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		var err error
-		id, err = rateLatest(tx, userID, f, style, status, time.Now().UTC())
-		return err
-	})
-	return id, err
-}
-
 // rateLatest rates the user's latest event on a form created in the LegacyFeedbackWindow
 // before at (with that style, when given) and returns its event id.
 func rateLatest(tx *gorm.DB, userID string, f Form, style, status string, at time.Time) (string, error) {
