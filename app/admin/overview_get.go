@@ -1,7 +1,6 @@
 package admin
 
 import (
-	"fmt"
 	"strconv"
 
 	"github.com/gin-gonic/gin"
@@ -31,7 +30,6 @@ func (h *Handlers) overviewGet(c *gin.Context) {
 	vm.Shell = shell(c, "Overview", "overview")
 	vm.CSRF = csrf(c)
 	vm.Run = h.runPanel(c, o.LastRun, "")
-	vm.HintPolicy += fmt.Sprintf(" LEARNING_POLICY is %s; under bayes /profile serves each style with its Thompson allocation, at least %s each.",
-		h.cfg.LearningPolicy, fmtPct(h.cfg.ExploreFloor))
+	vm.HintPolicy += servingNote(h.cfg.LearningPolicy, h.cfg.ExploreFloor)
 	render(c, pages.OverviewPage(vm))
 }

@@ -154,6 +154,12 @@ func overviewCards(o *report.Overview, now time.Time) []components.StatCard {
 	return append(cards, last, asOf)
 }
 
+// servingNote says how /profile serves under the configured policy (after hintPolicyText).
+func servingNote(policy string, floor float64) string {
+	return fmt.Sprintf(" LEARNING_POLICY is %s; under bayes /profile serves each style with its Thompson allocation, at least %s each.",
+		policy, fmtPct(floor))
+}
+
 // hintPolicyText says which policy made the stored hints.
 func hintPolicyText(by []report.Count) string {
 	switch len(by) {

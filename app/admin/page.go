@@ -59,40 +59,13 @@ func render(c *gin.Context, page templ.Component) { web.Page(c, http.StatusOK, p
 // renderError draws the dashboard's error pages (web.ErrorPages): the error in the frame when someone is
 // signed in, else a bare page.
 func renderError(c *gin.Context, e *web.Error) {
-	vm := pages.ErrorPageVM{
-		Status: http.StatusText(e.Status), Title: errorTitle(e.Status), Message: e.Message,
-		BackURL: PathOverview, BackLabel: "Back to the overview", RequestID: c.GetString("request_id"),
-	}
-	if e.Status >= 500 && e.Status != http.StatusServiceUnavailable {
-		vm.Message = "Something went wrong on our side. It has been logged; try again, and quote the request id if it persists."
-	}
-	if web.CurrentUser(c) != nil {
+	signedIn := web.CurrentUser(c) != nil
+	vm := errorVM(e, c.GetString("request_id"), signedIn)
+	if signedIn {
 		s := shell(c, vm.Title, "")
 		vm.Shell = &s
-	} else {
-		vm.BackURL, vm.BackLabel = PathLogin, "Sign in"
 	}
-	vm.Status = http.StatusText(e.Status)
 	web.Page(c, e.Status, pages.ErrorPage(vm))
-}
-
-func errorTitle(status int) string {
-	switch status {
-	case http.StatusNotFound:
-		return "Not found"
-	case http.StatusForbidden:
-		return "Not allowed"
-	case http.StatusUnauthorized:
-		return "Sign in first"
-	case http.StatusTooManyRequests:
-		return "Too many requests"
-	case http.StatusUnprocessableEntity, http.StatusBadRequest:
-		return "That request does not work"
-	}
-	if status >= 500 {
-		return "Server error"
-	}
-	return http.StatusText(status)
 }
 
 // options builds a select's options: an "any" choice (value "") and one per value.
