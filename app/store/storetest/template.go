@@ -25,12 +25,13 @@ import (
 // test asks for it, and copies it for every test: each test still has its own database.
 //   - SQLite: the migrated file's bytes, written as the test's file.
 //   - Postgres: a script read once from the migrated template schema's catalog (its tables
-//     with their columns and defaults, keys, checks and indexes under their own names, and its
-//     rows), run in the test's new schema. The template schema is dropped as soon as it is
+//     with their columns and defaults, keys, checks and indexes under their own names, its
+//     rows, sequences, functions and triggers), run in the test's new schema. The template schema is dropped as soon as it is
 //     read. TestTemplateCopyIsTheMigratedSchema compares a copy with a migrated schema.
 //
-// A schema with objects the copy does not handle (views, sequences, triggers, identity or
-// generated columns) makes every test migrate its own database, as before, with a warning.
+// A schema with objects the copy does not handle (views, procedures, enum or domain types,
+// identity or generated columns) makes every test migrate its own database, as before, with a
+// warning.
 type template struct {
 	once   sync.Once
 	err    error
@@ -66,13 +67,18 @@ func (b Backend) newFromTemplate(t testing.TB) (*gorm.DB, bool) {
 	if b.Name == "sqlite" {
 		require.NoError(t, os.WriteFile(cfg.SQLitePath(), tp.sqlite, 0o600), "copy the sqlite template")
 	} else {
-		schema := searchPath(t, cfg)
-		// One round trip; the SET LOCALs end with the transaction, so the pooled connection
-		// keeps its own search path (and a test database needs no commit to disk).
-		_, err := adminDB(t).Exec("BEGIN; SET LOCAL synchronous_commit = off; SET LOCAL search_path TO " + schema + ";\n" + tp.pg + "\nCOMMIT;")
-		require.NoError(t, err, "copy the postgres template")
+		runScript(t, cfg, tp.pg)
 	}
 	return OpenConfig(t, cfg), true
+}
+
+// runScript runs a template's script in the schema of cfg, in one round trip; the SET LOCALs
+// end with the transaction, so the pooled connection keeps its own search path (and a test
+// database needs no commit to disk).
+func runScript(t testing.TB, cfg config.Config, script string) {
+	t.Helper()
+	_, err := adminDB(t).Exec("BEGIN; SET LOCAL synchronous_commit = off; SET LOCAL search_path TO " + searchPath(t, cfg) + ";\n" + script + "\nCOMMIT;")
+	require.NoError(t, err, "copy the postgres template")
 }
 
 func searchPath(t testing.TB, cfg config.Config) string {
@@ -157,24 +163,55 @@ func postgresTemplate(admin *sql.DB) (string, error) {
 	return strings.ReplaceAll(script, schema+".", ""), nil
 }
 
-// schemaScript writes the statements that rebuild schema's tables, constraints, indexes and
-// rows in the current schema.
+// schemaScript writes the statements that rebuild schema's sequences, tables, constraints,
+// indexes, rows, functions and triggers in the current schema.
 func schemaScript(ctx context.Context, db *sql.DB, schema string) (string, error) {
 	var odd int
 	err := db.QueryRowContext(ctx, `SELECT
-			(SELECT COUNT(*) FROM pg_class WHERE relnamespace = $1::regnamespace AND relkind NOT IN ('r', 'i'))
-			+ (SELECT COUNT(*) FROM pg_trigger g JOIN pg_class c ON c.oid = g.tgrelid
-				WHERE c.relnamespace = $1::regnamespace AND NOT g.tgisinternal)
+			(SELECT COUNT(*) FROM pg_class WHERE relnamespace = $1::regnamespace AND relkind NOT IN ('r', 'i', 'S'))
 			+ (SELECT COUNT(*) FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
 				WHERE c.relnamespace = $1::regnamespace AND a.attnum > 0 AND (a.attidentity <> '' OR a.attgenerated <> ''))
-			+ (SELECT COUNT(*) FROM pg_proc WHERE pronamespace = $1::regnamespace)
+			+ (SELECT COUNT(*) FROM pg_proc WHERE pronamespace = $1::regnamespace AND prokind <> 'f')
 			+ (SELECT COUNT(*) FROM pg_type WHERE typnamespace = $1::regnamespace AND typtype NOT IN ('c', 'b'))`,
 		schema).Scan(&odd)
 	if err != nil {
 		return "", fmt.Errorf("inspect the template: %w", err)
 	}
 	if odd > 0 {
-		return "", fmt.Errorf("the schema has %d views, sequences, triggers, functions, types or identity or generated columns: %w", odd, errUnsupported)
+		return "", fmt.Errorf("the schema has %d views, procedures, types of its own, or identity or generated columns: %w", odd, errUnsupported)
+	}
+	var b, foreign, owned strings.Builder
+	// Sequences first: the columns' defaults name them.
+	err = each(ctx, db, func(r *sql.Rows) error {
+		var name, typ, table, column string
+		var start, inc, minV, maxV, cache int64
+		var cycle bool
+		var last sql.NullInt64 // NULL: never used
+		if err := r.Scan(&name, &typ, &start, &inc, &minV, &maxV, &cache, &cycle, &last, &table, &column); err != nil {
+			return err
+		}
+		cyc := "NO CYCLE"
+		if cycle {
+			cyc = "CYCLE"
+		}
+		fmt.Fprintf(&b, "CREATE SEQUENCE %s AS %s INCREMENT %d MINVALUE %d MAXVALUE %d START %d CACHE %d %s;\n",
+			name, typ, inc, minV, maxV, start, cache, cyc)
+		if last.Valid {
+			fmt.Fprintf(&b, "SELECT setval('%s', %d);\n", strings.ReplaceAll(name, "'", "''"), last.Int64)
+		}
+		if table != "" {
+			fmt.Fprintf(&owned, "ALTER SEQUENCE %s OWNED BY %s.%s;\n", name, table, column)
+		}
+		return nil
+	}, `SELECT quote_ident(c.relname), format_type(s.seqtypid, NULL), s.seqstart, s.seqincrement, s.seqmin, s.seqmax, s.seqcache, s.seqcycle,
+			pg_sequence_last_value(c.oid), COALESCE(quote_ident(t.relname), ''), COALESCE(quote_ident(a.attname), '')
+		FROM pg_class c JOIN pg_sequence s ON s.seqrelid = c.oid
+		LEFT JOIN pg_depend d ON d.objid = c.oid AND d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass AND d.deptype = 'a'
+		LEFT JOIN pg_class t ON t.oid = d.refobjid
+		LEFT JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
+		WHERE c.relnamespace = $1::regnamespace AND c.relkind = 'S' ORDER BY c.relname`, schema)
+	if err != nil {
+		return "", err
 	}
 	type table struct {
 		oid  uint32
@@ -189,7 +226,6 @@ func schemaScript(ctx context.Context, db *sql.DB, schema string) (string, error
 	}, `SELECT oid, quote_ident(relname) FROM pg_class WHERE relnamespace = $1::regnamespace AND relkind = 'r' ORDER BY relname`, schema); err != nil {
 		return "", err
 	}
-	var b, foreign strings.Builder
 	for _, tb := range tables {
 		var cols []string
 		err := each(ctx, db, func(r *sql.Rows) error {
@@ -257,7 +293,28 @@ func schemaScript(ctx context.Context, db *sql.DB, schema string) (string, error
 			return "", err
 		}
 	}
-	return b.String() + foreign.String(), nil
+	b.WriteString(owned.String())
+	b.WriteString(foreign.String())
+	// Functions, then the triggers that call them: after the rows, so that copying the rows
+	// fires nothing.
+	for _, q := range []string{
+		`SELECT pg_get_functiondef(oid) FROM pg_proc WHERE pronamespace = $1::regnamespace ORDER BY proname, oid`,
+		`SELECT pg_get_triggerdef(g.oid) FROM pg_trigger g JOIN pg_class c ON c.oid = g.tgrelid
+			WHERE c.relnamespace = $1::regnamespace AND NOT g.tgisinternal ORDER BY c.relname, g.tgname`,
+	} {
+		err := each(ctx, db, func(r *sql.Rows) error {
+			var def string
+			if err := r.Scan(&def); err != nil {
+				return err
+			}
+			b.WriteString(def + ";\n")
+			return nil
+		}, q, schema)
+		if err != nil {
+			return "", err
+		}
+	}
+	return b.String(), nil
 }
 
 // each runs a query and calls fn on every row.

@@ -1,7 +1,9 @@
 package storetest
 
 import (
+	"context"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -27,6 +29,45 @@ func TestTemplateCopyIsTheMigratedSchema(t *testing.T) {
 			other, ok := b.newFromTemplate(t)
 			require.True(t, ok)
 			require.Equal(t, want, describe(t, other), "a change to one copy is not in the next")
+		})
+	}
+}
+
+// TestTemplateCopiesSequencesFunctionsAndTriggers: what the migrations may add next (a serial
+// key, a trigger function and a statement trigger) is copied too, and the copy's trigger and
+// sequences work on the copy. (A SQLite copy is the file itself.)
+func TestTemplateCopiesSequencesFunctionsAndTriggers(t *testing.T) {
+	for _, b := range Backends() {
+		if b.Name != "postgres" {
+			continue
+		}
+		t.Run(b.Name, func(t *testing.T) {
+			src, srcCfg := b.Open(t)
+			require.NoError(t, src.Exec(`CREATE TABLE events (id bigserial PRIMARY KEY, host text NOT NULL);
+				CREATE TABLE log (seq bigserial PRIMARY KEY, host text NOT NULL, n int NOT NULL DEFAULT 1);
+				CREATE INDEX ix_log_host ON log (host);
+				CREATE FUNCTION mark() RETURNS trigger LANGUAGE plpgsql AS $$
+				BEGIN
+					INSERT INTO log (host) SELECT host FROM new_rows;
+					RETURN NULL;
+				END $$;
+				CREATE TRIGGER mark_insert AFTER INSERT ON events REFERENCING NEW TABLE AS new_rows
+					FOR EACH STATEMENT EXECUTE FUNCTION mark();
+				INSERT INTO events (host) VALUES ('a.example'), ('b.example')`).Error)
+			schema := searchPath(t, srcCfg)
+			script, err := schemaScript(context.Background(), adminDB(t), schema)
+			require.NoError(t, err)
+			cfg := b.Config(t)
+			runScript(t, cfg, strings.ReplaceAll(script, schema+".", ""))
+			dst := OpenConfig(t, cfg)
+			require.Equal(t, describe(t, src), describe(t, dst))
+
+			require.NoError(t, dst.Exec(`INSERT INTO events (host) VALUES ('c.example')`).Error)
+			var id int64
+			require.NoError(t, dst.Raw(`SELECT MAX(id) FROM events`).Scan(&id).Error)
+			require.EqualValues(t, 3, id, "the sequence goes on from the template's")
+			require.EqualValues(t, 3, Count(t, dst, "log"), "the copied rows fired nothing; the new one fired the copy's trigger")
+			require.EqualValues(t, 2, Count(t, src, "log"))
 		})
 	}
 }
@@ -61,6 +102,19 @@ func describe(t *testing.T, db *gorm.DB) []string {
 		UNION ALL
 		SELECT 'index ' || replace(pg_get_indexdef(indexrelid), current_schema() || '.', '')
 		FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE c.relnamespace = current_schema()::regnamespace
+		UNION ALL
+		SELECT 'sequence ' || sequencename || ' ' || data_type::text || ' ' || start_value || ' ' || increment_by || ' '
+			|| COALESCE(last_value::text, 'unused') FROM pg_sequences WHERE schemaname = current_schema()
+		UNION ALL
+		SELECT 'owned ' || c.relname || ' by ' || t.relname || '.' || a.attname
+		FROM pg_depend d JOIN pg_class c ON c.oid = d.objid JOIN pg_class t ON t.oid = d.refobjid
+		JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = d.refobjsubid
+		WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind = 'S' AND d.deptype = 'a' AND d.classid = 'pg_class'::regclass
+		UNION ALL
+		SELECT 'function ' || replace(pg_get_functiondef(oid), current_schema() || '.', '') FROM pg_proc WHERE pronamespace = current_schema()::regnamespace
+		UNION ALL
+		SELECT 'trigger ' || replace(pg_get_triggerdef(g.oid), current_schema() || '.', '')
+		FROM pg_trigger g JOIN pg_class c ON c.oid = g.tgrelid WHERE c.relnamespace = current_schema()::regnamespace AND NOT g.tgisinternal
 		ORDER BY 1`).Scan(&out).Error)
 	var tables []string
 	require.NoError(t, db.Raw(`SELECT relname FROM pg_class WHERE relnamespace = current_schema()::regnamespace AND relkind = 'r' ORDER BY relname`).
