@@ -17,8 +17,9 @@ import (
 // votes, see windowSQL; one more per votesBatch map groups that fail its check, normally
 // none), reads the profiles and styles, and writes every profile with bulk upserts of
 // writeBatch rows and the style weights with one UPDATE: a fixed number of statements for up
-// to writeBatch forms, and one more per writeBatch beyond. Everything happens in one
-// transaction, so a run that fails leaves the previous profiles intact.
+// to writeBatch forms, and one more per writeBatch beyond. On Postgres everything happens in
+// one transaction, so a run that fails leaves the previous profiles intact; on SQLite the
+// writes commit in pieces (writeInPieces, which says what a failed run leaves).
 
 // writeBatch is how many profiles one upsert writes; progress is reported after each.
 const writeBatch = 500
@@ -56,15 +57,15 @@ type result struct {
 
 type choiceLabel struct{ source, family, segment string }
 
-// aggregate computes every profile and style weight from the window's events and writes them
-// in one transaction (a read-only one for a dry run, which writes nothing), so that a run that
-// fails leaves the previous hints intact.
+// aggregate computes every profile and style weight from the window's events and writes them.
+// On Postgres it reads and writes in one transaction (a read-only one for a dry run, which
+// writes nothing), so that a run that fails leaves the previous hints intact.
 //
 // On SQLite, which has one writer, the window is read and the picks are planned in a read
 // transaction on the reader pool (WAL: a consistent snapshot that holds no lock), and only the
-// writes take the writer: syncs wait for the writing, not for the whole run. A sync that lands
-// between the two is simply counted by the next run; the upsert keeps the ids and last_seen_at
-// of profiles it created meanwhile.
+// writes take the writer, in pieces short enough for syncs to interleave (writeInPieces). A
+// sync that lands meanwhile is simply counted by the next run; the upsert keeps the ids and
+// last_seen_at of profiles it created meanwhile.
 func aggregate(ctx context.Context, conn *gorm.DB, s settings, progress func(total, done int)) (*result, error) {
 	d := dialect{store.Dialect{Postgres: s.postgres}}
 	if s.postgres || s.dryRun {
@@ -81,6 +82,9 @@ func aggregate(ctx context.Context, conn *gorm.DB, s settings, progress func(tot
 	res, err := planOnReaders(ctx, conn, d, s)
 	if err != nil {
 		return nil, err
+	}
+	if sqliteInPieces {
+		return res, writeInPieces(ctx, conn, d, s, res, progress)
 	}
 	err = conn.WithContext(ctx).Transaction(func(tx *gorm.DB) error { return writeRun(tx, d, s, res, progress) })
 	return res, err

@@ -192,6 +192,67 @@ func TestFailedRunLeavesHintsIntact(t *testing.T) {
 	})
 }
 
+// TestRunFailingPartWay: a run whose write fails part-way. On Postgres the one transaction rolls
+// back. On SQLite, which commits a run's writes in pieces so that syncs interleave, the pieces
+// before the failure stay written, each profile whole and naming the failed run, the others keep
+// the previous run's hints; the run is recorded as failed, saying how many it wrote, with no
+// changed picks; the next run rewrites every profile.
+func TestRunFailingPartWay(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		ctx := context.Background()
+		h := newHarness(t, db)
+		forms := oneEventForms(250) // three pieces on SQLite: f000–f099, f100–f199, f200–f249
+		h.insert(forms)
+		first := h.run(30)
+		h.insert(forms) // every hint changes: twice the runs
+		restore := failProfileUpdate(t, db, "f150")
+
+		run, err := h.r.Run(ctx, learning.RunParams{Days: 30})
+		require.ErrorContains(t, err, "injected failure")
+		stored, err := h.r.Get(ctx, run.ID)
+		require.NoError(t, err)
+		require.Equal(t, learning.StatusError, stored.Status)
+		require.Zero(t, stored.ProfilesUpdated)
+		require.Zero(t, storetest.Count(t, db.Where("run_id = ?", run.ID), "aggregator_run_changes"))
+		written := 0
+		if db.Dialector.Name() == "sqlite" {
+			written = 100
+			require.Contains(t, *stored.Error, "wrote 100 of 250 before this failure")
+		}
+		require.Equal(t, written, stored.FormsDone)
+		for i, f := range forms {
+			hint := h.hint(f.Host, f.SchemaHash)
+			want, runs := first.ID, 1
+			if i < written {
+				want, runs = run.ID, 2
+			}
+			require.Equal(t, want, hint.RunID, f.SchemaHash)
+			require.Equal(t, runs, h.profile(f.Host, f.SchemaHash).EventCount, f.SchemaHash)
+		}
+
+		restore()
+		next := h.run(30)
+		for _, f := range forms {
+			require.Equal(t, next.ID, h.hint(f.Host, f.SchemaHash).RunID, f.SchemaHash)
+		}
+	})
+}
+
+// failProfileUpdate makes the UPDATE of the profile of schemaHash fail until restore is called.
+func failProfileUpdate(t *testing.T, db *gorm.DB, schemaHash string) (restore func()) {
+	t.Helper()
+	if db.Dialector.Name() == "postgres" {
+		require.NoError(t, db.Exec(`CREATE FUNCTION fail_profile() RETURNS trigger LANGUAGE plpgsql
+			AS $$ BEGIN RAISE EXCEPTION 'injected failure'; END $$`).Error)
+		require.NoError(t, db.Exec(`CREATE TRIGGER fail_profile BEFORE UPDATE ON form_profiles
+			FOR EACH ROW WHEN (NEW.schema_hash = '`+schemaHash+`') EXECUTE FUNCTION fail_profile()`).Error)
+		return func() { require.NoError(t, db.Exec("DROP TRIGGER fail_profile ON form_profiles").Error) }
+	}
+	require.NoError(t, db.Exec(`CREATE TRIGGER fail_profile BEFORE UPDATE ON form_profiles
+		WHEN NEW.schema_hash = '`+schemaHash+`' BEGIN SELECT RAISE(ABORT, 'injected failure'); END`).Error)
+	return func() { require.NoError(t, db.Exec("DROP TRIGGER fail_profile").Error) }
+}
+
 // failStyleUpdates makes every UPDATE of gen_styles fail until restore is called.
 func failStyleUpdates(t *testing.T, db *gorm.DB) (restore func()) {
 	t.Helper()
