@@ -494,7 +494,8 @@ func TestProfilesCreatedAndLegacyHintReplaced(t *testing.T) {
 }
 
 // TestStatementsDoNotGrowWithForms: the run issues as many statements for 3 forms as for
-// 300 (no per-form or per-style query).
+// 300 (no per-form or per-style query), but for the pieces SQLite writes in: one more per
+// PieceRows profiles.
 func TestStatementsDoNotGrowWithForms(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
 		h := newHarness(t, db)
@@ -517,6 +518,10 @@ func TestStatementsDoNotGrowWithForms(t *testing.T) {
 		h.insert(evs)
 		*counted = 0
 		h.run(30)
+		pieces := func(forms int) int { return (forms + learning.PieceRows - 1) / learning.PieceRows }
+		if db.Dialector.Name() == "sqlite" {
+			few += pieces(303) - pieces(3)
+		}
 		require.Equal(t, few, *counted)
 		require.Less(t, few, 20)
 	})
