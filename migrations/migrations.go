@@ -41,6 +41,7 @@ func steps() []*gormigrate.Migration {
 		rollupPropensity,
 		runChanges,
 		eventDiscipline,
+		rollupDiscipline,
 	}
 }
 

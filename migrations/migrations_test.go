@@ -2,8 +2,10 @@ package migrations_test
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 	"gorm.io/gorm"
@@ -118,12 +120,31 @@ func TestEventDisciplineStep(t *testing.T) {
 		require.True(t, db.Migrator().HasColumn("autofill_events", "discipline_rules"))
 		require.True(t, db.Migrator().HasIndex("autofill_events", "ix_autofill_events_discipline"))
 		ids := migrations.IDs()
-		require.NoError(t, migrations.DownTo(ctx, db, ids[len(ids)-2]))
+		require.NoError(t, migrations.DownTo(ctx, db, ids[slices.Index(ids, "202612061400_event_discipline")-1]))
 		require.False(t, db.Migrator().HasColumn("autofill_events", "discipline"))
 		require.False(t, db.Migrator().HasColumn("autofill_events", "discipline_rules"))
 		require.False(t, db.Migrator().HasIndex("autofill_events", "ix_autofill_events_discipline"))
 		require.True(t, db.Migrator().HasColumn("autofill_events", "segment_key"))
 		require.NoError(t, migrations.Up(ctx, db))
 		require.True(t, db.Migrator().HasColumn("autofill_events", "discipline"))
+	})
+}
+
+// TestRollupDisciplineStep: the step adds the rollup's discipline column and forgets the
+// rollup's state (the next refresh rebuilds it); its rollback drops the column.
+func TestRollupDisciplineStep(t *testing.T) {
+	storetest.EachBackend(t, func(t *testing.T, b storetest.Backend) {
+		ctx := context.Background()
+		db := b.New(t)
+		require.True(t, db.Migrator().HasColumn("report_daily_events", "discipline"))
+		ids := migrations.IDs()
+		require.NoError(t, migrations.DownTo(ctx, db, ids[slices.Index(ids, "202612061500_rollup_discipline")-1]))
+		require.False(t, db.Migrator().HasColumn("report_daily_events", "discipline"))
+		require.True(t, db.Migrator().HasColumn("report_daily_events", "segment_key"))
+		require.NoError(t, db.Exec(`INSERT INTO report_state (name, refreshed_at, covered_until, rebuilt_at)
+			VALUES ('events', ?, ?, ?)`, time.Now(), time.Now(), time.Now()).Error)
+		require.NoError(t, migrations.Up(ctx, db))
+		require.True(t, db.Migrator().HasColumn("report_daily_events", "discipline"))
+		require.Zero(t, storetest.Count(t, db, "report_state"), "the rollup is rebuilt with the column filled")
 	})
 }

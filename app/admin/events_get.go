@@ -13,8 +13,8 @@ import (
 	"github.com/applylens/learning/views/pages"
 )
 
-// eventsGet lists the newest events with filters (host, family, segment, style, policy,
-// rating), live from the events table, paged by a cursor.
+// eventsGet lists the newest events with filters (host, family, segment, discipline, style,
+// policy, rating), live from the events table, paged by a cursor.
 func (h *Handlers) eventsGet(c *gin.Context) {
 	ctx := c.Request.Context()
 	styles, err := report.StyleIDs(ctx, h.db)
@@ -23,13 +23,14 @@ func (h *Handlers) eventsGet(c *gin.Context) {
 		return
 	}
 	f := report.EventFilter{
-		Host:    strings.TrimSpace(c.Query("host")),
-		Family:  oneOf(c.Query("family"), familyChoices()),
-		Segment: oneOf(c.Query("segment"), withNone(learning.Segments())),
-		Style:   oneOf(c.Query("style"), withNone(styles)),
-		Policy:  oneOf(c.Query("policy"), withNone(report.Policies())),
-		Rating:  oneOf(c.Query("rating"), report.Ratings()),
-		Before:  c.Query("before"),
+		Host:       strings.TrimSpace(c.Query("host")),
+		Family:     oneOf(c.Query("family"), familyChoices()),
+		Segment:    oneOf(c.Query("segment"), withNone(learning.Segments())),
+		Discipline: oneOf(c.Query("discipline"), withNone(learning.Disciplines())),
+		Style:      oneOf(c.Query("style"), withNone(styles)),
+		Policy:     oneOf(c.Query("policy"), withNone(report.Policies())),
+		Rating:     oneOf(c.Query("rating"), report.Ratings()),
+		Before:     c.Query("before"),
 	}
 	if len(f.Host) > 255 || len(f.Before) > 128 {
 		web.Fail(c, web.Errorf(http.StatusBadRequest, "a filter is too long"))

@@ -13,15 +13,16 @@ import (
 
 // eventsVM is one page of the events list: its filters, rows, cursor links and empty state.
 func eventsVM(f report.EventFilter, page *report.EventPage, styles []string, now time.Time) pages.EventsPageVM {
-	q := url.Values{"host": {f.Host}, "family": {f.Family}, "segment": {f.Segment}, "style": {f.Style},
-		"policy": {f.Policy}, "rating": {f.Rating}}
+	q := url.Values{"host": {f.Host}, "family": {f.Family}, "segment": {f.Segment}, "discipline": {f.Discipline},
+		"style": {f.Style}, "policy": {f.Policy}, "rating": {f.Rating}}
 	vm := pages.EventsPageVM{
 		Action: PathEvents, ClearURL: PathEvents, Host: f.Host,
-		Family:  options("Any family", familyChoices(), f.Family),
-		Segment: options("Any segment", withNone(learning.Segments()), f.Segment),
-		Style:   options("Any style", withNone(styles), f.Style),
-		Policy:  options("Any policy", withNone(report.Policies()), f.Policy),
-		Rating:  options("Any rating", report.Ratings(), f.Rating),
+		Family:     options("Any family", familyChoices(), f.Family),
+		Segment:    options("Any segment", withNone(learning.Segments()), f.Segment),
+		Discipline: options("Any discipline", withNone(learning.Disciplines()), f.Discipline),
+		Style:      options("Any style", withNone(styles), f.Style),
+		Policy:     options("Any policy", withNone(report.Policies()), f.Policy),
+		Rating:     options("Any rating", report.Ratings(), f.Rating),
 	}
 	vm.Pager = components.Pager{Summary: "Newest first", PrevLabel: "← Newest", NextLabel: "Older →"}
 	if f.Before != "" {
@@ -35,7 +36,7 @@ func eventsVM(f report.EventFilter, page *report.EventPage, styles []string, now
 		}
 		vm.Pager.NextURL = withQuery(PathEvents, next)
 	}
-	filtered := f.Host != "" || f.Family != "" || f.Segment != "" || f.Style != "" || f.Policy != "" || f.Rating != ""
+	filtered := f.Host != "" || f.Family != "" || f.Segment != "" || f.Discipline != "" || f.Style != "" || f.Policy != "" || f.Rating != ""
 	switch {
 	case len(page.Events) == 0 && (filtered || f.Before != ""):
 		vm.Empty = &components.Empty{TestID: "events-empty", Title: "No event matches these filters",
@@ -55,7 +56,8 @@ func eventsVM(f report.EventFilter, page *report.EventPage, styles []string, now
 func eventRowVM(e models.AutofillEvent, now time.Time) pages.EventRowVM {
 	vm := pages.EventRowVM{
 		When: fmtAgo(e.CreatedAt, now), WhenTitle: fmtTime(e.CreatedAt), Host: e.Host, SchemaHash: e.SchemaHash,
-		Family: learning.FamilyLabel(e.HostFamily), Segment: orDash(deref(e.SegmentKey)), Style: orDash(deref(e.GenStyleID)),
+		Family: learning.FamilyLabel(e.HostFamily), Segment: orDash(deref(e.SegmentKey)),
+		Discipline: orDash(deref(e.Discipline)), Style: orDash(deref(e.GenStyleID)),
 		Policy: orDash(deref(e.Policy)), PolicyKey: deref(e.Policy), Status: e.Status, StatusKey: "ok",
 		Rating: "unrated", RatingKey: "none", Edits: dash, Duration: dash,
 	}

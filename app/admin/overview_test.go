@@ -124,6 +124,51 @@ func TestOverviewMatchesDatabase(t *testing.T) {
 				require.Equal(t, share, bar.AttrOr("data-pct", ""))
 			}
 
+			// Seniority × discipline: every cell's number, each row's total, the darkest
+			// shade on the largest cell and none on an empty one.
+			var heatRows []struct {
+				SegmentKey, Discipline *string
+				N                      int64
+			}
+			require.NoError(t, win.Session(&gorm.Session{}).Select("segment_key, discipline, COUNT(*) AS n").
+				Group("segment_key, discipline").Scan(&heatRows).Error)
+			heat := map[[2]string]int64{}
+			var largest int64
+			for _, r := range heatRows {
+				k := [2]string{"none", "none"}
+				if r.SegmentKey != nil && *r.SegmentKey != "" {
+					k[0] = *r.SegmentKey
+				}
+				if r.Discipline != nil && *r.Discipline != "" {
+					k[1] = *r.Discipline
+				}
+				heat[k] += r.N
+				largest = max(largest, heat[k])
+			}
+			require.Greater(t, len(heat), 10, "the demo's jobs have many seniority × discipline pairs")
+			var cells int64
+			for _, seg := range []string{"intern", "junior", "senior", "default", "none"} {
+				var rowTotal int64
+				for _, d := range append(learning.Disciplines(), "none") {
+					cell := byTestID(byTestID(doc, "heat"), "heat-"+seg+"-"+d)
+					require.Equal(t, 1, cell.Length(), "cell %s × %s", seg, d)
+					n := heat[[2]string{seg, d}]
+					require.Equal(t, n, number(t, cell.Text()), "cell %s × %s, %d days", seg, d, days)
+					switch n {
+					case 0:
+						require.True(t, cell.HasClass("heat-0"), "an empty cell is not shaded")
+					case largest:
+						require.True(t, cell.HasClass("heat-5"), "the largest cell is the darkest")
+					}
+					require.Contains(t, cell.Find("a").AttrOr("href", ""), "segment="+seg)
+					rowTotal += n
+					cells++
+				}
+				require.Equal(t, segs[seg], rowTotal, "the row of %s adds up to its segment", seg)
+				require.Equal(t, rowTotal, number(t, byTestID(doc, "heat-total-"+seg).Text()))
+			}
+			require.EqualValues(t, 5*12, cells)
+
 			// Source mix: every source, its slice and its legend row.
 			require.Equal(t, total, number(t, byTestID(doc, "source-mix-svg").Find(".donut-total").Text()))
 			for _, s := range []string{"form", "segment", "family", "none"} {

@@ -2,6 +2,7 @@ package admin
 
 import (
 	"fmt"
+	"math"
 	"net/url"
 	"strconv"
 	"strings"
@@ -102,6 +103,7 @@ func overviewVM(o *report.Overview, now time.Time) pages.OverviewPageVM {
 	vm.HintPolicy = hintPolicyText(o.HintPolicies)
 	vm.SRM = srmVM(o.SRM)
 
+	vm.Heat = heatVM(o)
 	for _, sh := range o.SegmentHints {
 		vm.SegmentHints = append(vm.SegmentHints, pages.SegmentHintRow{Segment: sh.Segment,
 			Form: fmtInt(sh.BySource["form"]), Seg: fmtInt(sh.BySource["segment"]), Family: fmtInt(sh.BySource["family"]),
@@ -111,6 +113,42 @@ func overviewVM(o *report.Overview, now time.Time) pages.OverviewPageVM {
 		vm.Styles = append(vm.Styles, pages.StyleUsageRow{StyleID: s.StyleID, Runs: fmtInt(s.Runs),
 			Rated: fmtInt(s.Helpful + s.Unhelpful), Ratio: fmtRatio(s.HelpfulRatio())})
 	}
+	return vm
+}
+
+// heatLevels is how many shades a heat cell can take above none.
+const heatLevels = 5
+
+// heatVM is the seniority × discipline table: each cell's count, shaded on a square-root scale
+// of the largest cell (so that small cells still show), with the events list of that cell.
+func heatVM(o *report.Overview) pages.HeatVM {
+	h := o.Heat
+	vm := pages.HeatVM{Columns: h.Disciplines, Empty: o.Events == 0}
+	var withDiscipline int64
+	for i, seg := range h.Segments {
+		row := pages.HeatRow{Segment: seg}
+		var total int64
+		for j, d := range h.Disciplines {
+			n := h.Counts[i][j]
+			total += n
+			if d != report.None {
+				withDiscipline += n
+			}
+			level := 0
+			if n > 0 {
+				level = max(1, int(math.Ceil(heatLevels*math.Sqrt(float64(n)/float64(h.Max)))))
+			}
+			row.Cells = append(row.Cells, pages.HeatCell{
+				TestID: "heat-" + seg + "-" + d, Count: fmtInt(n), Level: fmt.Sprintf("heat-%d", level),
+				Title: fmt.Sprintf("%s × %s: %s events (%s of the window)", seg, d, fmtInt(n), fmtPct(report.Share(n, o.Events))),
+				URL:   PathEvents + "?" + url.Values{"segment": {seg}, "discipline": {d}}.Encode(),
+			})
+		}
+		row.Total = fmtInt(total)
+		vm.Rows = append(vm.Rows, row)
+	}
+	vm.Note = fmt.Sprintf("Events of the window by the job's level and discipline, both from its title: %s of %s have a discipline (%s). "+
+		"Darker cells have more events; each links to its events.", fmtInt(withDiscipline), fmtInt(o.Events), fmtPct(report.Share(withDiscipline, o.Events)))
 	return vm
 }
 

@@ -58,6 +58,41 @@ func TestProfilesListAndPage(t *testing.T) {
 				}
 			})
 		}
+		// Discipline: the profiles of forms with events of jobs of that discipline, counted
+		// here from the events; with a segment, both must hold.
+		var formDiscs []struct{ Host, SchemaHash, Discipline string }
+		require.NoError(t, db.Model(&models.AutofillEvent{}).Distinct("host", "schema_hash", "discipline").
+			Where("discipline IS NOT NULL").Scan(&formDiscs).Error)
+		withDisc := map[string]map[[2]string]bool{}
+		for _, r := range formDiscs {
+			if withDisc[r.Discipline] == nil {
+				withDisc[r.Discipline] = map[[2]string]bool{}
+			}
+			withDisc[r.Discipline][[2]string{r.Host, r.SchemaHash}] = true
+		}
+		require.NotEmpty(t, withDisc["data"])
+		for _, d := range []string{"data", "sales", "people"} {
+			want, wantSenior := 0, 0
+			for _, p := range profiles {
+				if withDisc[d][[2]string{p.Host, p.SchemaHash}] {
+					want++
+					if h := p.StyleHint.V; h != nil {
+						if _, ok := h.BySegment["senior"]; ok {
+							wantSenior++
+						}
+					}
+				}
+			}
+			require.Positive(t, want, d)
+			doc := c.page(admin.PathProfiles + "?discipline=" + d)
+			require.Contains(t, text(doc.Selection, "profiles-summary"), fmtCount(want)+" profile", d)
+			require.Equal(t, d, doc.Find(`select[name="discipline"] option[selected]`).AttrOr("value", ""))
+			doc = c.page(admin.PathProfiles + "?discipline=" + d + "&segment=senior")
+			require.Contains(t, text(doc.Selection, "profiles-summary"), fmtCount(wantSenior)+" profile", d)
+		}
+		doc = c.page(admin.PathProfiles + "?discipline=wizardry")
+		require.Contains(t, text(doc.Selection, "profiles-summary"), fmtCount(len(profiles))+" profiles", "an unknown discipline is ignored")
+
 		// The selected filter stays selected, an unknown value is ignored.
 		doc = c.page(admin.PathProfiles + "?source=form&sort=events&family=bogus")
 		require.Equal(t, "form", doc.Find(`select[name="source"] option[selected]`).AttrOr("value", ""))
@@ -128,6 +163,27 @@ func TestEventsList(t *testing.T) {
 		doc = c.page(admin.PathEvents + "?segment=senior&policy=explore")
 		require.NotZero(t, byTestID(doc, "event-row").Length())
 		byTestID(doc, "event-segment").Each(func(_ int, s *goquery.Selection) { require.Equal(t, "senior", strings.TrimSpace(s.Text())) })
+
+		// Discipline, with a segment: as many rows as the database holds (a page at most), each
+		// of that discipline; the filter stays selected.
+		for _, d := range []string{"data", "design", "none"} {
+			var n int64
+			q := db.Model(&models.AutofillEvent{}).Where("segment_key = 'senior'")
+			if d == "none" {
+				q = q.Where("discipline IS NULL OR discipline = ''")
+			} else {
+				q = q.Where("discipline = ?", d)
+			}
+			require.NoError(t, q.Count(&n).Error)
+			doc = c.page(admin.PathEvents + "?segment=senior&discipline=" + d)
+			require.Equal(t, int(min(n, 50)), byTestID(doc, "event-row").Length(), d)
+			want := d
+			if d == "none" {
+				want = "—"
+			}
+			byTestID(doc, "event-discipline").Each(func(_ int, s *goquery.Selection) { require.Equal(t, want, strings.TrimSpace(s.Text())) })
+			require.Equal(t, d, doc.Find(`select[name="discipline"] option[selected]`).AttrOr("value", ""))
+		}
 
 		var host string
 		require.NoError(t, db.Model(&models.AutofillEvent{}).Select("host").Order("created_at DESC").Limit(1).Scan(&host).Error)

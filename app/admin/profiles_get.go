@@ -13,16 +13,17 @@ import (
 	"github.com/applylens/learning/views/pages"
 )
 
-// profilesGet lists form profiles with filters (family, source, segment, host text), a sort
-// order and pages.
+// profilesGet lists form profiles with filters (family, source, segment, discipline, host
+// text), a sort order and pages.
 func (h *Handlers) profilesGet(c *gin.Context) {
 	f := report.ProfileFilter{
-		Family:  oneOf(c.Query("family"), familyChoices()),
-		Source:  oneOf(c.Query("source"), learning.Sources()),
-		Segment: oneOf(c.Query("segment"), learning.Segments()),
-		Host:    strings.TrimSpace(c.Query("host")),
-		Sort:    oneOf(c.Query("sort"), report.ProfileSorts()),
-		Page:    pageParam(c),
+		Family:     oneOf(c.Query("family"), familyChoices()),
+		Source:     oneOf(c.Query("source"), learning.Sources()),
+		Segment:    oneOf(c.Query("segment"), learning.Segments()),
+		Discipline: oneOf(c.Query("discipline"), learning.Disciplines()),
+		Host:       strings.TrimSpace(c.Query("host")),
+		Sort:       oneOf(c.Query("sort"), report.ProfileSorts()),
+		Page:       pageParam(c),
 	}
 	if len(f.Host) > 255 {
 		web.Fail(c, web.Errorf(http.StatusBadRequest, "the host filter is too long"))

@@ -14,21 +14,23 @@ import (
 
 // profilesVM is the profiles list of one filter: its controls, rows, pager and empty state.
 func profilesVM(f report.ProfileFilter, rows []report.ProfileRow, total int64, now time.Time) pages.ProfilesPageVM {
-	q := url.Values{"family": {f.Family}, "source": {f.Source}, "segment": {f.Segment}, "host": {f.Host}, "sort": {f.Sort}}
+	q := url.Values{"family": {f.Family}, "source": {f.Source}, "segment": {f.Segment}, "discipline": {f.Discipline},
+		"host": {f.Host}, "sort": {f.Sort}}
 	sort := f.Sort
 	if sort == "" {
 		sort = report.ProfileSorts()[0]
 	}
 	vm := pages.ProfilesPageVM{
 		Action: PathProfiles, ClearURL: PathProfiles, Host: f.Host,
-		Family:  options("Any family", familyChoices(), f.Family),
-		Source:  options("Any source", learning.Sources(), f.Source),
-		Segment: options("Any segment", learning.Segments(), f.Segment),
-		Sort:    sortOptions(sort),
-		Summary: fmt.Sprintf("%s matching", plural(total, "profile", "profiles")),
-		Pager:   pager(PathProfiles, q, f.Page, total, report.ProfilesPageSize, "profiles"),
+		Family:     options("Any family", familyChoices(), f.Family),
+		Source:     options("Any source", learning.Sources(), f.Source),
+		Segment:    options("Any segment", learning.Segments(), f.Segment),
+		Discipline: options("Any discipline", learning.Disciplines(), f.Discipline),
+		Sort:       sortOptions(sort),
+		Summary:    fmt.Sprintf("%s matching", plural(total, "profile", "profiles")),
+		Pager:      pager(PathProfiles, q, f.Page, total, report.ProfilesPageSize, "profiles"),
 	}
-	filtered := f.Family != "" || f.Source != "" || f.Segment != "" || f.Host != ""
+	filtered := f.Family != "" || f.Source != "" || f.Segment != "" || f.Discipline != "" || f.Host != ""
 	switch {
 	case total == 0 && filtered:
 		vm.Empty = &components.Empty{TestID: "profiles-empty", Title: "No profile matches these filters",

@@ -17,14 +17,15 @@ const EventsPageSize = 50
 
 // EventFilter selects events. Empty fields do not filter; None selects a missing value.
 type EventFilter struct {
-	Host    string // exact host (normalised)
-	Family  string // a family, or learning.FamilyOther
-	Segment string
-	Style   string
-	Policy  string
-	Rating  string // helpful | unhelpful | unrated
-	Before  string // cursor: the page starts after this event (newest first)
-	UserID  string // one user's events (My extension)
+	Host       string // exact host (normalised)
+	Family     string // a family, or learning.FamilyOther
+	Segment    string
+	Discipline string // the job's discipline (learning.Disciplines), or None
+	Style      string
+	Policy     string
+	Rating     string // helpful | unhelpful | unrated
+	Before     string // cursor: the page starts after this event (newest first)
+	UserID     string // one user's events (My extension)
 }
 
 // EventPage is one page of events, newest first.
@@ -38,7 +39,7 @@ type EventPage struct {
 func ListEvents(ctx context.Context, db *gorm.DB, f EventFilter) (*EventPage, error) {
 	q := db.WithContext(ctx).Model(&models.AutofillEvent{}).
 		Select("id", "event_id", "user_id", "host", "schema_hash", "host_family", "gen_style_id", "duration_ms",
-			"status", "feedback_status", "edit_chars", "segment_key", "policy", "created_at", "feedback_at")
+			"status", "feedback_status", "edit_chars", "segment_key", "discipline", "policy", "created_at", "feedback_at")
 	if h := learning.NormalizeHost(f.Host); h != "" {
 		q = q.Where("host = ?", h)
 	}
@@ -53,6 +54,7 @@ func ListEvents(ctx context.Context, db *gorm.DB, f EventFilter) (*EventPage, er
 		q = q.Where("user_id = ?", f.UserID)
 	}
 	q = optional(q, "segment_key", f.Segment)
+	q = optional(q, "discipline", f.Discipline)
 	q = optional(q, "gen_style_id", f.Style)
 	q = optional(q, "policy", f.Policy)
 	switch f.Rating {

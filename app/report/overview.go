@@ -3,6 +3,7 @@ package report
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"time"
 
@@ -63,6 +64,18 @@ type SegmentHints struct {
 	Total    int64
 }
 
+// Heat is the window's events by seniority (rows: SegmentsWithNone) and job discipline
+// (columns: DisciplinesWithNone), from the rollup.
+type Heat struct {
+	Segments    []string
+	Disciplines []string
+	Counts      [][]int64 // Counts[segment][discipline]
+	Max         int64     // the largest cell
+}
+
+// DisciplinesWithNone lists the disciplines in display order, then None (events with no job).
+func DisciplinesWithNone() []string { return append(learning.Disciplines(), None) }
+
 // Overview is everything the overview page shows.
 type Overview struct {
 	Window Window
@@ -78,6 +91,7 @@ type Overview struct {
 	Policies    []Count // Policies order, then None when some events have no policy
 	Styles      []StyleUsage
 	Daily       []Count // one per day of the window, oldest first
+	Heat        Heat    // events by seniority × discipline
 	State       *State  // nil: the rollup was never built
 	SRM         SRM     // the explore rate against the logged allocation
 
@@ -128,6 +142,7 @@ func LoadOverview(ctx context.Context, db *gorm.DB, mix *MixCache, days int, now
 	}
 	g.Go(func() error { return o.loadRollup(db) })
 	g.Go(func() error { return o.loadDaily(db) })
+	g.Go(func() error { return o.loadHeat(db) })
 	g.Go(func() error { return o.loadActivity(db) })
 	g.Go(func() error { return o.loadProfileMix(ctx, db, mix) })
 	g.Go(func() (err error) { o.LastRun, err = LastRun(ctx, db); return err })
@@ -230,6 +245,37 @@ func (o *Overview) loadDaily(db *gorm.DB) error {
 	for d := o.Window.Since; dayKey(d) <= o.Window.ToDay; d = d.AddDate(0, 0, 1) {
 		o.Daily = append(o.Daily, Count{Key: dayKey(d), Count: byDay[dayKey(d)]})
 	}
+	return nil
+}
+
+func (o *Overview) loadHeat(db *gorm.DB) error {
+	var rows []struct {
+		SegmentKey string
+		Discipline string
+		Events     int64
+	}
+	if err := db.Raw(sqlOverviewDiscs.For(db), o.Window.FromDay).Scan(&rows).Error; err != nil {
+		return err
+	}
+	h := Heat{Segments: SegmentsWithNone(), Disciplines: DisciplinesWithNone()}
+	h.Counts = make([][]int64, len(h.Segments))
+	for i := range h.Counts {
+		h.Counts[i] = make([]int64, len(h.Disciplines))
+	}
+	for _, r := range rows {
+		// Anything this build does not know counts as none.
+		i := slices.Index(h.Segments, r.SegmentKey)
+		if i < 0 || r.SegmentKey == None {
+			i = len(h.Segments) - 1
+		}
+		j := slices.Index(h.Disciplines, r.Discipline)
+		if j < 0 || r.Discipline == None {
+			j = len(h.Disciplines) - 1
+		}
+		h.Counts[i][j] += r.Events
+		h.Max = max(h.Max, h.Counts[i][j])
+	}
+	o.Heat = h
 	return nil
 }
 

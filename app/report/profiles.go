@@ -44,9 +44,11 @@ type ProfileFilter struct {
 	Family  string // a family, or learning.FamilyOther
 	Source  string // the overall hint's source; none includes profiles with no hint
 	Segment string // profiles with a hint for this segment
-	Host    string // text the host contains
-	Sort    string
-	Page    int
+	// Discipline: profiles of forms with events of jobs of this discipline (learning.Disciplines).
+	Discipline string
+	Host       string // text the host contains
+	Sort       string
+	Page       int
 }
 
 // ProfileRow is one line of the profiles list.
@@ -87,6 +89,13 @@ func ListProfiles(ctx context.Context, db *gorm.DB, f ProfileFilter) ([]ProfileR
 			return nil, 0, fmt.Errorf("segment %q: %w", f.Segment, ErrBadFilter)
 		}
 		q = q.Where(d.JSONText("style_hint", "by_segment", f.Segment) + " IS NOT NULL")
+	}
+	if f.Discipline != "" {
+		if !learning.ValidDiscipline(f.Discipline) {
+			return nil, 0, fmt.Errorf("discipline %q: %w", f.Discipline, ErrBadFilter)
+		}
+		// Answered from the events' discipline index, then matched to the profiles by form.
+		q = q.Where("(host, schema_hash) IN (SELECT host, schema_hash FROM autofill_events WHERE discipline = ?)", f.Discipline)
 	}
 	if h := strings.ToLower(strings.TrimSpace(f.Host)); h != "" {
 		q = q.Where(`host LIKE ? ESCAPE '\'`, likePattern(h))

@@ -15,7 +15,7 @@ import (
 	"github.com/applylens/learning/app/store"
 )
 
-// The rollup: report_daily_events (counts by UTC day, segment, policy, style and rating),
+// The rollup: report_daily_events (counts by UTC day, segment, policy, style, rating and discipline),
 // report_users and report_forms (last activity) and report_state (how far it covers).
 //
 // Refresh recomputes, set-based, only the days whose events were created or rated since the
@@ -136,15 +136,15 @@ const usablePropensity = "propensity > 0 AND propensity <= 1"
 // insertDaily aggregates the events that match where (a condition on created_at) into
 // report_daily_events.
 func insertDaily(d store.Dialect, where string) string {
-	return `INSERT INTO report_daily_events (day, segment_key, policy, gen_style_id, feedback_status, events, ok_events,
+	return `INSERT INTO report_daily_events (day, segment_key, policy, gen_style_id, feedback_status, discipline, events, ok_events,
 			propensity_events, inv_propensity, inv_propensity_var)
 		SELECT ` + d.Day("created_at") + `, COALESCE(segment_key, ''), COALESCE(policy, ''), COALESCE(gen_style_id, ''),
-			COALESCE(feedback_status, ''), COUNT(*), SUM(CASE WHEN status = 'ok' THEN 1 ELSE 0 END),
+			COALESCE(feedback_status, ''), COALESCE(discipline, ''), COUNT(*), SUM(CASE WHEN status = 'ok' THEN 1 ELSE 0 END),
 			SUM(CASE WHEN ` + usablePropensity + ` THEN 1 ELSE 0 END),
 			SUM(CASE WHEN ` + usablePropensity + ` THEN 1.0 / propensity ELSE 0 END),
 			SUM(CASE WHEN ` + usablePropensity + ` THEN (1.0 - propensity) / (propensity * propensity) ELSE 0 END)
 		FROM autofill_events WHERE ` + where + `
-		GROUP BY 1, 2, 3, 4, 5`
+		GROUP BY 1, 2, 3, 4, 5, 6`
 }
 
 // upsertLast moves the last-activity marks forward from the events that match where.

@@ -7,19 +7,20 @@ import (
 
 // EventsPageVM is the events list.
 type EventsPageVM struct {
-	Shell    layouts.ShellProps
-	Action   string
-	Host     string
-	Family   []components.Option
-	Segment  []components.Option
-	Style    []components.Option
-	Policy   []components.Option
-	Rating   []components.Option
-	Summary  string
-	Rows     []EventRowVM
-	Pager    components.Pager
-	Empty    *components.Empty
-	ClearURL string
+	Shell      layouts.ShellProps
+	Action     string
+	Host       string
+	Family     []components.Option
+	Segment    []components.Option
+	Discipline []components.Option
+	Style      []components.Option
+	Policy     []components.Option
+	Rating     []components.Option
+	Summary    string
+	Rows       []EventRowVM
+	Pager      components.Pager
+	Empty      *components.Empty
+	ClearURL   string
 }
 
 // EventRowVM is one event.
@@ -30,6 +31,7 @@ type EventRowVM struct {
 	SchemaHash string
 	Family     string
 	Segment    string
+	Discipline string
 	Style      string
 	Policy     string
 	PolicyKey  string

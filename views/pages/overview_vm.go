@@ -28,9 +28,35 @@ type OverviewPageVM struct {
 	ExploreNote  string
 	HintPolicy   string // which policy made the hints
 	SRM          SRMVM
+	Heat         HeatVM
 	SegmentHints []SegmentHintRow
 	Styles       []StyleUsageRow
 	Run          RunPanelVM
+}
+
+// HeatVM is the window's events by seniority (rows) × discipline (columns), each cell shaded
+// by its count (Level 0–5, 0 for none) and carrying the number itself.
+type HeatVM struct {
+	Columns []string
+	Rows    []HeatRow
+	Note    string
+	Empty   bool // no event in the window
+}
+
+// HeatRow is one seniority of the heat table.
+type HeatRow struct {
+	Segment string
+	Cells   []HeatCell
+	Total   string
+}
+
+// HeatCell is one (seniority, discipline) count: the events list of that cell is at URL.
+type HeatCell struct {
+	TestID string
+	Count  string
+	Level  string // heat-0 … heat-5
+	Title  string
+	URL    string
 }
 
 // SegmentHintRow counts one segment's hints by source.

@@ -7,18 +7,19 @@ import (
 
 // ProfilesPageVM is the profiles list.
 type ProfilesPageVM struct {
-	Shell    layouts.ShellProps
-	Action   string
-	Family   []components.Option
-	Source   []components.Option
-	Segment  []components.Option
-	Sort     []components.Option
-	Host     string
-	Summary  string
-	Rows     []ProfileRowVM
-	Pager    components.Pager
-	Empty    *components.Empty
-	ClearURL string
+	Shell      layouts.ShellProps
+	Action     string
+	Family     []components.Option
+	Source     []components.Option
+	Segment    []components.Option
+	Discipline []components.Option
+	Sort       []components.Option
+	Host       string
+	Summary    string
+	Rows       []ProfileRowVM
+	Pager      components.Pager
+	Empty      *components.Empty
+	ClearURL   string
 }
 
 // ProfileRowVM is one line of the profiles list.
