@@ -1,6 +1,9 @@
 package models
 
-import "time"
+import (
+	"encoding/json"
+	"time"
+)
 
 // Sources of a style hint, from the most specific level to none.
 const (
@@ -108,6 +111,52 @@ type Choice struct {
 	RunsNeeded *int    `json:"runs_needed,omitempty"`
 }
 
+// SegmentChoices are a hint's choices by segment. They are stored compactly: each candidate
+// leaves out its zero counts, missing ratios and false winner mark (storedStats), which
+// decoding gives back as they were. Most candidates of a segment's or a pair's choice have no
+// run on the form, so this keeps hints small. The overall choice and style_stats, which older
+// readers of the column read, keep every field, as the API does.
+type SegmentChoices map[string]Choice
+
+// storedStats is StyleStats as a segment's choice stores it; the conversion between the two
+// (MarshalJSON) keeps their fields the same.
+type storedStats struct {
+	StyleID      string     `json:"style_id"`
+	Level        string     `json:"level,omitempty"`
+	SegmentKey   string     `json:"segment_key,omitempty"`
+	TotalRuns    int        `json:"total_runs,omitempty"`
+	HelpfulRuns  int        `json:"helpful_runs,omitempty"`
+	Unhelpful    int        `json:"unhelpful_runs,omitempty"`
+	RatedRuns    int        `json:"rated_runs,omitempty"`
+	HelpfulRatio *float64   `json:"helpful_ratio,omitempty"`
+	AvgEditChars *float64   `json:"avg_edit_chars,omitempty"`
+	IsWinner     bool       `json:"is_winner,omitempty"`
+	Posterior    *Posterior `json:"posterior,omitempty"`
+}
+
+// MarshalJSON writes every choice with compact candidates (a nil list stays null).
+func (m SegmentChoices) MarshalJSON() ([]byte, error) {
+	if m == nil {
+		return []byte("null"), nil
+	}
+	type compact struct {
+		Choice
+		Candidates []storedStats `json:"candidates"` // shadows Choice.Candidates
+	}
+	out := make(map[string]compact, len(m))
+	for k, c := range m {
+		var cs []storedStats
+		if c.Candidates != nil {
+			cs = make([]storedStats, len(c.Candidates))
+			for i, s := range c.Candidates {
+				cs[i] = storedStats(s)
+			}
+		}
+		out[k] = compact{Choice: c, Candidates: cs}
+	}
+	return json.Marshal(out)
+}
+
 // Thresholds are the minimum runs a style needs to compete at each level.
 type Thresholds struct {
 	Form    int `json:"min_form_runs"`
@@ -126,11 +175,11 @@ type StyleHint struct {
 	// its segment's: a reader asked for a pair with no entry serves the segment's choice, whose
 	// pick is the pair's (its figures are the segment's, pooled over every discipline). A pair
 	// with no entry is never "no pick": the segment's entry stands for it.
-	BySegment  map[string]Choice `json:"by_segment,omitempty"`
-	Policy     string            `json:"policy"` // bayes | threshold ("" = threshold, from before policies)
-	Thresholds Thresholds        `json:"thresholds"`
-	Kappas     *Kappas           `json:"kappas,omitempty"` // bayes only
-	WindowDays int               `json:"window_days"`
-	ComputedAt time.Time         `json:"computed_at"`
-	RunID      string            `json:"run_id"`
+	BySegment  SegmentChoices `json:"by_segment,omitempty"`
+	Policy     string         `json:"policy"` // bayes | threshold ("" = threshold, from before policies)
+	Thresholds Thresholds     `json:"thresholds"`
+	Kappas     *Kappas        `json:"kappas,omitempty"` // bayes only
+	WindowDays int            `json:"window_days"`
+	ComputedAt time.Time      `json:"computed_at"`
+	RunID      string         `json:"run_id"`
 }
