@@ -586,8 +586,9 @@ func TestHintJSONShape(t *testing.T) {
 }
 
 // TestDisciplineHints: under bayes a form's hint holds a choice for each (segment, discipline)
-// pair of its jobs, keyed "senior/data", beside the four segments; the threshold rules ignore
-// disciplines and keep their four.
+// pair, keyed "senior/data", whose pick differs from its segment's (seen on the form or only in
+// its family), beside the four segments; the threshold rules ignore disciplines and keep their
+// four.
 func TestDisciplineHints(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
 		data := func(style, feedback string, n int) []seeds.Ev {
