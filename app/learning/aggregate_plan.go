@@ -62,13 +62,21 @@ func (w *window) plan(stored map[formKey]*storedProfile, styles map[string]float
 	res.kappas = model.Kappas()
 	rows := make([]profileRow, len(keys))
 	same := make([]bool, len(keys))
+	changes := make([][]PickChange, len(keys))
 	parallel(len(keys), func(i int) {
 		rows[i], same[i] = w.planProfile(keys[i], stored[keys[i]], model, s, now)
+		if !same[i] { // here, on every core: each decodes the stored hint
+			var was []byte
+			if old := stored[keys[i]]; old != nil {
+				was = old.hint
+			}
+			changes[i] = pickChanges(keys[i], was, rows[i].hint)
+		}
 	})
 	for i, p := range rows {
 		if !same[i] {
 			res.hintsChanged++
-			res.picks.note(keys[i], stored[keys[i]], p.hint)
+			res.picks.note(changes[i])
 		}
 		res.mix[p.hint.Source]++
 		res.choices = append(res.choices, choiceLabel{p.hint.Source, p.family, p.hint.SegmentKey})

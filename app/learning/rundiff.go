@@ -153,13 +153,8 @@ type runDiff struct {
 	kept  []PickChange
 }
 
-// note records the changed picks of a form whose hint changed (old is nil for a new profile).
-func (r *runDiff) note(k formKey, old *storedProfile, h *models.StyleHint) {
-	var stored []byte
-	if old != nil {
-		stored = old.hint
-	}
-	ch := pickChanges(k, stored, h)
+// note records the changed picks of a form whose hint changed (pickChanges).
+func (r *runDiff) note(ch []PickChange) {
 	r.total += len(ch)
 	if room := MaxPickChanges - len(r.kept); room > 0 {
 		r.kept = append(r.kept, ch[:min(room, len(ch))]...)
