@@ -10,7 +10,7 @@ import (
 )
 
 // ddl runs statements after replacing the few words that differ by dialect:
-// {uuid} {ts} {json} {real} {double} {now}.
+// {uuid} {ts} {json} {real} {double} {now} {serial} (an auto-increment primary key).
 func ddl(tx *gorm.DB, stmts ...string) error {
 	r := sqliteWords
 	if isPostgres(tx) {
@@ -26,9 +26,11 @@ func ddl(tx *gorm.DB, stmts ...string) error {
 
 var (
 	postgresWords = strings.NewReplacer("{uuid}", "uuid", "{ts}", "timestamptz", "{json}", "jsonb",
-		"{real}", "numeric", "{double}", "double precision", "{now}", "now()")
+		"{real}", "numeric", "{double}", "double precision", "{now}", "now()",
+		"{serial}", "bigserial PRIMARY KEY")
 	sqliteWords = strings.NewReplacer("{uuid}", "text", "{ts}", "datetime", "{json}", "text",
-		"{real}", "real", "{double}", "real", "{now}", "CURRENT_TIMESTAMP")
+		"{real}", "real", "{double}", "real", "{now}", "CURRENT_TIMESTAMP",
+		"{serial}", "INTEGER PRIMARY KEY AUTOINCREMENT")
 )
 
 func isPostgres(tx *gorm.DB) bool { return store.IsPostgres(tx) }

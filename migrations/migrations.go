@@ -42,6 +42,7 @@ func steps() []*gormigrate.Migration {
 		runChanges,
 		eventDiscipline,
 		rollupDiscipline,
+		learningRollups,
 	}
 }
 

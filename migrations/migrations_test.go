@@ -12,6 +12,7 @@ import (
 
 	"github.com/applylens/learning/app/store/storetest"
 	"github.com/applylens/learning/migrations"
+	"github.com/applylens/learning/seeds"
 )
 
 func status(t *testing.T, db *gorm.DB) migrations.Status {
@@ -119,8 +120,7 @@ func TestEventDisciplineStep(t *testing.T) {
 		require.True(t, db.Migrator().HasColumn("autofill_events", "discipline"))
 		require.True(t, db.Migrator().HasColumn("autofill_events", "discipline_rules"))
 		require.True(t, db.Migrator().HasIndex("autofill_events", "ix_autofill_events_discipline"))
-		ids := migrations.IDs()
-		require.NoError(t, migrations.DownTo(ctx, db, ids[slices.Index(ids, "202612061400_event_discipline")-1]))
+		require.NoError(t, migrations.DownTo(ctx, db, stepBefore(t, "202612061400_event_discipline")))
 		require.False(t, db.Migrator().HasColumn("autofill_events", "discipline"))
 		require.False(t, db.Migrator().HasColumn("autofill_events", "discipline_rules"))
 		require.False(t, db.Migrator().HasIndex("autofill_events", "ix_autofill_events_discipline"))
@@ -137,8 +137,7 @@ func TestRollupDisciplineStep(t *testing.T) {
 		ctx := context.Background()
 		db := b.New(t)
 		require.True(t, db.Migrator().HasColumn("report_daily_events", "discipline"))
-		ids := migrations.IDs()
-		require.NoError(t, migrations.DownTo(ctx, db, ids[slices.Index(ids, "202612061500_rollup_discipline")-1]))
+		require.NoError(t, migrations.DownTo(ctx, db, stepBefore(t, "202612061500_rollup_discipline")))
 		require.False(t, db.Migrator().HasColumn("report_daily_events", "discipline"))
 		require.True(t, db.Migrator().HasColumn("report_daily_events", "segment_key"))
 		require.NoError(t, db.Exec(`INSERT INTO report_state (name, refreshed_at, covered_until, rebuilt_at)
@@ -146,5 +145,54 @@ func TestRollupDisciplineStep(t *testing.T) {
 		require.NoError(t, migrations.Up(ctx, db))
 		require.True(t, db.Migrator().HasColumn("report_daily_events", "discipline"))
 		require.Zero(t, storetest.Count(t, db, "report_state"), "the rollup is rebuilt with the column filled")
+	})
+}
+
+// stepBefore is the id of the step that precedes id.
+func stepBefore(t *testing.T, id string) string {
+	t.Helper()
+	ids := migrations.IDs()
+	i := slices.Index(ids, id)
+	require.Positive(t, i, "no step %s, or nothing before it", id)
+	return ids[i-1]
+}
+
+// TestLearningRollupsStep: the step adds the rollup tables and the triggers that mark changed
+// cells (an insert, a rating and a delete each mark their cell); its rollback removes them and
+// keeps the events.
+func TestLearningRollupsStep(t *testing.T) {
+	storetest.EachBackend(t, func(t *testing.T, b storetest.Backend) {
+		ctx := context.Background()
+		db := b.New(t)
+		for _, table := range []string{"learning_cells", "learning_map_days", "learning_maps", "learning_dirty"} {
+			require.True(t, db.Migrator().HasTable(table), table)
+		}
+		marks := func() int64 {
+			var n int64
+			require.NoError(t, db.Raw("SELECT COUNT(DISTINCT day || host || schema_hash) FROM learning_dirty").Scan(&n).Error)
+			return n
+		}
+		at := time.Date(2026, 12, 1, 23, 59, 0, 0, time.UTC)
+		_, err := seeds.Insert(ctx, db, []seeds.Ev{{Host: "a.example", SchemaHash: "f", CreatedAt: at}})
+		require.NoError(t, err)
+		require.EqualValues(t, 1, marks())
+		var day string
+		require.NoError(t, db.Raw("SELECT day FROM learning_dirty").Scan(&day).Error)
+		require.Equal(t, "2026-12-01", day, "the event's UTC day")
+		require.NoError(t, db.Exec("DELETE FROM learning_dirty").Error)
+		require.NoError(t, db.Exec("UPDATE autofill_events SET feedback_status = 'helpful'").Error)
+		require.EqualValues(t, 1, marks())
+		require.NoError(t, db.Exec("DELETE FROM learning_dirty").Error)
+		require.NoError(t, db.Exec("DELETE FROM autofill_events").Error)
+		require.EqualValues(t, 1, marks())
+
+		require.NoError(t, migrations.DownTo(ctx, db, stepBefore(t, "202612061510_learning_rollups")))
+		for _, table := range []string{"learning_cells", "learning_map_days", "learning_maps", "learning_dirty"} {
+			require.False(t, db.Migrator().HasTable(table), table)
+		}
+		_, err = seeds.Insert(ctx, db, []seeds.Ev{{Host: "a.example", SchemaHash: "f", CreatedAt: at}})
+		require.NoError(t, err, "no trigger left behind")
+		require.NoError(t, migrations.Up(ctx, db))
+		require.True(t, db.Migrator().HasTable("learning_cells"))
 	})
 }

@@ -15,14 +15,20 @@ func newAggregateCmd(env *Env) *cobra.Command {
 	var (
 		days int
 		dry  bool
+		full bool
 	)
 	cmd := &cobra.Command{
-		Use:   "aggregate [--days N] [--dry-run]",
+		Use:   "aggregate [--days N] [--dry-run] [--full]",
 		Short: "Rebuild every form profile and style hint from the events of the last N days",
 		Long: `Rebuild every form profile (canonical field map, success rate, averages) and its style
 hint (form → segment → family → none) from the events received in the last N days, in one
 transaction, and record the run. Only one run proceeds at a time across every process on the
 database; this command fails with the id of the run in progress otherwise.
+
+A run reads the aggregator's rollups (per day and form), after folding into them the events
+that arrived, were rated or were deleted since the last run; the window is whole UTC days.
+With --full it first rebuilds the rollups from every event (the same hints, at the cost of
+reading every event once).
 
 With --dry-run it computes and reports the same figures but writes nothing (no profile, no
 style weight, no run record).`,
@@ -33,7 +39,7 @@ style weight, no run record).`,
 					days = a.cfg.AggregatorDays
 				}
 				r := learning.NewRunner(a.db, a.cfg, metrics.New(), a.log)
-				run, err := r.Run(cmd.Context(), learning.RunParams{Days: days, DryRun: dry, Trigger: learning.TriggerCLI})
+				run, err := r.Run(cmd.Context(), learning.RunParams{Days: days, DryRun: dry, Full: full, Trigger: learning.TriggerCLI})
 				if err != nil {
 					return err
 				}
@@ -44,6 +50,7 @@ style weight, no run record).`,
 	}
 	cmd.Flags().IntVar(&days, "days", 30, "lookback window in days on server receipt time, 0 for all time (default AGGREGATOR_DAYS)")
 	cmd.Flags().BoolVar(&dry, "dry-run", false, "compute and report, write nothing")
+	cmd.Flags().BoolVar(&full, "full", false, "rebuild the rollups from every event first")
 	return cmd
 }
 

@@ -13,13 +13,13 @@ import (
 	"github.com/applylens/learning/app/store"
 )
 
-// One run reads the window with one statement (the event statistics and the canonical-map
-// votes, see windowSQL; one more per votesBatch map groups that fail its check, normally
-// none), reads the profiles and styles, and writes every profile with bulk upserts of
-// writeBatch rows and the style weights with one UPDATE: a fixed number of statements for up
-// to writeBatch forms, and one more per writeBatch beyond. On Postgres everything happens in
-// one transaction, so a run that fails leaves the previous profiles intact; on SQLite the
-// writes commit in pieces (writeInPieces, which says what a failed run leaves).
+// One run folds what changed into the rollups (rollup.go), reads the window from them with
+// one statement (windowSQL: the style statistics and the canonical-map votes), reads the
+// profiles and styles, and writes the profiles that changed with bulk upserts of writeBatch
+// rows and the style weights with one UPDATE: a fixed number of statements for up to
+// writeBatch forms, and one more per writeBatch beyond. On Postgres the writes happen in one
+// transaction, so a run that fails leaves the previous profiles intact; on SQLite they commit
+// in pieces (writeInPieces, which says what a failed run leaves).
 
 // writeBatch is how many profiles one upsert writes; progress is reported after each.
 const writeBatch = 500
@@ -28,6 +28,7 @@ const writeBatch = 500
 type settings struct {
 	days       int
 	dryRun     bool
+	full       bool // rebuild the rollups from every event first
 	runID      string
 	now        func() time.Time
 	thresholds models.Thresholds
@@ -35,17 +36,19 @@ type settings struct {
 	postgres   bool
 }
 
-// since is the start of the window, or the zero time for all time.
+// since is the start of the window: the start of the UTC day days days ago (the rollups count
+// whole days), or the zero time for all time.
 func (s settings) since() time.Time {
 	if s.days <= 0 {
 		return time.Time{}
 	}
-	return s.now().AddDate(0, 0, -s.days)
+	return s.now().UTC().AddDate(0, 0, -s.days).Truncate(24 * time.Hour)
 }
 
 // result is what an aggregation computed (and, unless dry, wrote).
 type result struct {
 	eventsRead   int64
+	fold         FoldResult // what bringing the rollups up to date did
 	profiles     []profileRow
 	hintsChanged int
 	picks        runDiff        // the (form, segment) picks that changed
@@ -66,27 +69,34 @@ type choiceLabel struct{ source, family, segment string }
 // writes take the writer, in pieces short enough for syncs to interleave (writeInPieces). A
 // sync that lands meanwhile is simply counted by the next run; the upsert keeps the ids and
 // last_seen_at of profiles it created meanwhile.
+//
+// The rollups are brought up to date first (FoldRollups, its own transaction), a dry run's
+// included: a fold changes no hint, only what the runs read.
 func aggregate(ctx context.Context, conn *gorm.DB, s settings, progress func(total, done int)) (*result, error) {
 	d := dialect{store.Dialect{Postgres: s.postgres}}
+	fold, err := FoldRollups(ctx, conn, s.full)
+	if err != nil {
+		return nil, err
+	}
+	var res *result
 	if s.postgres || s.dryRun {
-		var res *result
-		err := conn.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		err = conn.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 			var err error
 			if res, err = planRun(tx, d, s); err != nil || s.dryRun {
 				return err
 			}
 			return writeRun(tx, d, s, res, progress)
 		}, &sql.TxOptions{ReadOnly: s.dryRun})
-		return res, err
+	} else if res, err = planOnReaders(ctx, conn, d, s); err == nil {
+		if sqliteInPieces {
+			err = writeInPieces(ctx, conn, d, s, res, progress)
+		} else {
+			err = conn.WithContext(ctx).Transaction(func(tx *gorm.DB) error { return writeRun(tx, d, s, res, progress) })
+		}
 	}
-	res, err := planOnReaders(ctx, conn, d, s)
-	if err != nil {
-		return nil, err
+	if res != nil {
+		res.fold = fold
 	}
-	if sqliteInPieces {
-		return res, writeInPieces(ctx, conn, d, s, res, progress)
-	}
-	err = conn.WithContext(ctx).Transaction(func(tx *gorm.DB) error { return writeRun(tx, d, s, res, progress) })
 	return res, err
 }
 
@@ -130,10 +140,24 @@ func planRun(tx *gorm.DB, d dialect, s settings) (*result, error) {
 	return w.plan(stored, styles, s), nil
 }
 
-// writeRun writes a planned run: the profiles, the style weights and the changed picks.
+// toWrite is the profiles a run writes: those whose hint or figures changed.
+func (r *result) toWrite() []profileRow {
+	changed := make([]profileRow, 0, len(r.profiles))
+	for _, p := range r.profiles {
+		if !p.unchanged {
+			changed = append(changed, p)
+		}
+	}
+	return changed
+}
+
+// writeRun writes a planned run: the profiles whose hint or figures changed (a profile that
+// is the same keeps its row, with the computed_at and run_id of the run that last changed
+// it), the style weights and the changed picks.
 func writeRun(tx *gorm.DB, d dialect, s settings, res *result, progress func(total, done int)) error {
-	progress(len(res.profiles), 0)
-	if err := writeProfiles(tx, d, res.profiles, func(done int) { progress(len(res.profiles), done) }); err != nil {
+	changed := res.toWrite()
+	progress(len(changed), 0)
+	if err := writeProfiles(tx, d, changed, func(done int) { progress(len(changed), done) }); err != nil {
 		return fmt.Errorf("write form profiles: %w", err)
 	}
 	if err := writeWeights(tx, d, res.weights, s.now()); err != nil {

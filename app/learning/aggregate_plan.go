@@ -30,6 +30,7 @@ type profileRow struct {
 	hint          *models.StyleHint
 	createdAt     time.Time
 	updatedAt     time.Time
+	unchanged     bool // the stored row holds this already (hint and figures): not rewritten
 }
 
 // plan computes every profile (each stored one, and one for each form of the window that has
@@ -116,6 +117,7 @@ func (w *window) planProfile(k formKey, old *storedProfile, model *Model, s sett
 	p.updatedAt = now
 	if old != nil && hintSame && old.updatedAt.Valid && sameFigures(old, &p) {
 		p.updatedAt = old.updatedAt.Time
+		p.unchanged = true
 	}
 	return p, hintSame
 }

@@ -72,47 +72,21 @@ type cell struct {
 	last                               store.NullTime
 }
 
-// readWindow runs the window's statement (see windowSQL) and rolls its rows up into forms,
-// their map votes and the three levels of style statistics. The (form, fingerprint) groups
-// it could not vote on from one map are counted by votesSQL: no statement at all unless some
-// group failed its check.
+// readWindow reads the window's statistics from the rollups (see windowSQL): the style
+// statistics of every (form, family, segment, discipline, style) and the canonical-map votes
+// of every form, and rolls them up into forms, their votes and the levels of the evidence.
 func (w *window) readWindow(tx *gorm.DB, d dialect, since time.Time) error {
 	where, args := windowClause(since)
-	suspects, err := w.readRows(tx, d.windowSQL(where), args)
+	return w.readRows(tx, d.windowSQL(where), append(args, args...))
+}
+
+// readRows reads rows of the window statement's shape: statistics (kind 0) and votes (kind 1).
+func (w *window) readRows(tx *gorm.DB, q string, args []any) error {
+	rows, err := tx.Raw(q, args...).Rows()
 	if err != nil {
 		return err
 	}
-	for start := 0; start < len(suspects); start += votesBatch {
-		part := suspects[start:min(start+votesBatch, len(suspects))]
-		vargs := append([]any{}, args...)
-		for _, p := range part {
-			vargs = append(vargs, p.key.host, p.key.schemaHash, p.hash)
-		}
-		if _, err := w.readRows(tx, d.votesSQL(where, len(part)), vargs); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// votesBatch is how many (form, fingerprint) pairs one votesSQL statement counts.
-const votesBatch = 300
-
-// mapGroup is a (form, fingerprint) whose events may not share one map.
-type mapGroup struct {
-	key  formKey
-	hash int64
-}
-
-// readRows reads rows of the window statement's shape: statistics (kind 0) and votes (kind 1)
-// go into w, and the groups of kind 2 are returned.
-func (w *window) readRows(tx *gorm.DB, q string, args []any) ([]mapGroup, error) {
-	rows, err := tx.Raw(q, args...).Rows()
-	if err != nil {
-		return nil, err
-	}
 	defer rows.Close()
-	var groups []mapGroup
 	for rows.Next() {
 		var (
 			c          cell
@@ -122,18 +96,15 @@ func (w *window) readRows(tx *gorm.DB, q string, args []any) ([]mapGroup, error)
 		if err := rows.Scan(&kind, &c.key.host, &c.key.schemaHash, &c.family, &c.segment, &c.discipline, &c.style, &key, &value,
 			&c.runs, &c.ok, &c.helpful, &c.unhelpful, &c.editSum, &c.editN,
 			&c.editCharsSum, &c.editCharsN, &c.durSum, &c.durN, &c.last); err != nil {
-			return nil, err
+			return err
 		}
-		switch kind {
-		case 0:
+		if kind == 0 {
 			w.add(c)
-		case 1:
+		} else {
 			w.vote(c.key, key, value, c.runs)
-		default:
-			groups = append(groups, mapGroup{key: c.key, hash: c.runs})
 		}
 	}
-	return groups, rows.Err()
+	return rows.Err()
 }
 
 func (w *window) add(c cell) {

@@ -13,12 +13,13 @@ import (
 // the same results: integers are summed exactly and every division and tie-break happens in Go.
 type dialect struct{ store.Dialect }
 
-// windowClause filters events on server receipt time; since is zero for all time.
+// windowClause filters rollup rows on their UTC day from since (settings.since, the start of a
+// day); since is zero for all time.
 func windowClause(since time.Time) (string, []any) {
 	if since.IsZero() {
 		return "1 = 1", nil
 	}
-	return "created_at >= ?", []any{since}
+	return "day >= ?", []any{since.UTC().Format(time.DateOnly)}
 }
 
 // editCount reads one counter of edit_stats as a whole number (rounded half away from zero):
@@ -47,93 +48,34 @@ func (d dialect) edits() string {
 	return "CASE WHEN final_map_hash IS NOT NULL THEN edit_total ELSE COALESCE(" + a + " + " + b + ", " + a + ", " + b + ") END"
 }
 
-// windowSQL is the one pass over the window's events. The CTE g groups them by form, family,
-// segment, style and final_map_hash (a form sees few distinct maps, so this is barely more
-// groups than without the map) with every sum the run needs. From it come three kinds of rows:
+// windowSQL reads a run's window from the rollups (rollup.go) with one statement, two kinds
+// of rows:
 //
-//	kind 0: one per (form, family, segment, style): the profiles and the three levels of
-//	        style statistics are rolled up from these;
-//	kind 1: one per (form, distinct map, key) with a string value: the canonical-map votes,
-//	        unpacking one representative event's map per distinct map, with the events
-//	        that share it;
-//	kind 2: one per (form, fingerprint) whose events may not all share one map, the
-//	        fingerprint in the runs column: votesSQL counts these by their whole maps.
+//	kind 0: one per (form, family, segment, discipline, style): the sums over the window's
+//	        days; the profiles and every level of the style statistics come from these;
+//	kind 1: one per (form, key) of a map with a string value: the canonical-map votes, the
+//	        events of the window that ended with each distinct map, its entries unpacked
+//	        once per map.
 //
-// Grouping by a 64-bit number instead of the whole JSON map is what makes the pass fast; the
-// vote stays exact as long as one (form, fingerprint) means one map. Identical maps share a
-// fingerprint by construction (FinalMapHash). Different maps sharing one would need a SHA-256
-// collision on 64 bits that nobody can aim at a given map; and g also checks each group
-// cheaply, on SQLite exactly (smallest and largest map text are equal) and on Postgres by
-// stored size (equal smallest and largest pg_column_size), sending any group that fails to
-// kind 2. Checking every event's map exactly on Postgres costs more than grouping by it did,
-// which is why the check there is the size. A row with no fingerprint groups by its whole map
-// (exact) and has its edits read from edit_stats.
+// where (windowClause) filters the days and appears twice: its arguments are passed twice.
 func (d dialect) windowSQL(where string) string {
-	// The representative of a group: on Postgres the smallest row address (min(tid), Postgres
-	// 14), whose map is read back by a TID scan; on SQLite the smallest map text itself.
-	rep, lo, hi, repMap, repJoin, ctid := "MIN(final_map)", "MIN(final_map)", "MAX(final_map)", "m.rep", "", ""
-	if d.Postgres {
-		rep, lo, hi, repMap = "MIN(ctid)", "MIN(pg_column_size(final_map))", "MAX(pg_column_size(final_map))", "e.final_map"
-		repJoin, ctid = "\nJOIN autofill_events e ON e.ctid = m.rep", "ctid, "
-	}
-	entries, join := d.mapEntries(repMap)
-	return `WITH g AS MATERIALIZED (
-	SELECT host, schema_hash, host_family, segment_key, discipline, gen_style_id, final_map_hash, loose_map,
-		COUNT(*) AS n,
-		COUNT(*) FILTER (WHERE status = 'ok') AS ok,
-		COUNT(*) FILTER (WHERE feedback_status = 'helpful') AS helpful,
-		COUNT(*) FILTER (WHERE feedback_status = 'unhelpful') AS unhelpful,
-		COALESCE(SUM(edits), 0) AS edit_sum,
-		COUNT(edits) AS edit_n,
-		COALESCE(SUM(edit_chars), 0) AS chars_sum,
-		COUNT(edit_chars) AS chars_n,
-		COALESCE(SUM(duration_ms), 0) AS dur_sum,
-		COUNT(duration_ms) AS dur_n,
-		MAX(created_at) AS last,
-		` + rep + ` AS rep, ` + lo + ` AS lo, ` + hi + ` AS hi
-	FROM (
-		SELECT ` + ctid + `host, schema_hash, host_family, segment_key, discipline, gen_style_id, final_map_hash, final_map,
-			status, feedback_status, edit_chars, duration_ms, created_at,
-			CASE WHEN final_map_hash IS NULL THEN final_map END AS loose_map,
-			` + d.edits() + ` AS edits
-		FROM autofill_events
-		WHERE ` + where + `
-	) ev
-	GROUP BY host, schema_hash, host_family, segment_key, discipline, gen_style_id, final_map_hash, loose_map
-), m AS MATERIALIZED (
-	SELECT host, schema_hash, final_map_hash, SUM(n) AS n, MIN(rep) AS rep,
-		COALESCE(final_map_hash IS NULL OR MIN(lo) = MAX(hi), FALSE) AS one_map
-	FROM g
-	GROUP BY host, schema_hash, final_map_hash, loose_map
-)
-SELECT 0, host, schema_hash, COALESCE(host_family, ''), COALESCE(segment_key, ''), COALESCE(discipline, ''), COALESCE(gen_style_id, ''), '', '',
-	CAST(SUM(n) AS BIGINT), CAST(SUM(ok) AS BIGINT), CAST(SUM(helpful) AS BIGINT), CAST(SUM(unhelpful) AS BIGINT),
+	entries, join := d.mapEntries("t.final_map")
+	return `SELECT 0, host, schema_hash, host_family, segment_key, discipline, gen_style_id, '', '',
+	CAST(SUM(runs) AS BIGINT), CAST(SUM(ok_runs) AS BIGINT), CAST(SUM(helpful) AS BIGINT), CAST(SUM(unhelpful) AS BIGINT),
 	CAST(SUM(edit_sum) AS BIGINT), CAST(SUM(edit_n) AS BIGINT), CAST(SUM(chars_sum) AS BIGINT), CAST(SUM(chars_n) AS BIGINT),
-	CAST(SUM(dur_sum) AS BIGINT), CAST(SUM(dur_n) AS BIGINT), MAX(last)
-FROM g
+	CAST(SUM(dur_sum) AS BIGINT), CAST(SUM(dur_n) AS BIGINT), MAX(last_at)
+FROM learning_cells
+WHERE ` + where + `
 GROUP BY host, schema_hash, host_family, segment_key, discipline, gen_style_id
 UNION ALL
 SELECT 1, m.host, m.schema_hash, '', '', '', '', ` + entries + `
-FROM m` + repJoin + join + ` AND m.one_map
-UNION ALL
-SELECT 2, host, schema_hash, '', '', '', '', '', '', CAST(final_map_hash AS BIGINT), 0, 0, 0, 0, 0, 0, 0, 0, 0, NULL
-FROM m
-WHERE NOT m.one_map`
-}
-
-// votesSQL counts the canonical-map votes of the given (form, fingerprint) pairs by their
-// whole maps, as kind 1 rows of windowSQL: for the groups the window statement could not
-// vote on from one representative. args are host, schema_hash, fingerprint triples.
-func (d dialect) votesSQL(where string, pairs int) string {
-	entries, join := d.mapEntries("m.final_map")
-	in := strings.TrimSuffix(strings.Repeat("(?, ?, CAST(? AS BIGINT)), ", pairs), ", ")
-	return `SELECT 1, m.host, m.schema_hash, '', '', '', '', ` + entries + `
 FROM (
-	SELECT host, schema_hash, final_map, COUNT(*) AS n
-	FROM autofill_events
-	WHERE ` + where + ` AND (host, schema_hash, final_map_hash) IN (VALUES ` + in + `)
-	GROUP BY host, schema_hash, final_map
-) m` + join
+	SELECT host, schema_hash, map_hash, SUM(events) AS n
+	FROM learning_map_days
+	WHERE ` + where + `
+	GROUP BY host, schema_hash, map_hash
+) m
+JOIN learning_maps t ON t.host = m.host AND t.schema_hash = m.schema_hash AND t.map_hash = m.map_hash` + join
 }
 
 // mapEntries unpacks the map (when it is a JSON object) into its keys and string values: the

@@ -366,8 +366,8 @@ func TestPerSegmentHints(t *testing.T) {
 	})
 }
 
-// TestIdempotent: a second run over the same data changes nothing but computed_at and
-// run_id.
+// TestIdempotent: a second run over the same data changes nothing, and rewrites no profile:
+// each keeps the computed_at and run_id of the run that made its hint.
 func TestIdempotent(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
 		h := newHarness(t, db)
@@ -389,10 +389,7 @@ func TestIdempotent(t *testing.T) {
 		require.Len(t, profiles2, len(profiles1))
 		for i := range profiles1 {
 			a, b := profiles1[i], profiles2[i]
-			require.Equal(t, second.ID, b.StyleHint.V.RunID)
-			require.NotEqual(t, a.StyleHint.V.RunID, b.StyleHint.V.RunID)
-			a.StyleHint.V.ComputedAt, a.StyleHint.V.RunID = time.Time{}, ""
-			b.StyleHint.V.ComputedAt, b.StyleHint.V.RunID = time.Time{}, ""
+			require.Equal(t, first.ID, b.StyleHint.V.RunID)
 			require.Equal(t, a, b, "profile %s/%s", a.Host, a.SchemaHash)
 		}
 	})
@@ -493,12 +490,13 @@ func TestProfilesCreatedAndLegacyHintReplaced(t *testing.T) {
 	})
 }
 
-// TestStatementsDoNotGrowWithForms: the run issues as many statements for 3 forms as for
-// 300 (no per-form or per-style query), but for the pieces SQLite writes in: one more per
-// PieceRows profiles.
+// TestStatementsDoNotGrowWithForms: the run (its fold of the new events included) issues as
+// many statements for 3 forms as for 303 (no per-form, per-cell or per-style query), but for
+// the pieces SQLite writes in: one more per PieceRows profiles written.
 func TestStatementsDoNotGrowWithForms(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
 		h := newHarness(t, db)
+		h.run(30) // builds the (empty) rollups: the runs below fold what changed
 		counted := countStatements(t, db)
 		var evs []seeds.Ev
 		for i := range 3 {
@@ -510,6 +508,9 @@ func TestStatementsDoNotGrowWithForms(t *testing.T) {
 		few := *counted
 
 		evs = nil
+		for i := range 3 { // the first forms change too: the run writes all 303
+			evs = append(evs, rated(ghAcme, "f"+string(rune('a'+i)), concise, "senior", learning.Helpful, 1)...)
+		}
 		for i := range 300 {
 			evs = append(evs, seeds.Ev{Host: []string{ghGlobex, leverCo, noFamily}[i%3], SchemaHash: fmt.Sprintf("form-%d", i),
 				Style: []string{concise, narrative, confident}[i%3], Segment: learning.Segments()[i%4],
@@ -523,7 +524,7 @@ func TestStatementsDoNotGrowWithForms(t *testing.T) {
 			few += pieces(303) - pieces(3)
 		}
 		require.Equal(t, few, *counted)
-		require.Less(t, few, 20)
+		require.Less(t, few, 30)
 	})
 }
 

@@ -76,14 +76,15 @@ var sqliteInPieces = true
 // everything as it was, as one transaction would. (Postgres, where a sync waits only for the
 // rows it touches, keeps the whole run in one transaction: see aggregate.)
 func writeInPieces(ctx context.Context, conn *gorm.DB, d dialect, s settings, res *result, progress func(total, done int)) error {
-	total := len(res.profiles)
+	rows := res.toWrite()
+	total := len(rows)
 	inTx := func(write func(tx *gorm.DB) error) error { return conn.WithContext(ctx).Transaction(write) }
 	progress(total, 0)
 	if err := inTx(func(tx *gorm.DB) error { return writeWeights(tx, d, res.weights, s.now()) }); err != nil {
 		return fmt.Errorf("write style weights: %w", err)
 	}
 	for start := 0; start < total; start += pieceRows {
-		piece := res.profiles[start:min(start+pieceRows, total)]
+		piece := rows[start:min(start+pieceRows, total)]
 		args, err := upsertArgs(piece)
 		if err == nil {
 			err = inTx(func(tx *gorm.DB) error { return tx.Exec(d.upsertSQL(len(piece)), args...).Error })

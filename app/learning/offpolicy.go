@@ -123,7 +123,8 @@ type Evaluation struct {
 
 // Evaluate replays the logging policy, the threshold rules, the bayes pick and Thompson sampling
 // over the rated runs of the last p.Days days (0: all time), with the target policies fitted on
-// the same window's evidence as the aggregator reads it. It writes nothing.
+// the same window's evidence as the aggregator reads it. It writes nothing but what keeps the
+// rollups current (FoldRollups), as a run would.
 func Evaluate(ctx context.Context, db *gorm.DB, p EvalParams) (*Evaluation, error) {
 	if err := config.CheckDays(p.Days); err != nil {
 		return nil, fmt.Errorf("evaluate: days %w", err)
@@ -133,6 +134,9 @@ func Evaluate(ctx context.Context, db *gorm.DB, p EvalParams) (*Evaluation, erro
 	}
 	s := settings{days: p.Days, now: func() time.Time { return p.Now }}
 	ev := &Evaluation{Days: p.Days, Since: s.since()}
+	if _, err := FoldRollups(ctx, db, false); err != nil {
+		return nil, err
+	}
 	var runs []LoggedRun
 	var styles map[string]float64
 	w := newWindow()

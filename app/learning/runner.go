@@ -35,6 +35,9 @@ const (
 type RunParams struct {
 	Days    int    // lookback window in days on server receipt time; 0 = all time
 	DryRun  bool   // compute and count, write nothing (no profile, no style, no run row)
+	// Full rebuilds the rollups from every event before the run (`aggregate --full`), instead
+	// of folding only the cells that changed since the last fold.
+	Full bool
 	Trigger string // TriggerCLI | TriggerSchedule | TriggerAdmin; "" means cli
 }
 
@@ -96,6 +99,7 @@ type begunRun struct {
 	run     models.AggregatorRun
 	conn    *gorm.DB // where the run's transaction runs (the connection holding the lock)
 	release func()
+	full    bool // rebuild the rollups first
 }
 
 // Run runs the aggregator and returns the finished run. A run that fails is recorded with
@@ -193,7 +197,7 @@ func (r *Runner) begin(ctx context.Context, p RunParams) (*begunRun, error) {
 		HeartbeatAt: now,
 	}
 	if p.DryRun {
-		return &begunRun{run: run, conn: r.db, release: func() {}}, nil
+		return &begunRun{run: run, conn: r.db, release: func() {}, full: p.Full}, nil
 	}
 	held, err := r.acquire(ctx, run.ID)
 	if err != nil {
@@ -212,7 +216,7 @@ func (r *Runner) begin(ctx context.Context, p RunParams) (*begunRun, error) {
 	if conn == nil {
 		conn = r.db
 	}
-	return &begunRun{run: run, conn: conn, release: held.release}, nil
+	return &begunRun{run: run, conn: conn, release: held.release, full: p.Full}, nil
 }
 
 // acquire takes the lock for runID, or says which run holds it. A run takes the lock an instant
@@ -293,7 +297,9 @@ func (r *Runner) execute(ctx context.Context, j *begunRun) (*models.AggregatorRu
 	run := &j.run
 	start := time.Now()
 	stopBeat := r.heartbeat(ctx, run)
-	res, err := aggregate(ctx, j.conn, r.settings(*run), func(total, done int) { r.progress(run, total, done) })
+	set := r.settings(*run)
+	set.full = j.full
+	res, err := aggregate(ctx, j.conn, set, func(total, done int) { r.progress(run, total, done) })
 	stopBeat()
 
 	finished := r.now()
@@ -337,7 +343,8 @@ func (r *Runner) execute(ctx context.Context, j *begunRun) (*models.AggregatorRu
 	}
 	r.log.Info("aggregator run finished", "run_id", run.ID, "trigger", run.Trigger, "days", run.Days,
 		"dry_run", run.DryRun, "events", run.EventsRead, "profiles", run.ProfilesUpdated,
-		"hints_changed", run.HintsChanged, "mix", run.SourceMix.V, "duration", dur)
+		"hints_changed", run.HintsChanged, "mix", run.SourceMix.V, "duration", dur,
+		"fold_rebuilt", res.fold.Rebuilt, "fold_cells", res.fold.Cells, "fold_derived", res.fold.Derived, "fold_duration", res.fold.Took)
 	return run, nil
 }
 

@@ -14,6 +14,8 @@ const (
 	LockMigrate    = "migrate"    // migrators, for the whole chain
 	LockAggregator = "aggregator" // an aggregator run, for its whole duration
 	LockRollup     = "rollup"     // a refresh of the dashboard's rollup, for its transaction
+	// LockLearningRollup: a fold of the aggregator's rollups (learning.FoldRollups), for its transaction
+	LockLearningRollup = "learning-rollup"
 )
 
 // AdvisoryKeySQL is the SQL expression of the Postgres advisory lock called name. Advisory

@@ -1,0 +1,409 @@
+package learning
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/applylens/learning/app/models"
+	"github.com/applylens/learning/app/store"
+)
+
+// The aggregator's sufficient statistics (migration 202612061510_learning_rollups): what a run
+// needs of the events, per UTC day, kept current by folding the (day, form) cells that the
+// triggers on autofill_events marked changed. A run reads these, never the raw events, so its
+// cost follows the window's cells, and a fold's follows what changed: new events, late
+// ratings, replays (which change nothing and mark nothing), deletions, and rows written by
+// any other writer.
+//
+// A fold recomputes each marked cell from its events (delete, then insert what the events
+// say): exact by construction, idempotent, and the same statements as a rebuild, scoped to
+// the marked cells. FoldRollups(full) rebuilds every cell; `aggregate --full` runs it first,
+// and a test requires the hints of the two paths to be equal.
+//
+// Rows stored without the derived columns (by a replica older than them, the original
+// service, a bulk import) get them here, once: the fold fills final_map_hash and edit_total
+// of the marked cells' events that lack them, so no run pays for them again.
+//
+// A final map votes through its fingerprint: learning_map_days counts the events of each
+// (day, form, fingerprint), learning_maps holds each (form, fingerprint)'s map once. One
+// fingerprint of a form stands for one map (the first 8 bytes of a SHA-256, see FinalMapHash);
+// only the map's string values vote, as before.
+
+// rollupState is the report_state row of the learning rollups: absent until the first build.
+const rollupState = "learning"
+
+// FoldResult says what a fold did.
+type FoldResult struct {
+	Rebuilt bool          // every cell was recomputed (the first fold, or full)
+	Cells   int           // (day, form) cells recomputed by an incremental fold
+	Derived int           // events whose derived columns the fold filled
+	Took    time.Duration // how long it took
+}
+
+// FoldRollups brings the rollups up to date: a rebuild when full or never built, else the
+// recomputation of the cells marked since the last fold. One fold at a time per database.
+func FoldRollups(ctx context.Context, db *gorm.DB, full bool) (FoldResult, error) {
+	start := time.Now()
+	var res FoldResult
+	d := dialect{store.DialectOf(db)}
+	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := store.AdvisoryXactLock(tx, store.LockLearningRollup); err != nil {
+			return err
+		}
+		var built int64
+		if err := tx.Raw("SELECT COUNT(*) FROM report_state WHERE name = ?", rollupState).Scan(&built).Error; err != nil {
+			return fmt.Errorf("read the rollups' state: %w", err)
+		}
+		var err error
+		if full || built == 0 {
+			res.Rebuilt = true
+			res.Derived, err = rebuildRollups(tx, d)
+		} else {
+			res.Cells, res.Derived, err = foldMarked(tx, d)
+		}
+		if err != nil {
+			return err
+		}
+		now := time.Now().UTC()
+		return tx.Exec(`INSERT INTO report_state (name, refreshed_at, covered_until, rebuilt_at) VALUES (?, ?, ?, ?)
+			ON CONFLICT (name) DO UPDATE SET refreshed_at = excluded.refreshed_at, covered_until = excluded.covered_until,
+				rebuilt_at = CASE WHEN ? THEN excluded.rebuilt_at ELSE report_state.rebuilt_at END`,
+			rollupState, now, now, now, res.Rebuilt).Error
+	})
+	res.Took = time.Since(start)
+	if err != nil {
+		return res, fmt.Errorf("fold the learning rollups: %w", err)
+	}
+	return res, nil
+}
+
+// lastMark is the newest mark visible now (0 when none).
+func lastMark(tx *gorm.DB) (int64, error) {
+	var seq sql.NullInt64
+	if err := tx.Raw("SELECT MAX(seq) FROM learning_dirty").Scan(&seq).Error; err != nil {
+		return 0, fmt.Errorf("read the changed cells: %w", err)
+	}
+	return seq.Int64, nil
+}
+
+// rebuildRollups recomputes every cell from the events. The marks up to the newest one seen
+// before it are consumed; a writer that commits later leaves its own for the next fold.
+func rebuildRollups(tx *gorm.DB, d dialect) (int, error) {
+	derived, err := deriveMissing(tx, d, "")
+	if err != nil {
+		return 0, err
+	}
+	if err := checkFingerprints(tx, d, "autofill_events e"); err != nil {
+		return 0, err
+	}
+	upTo, err := lastMark(tx)
+	if err != nil {
+		return 0, err
+	}
+	stmts := []string{
+		"DELETE FROM learning_cells",
+		"DELETE FROM learning_map_days",
+		"DELETE FROM learning_maps",
+		d.foldCellsSQL(false),
+		d.foldMapDaysSQL(false),
+		d.foldMapsSQL(false),
+	}
+	for _, s := range stmts {
+		if err := tx.Exec(s).Error; err != nil {
+			return 0, fmt.Errorf("rebuild: %s: %w", firstWords(s), err)
+		}
+	}
+	if err := tx.Exec("DELETE FROM learning_dirty WHERE seq <= ?", upTo).Error; err != nil {
+		return 0, fmt.Errorf("consume the changed cells: %w", err)
+	}
+	return derived, nil
+}
+
+// foldMarked recomputes the marked cells: their events' missing derived columns first (which
+// marks the same cells again, consumed with the rest), then each cell from its events.
+func foldMarked(tx *gorm.DB, d dialect) (cells, derived int, err error) {
+	marked := "(SELECT DISTINCT day, host, schema_hash FROM learning_dirty) f JOIN autofill_events e ON " + d.inCell("f", "e")
+	derived, err = deriveMissing(tx, d, "JOIN (SELECT DISTINCT day, host, schema_hash FROM learning_dirty) f ON "+d.inCell("f", "e"))
+	if err != nil {
+		return 0, 0, err
+	}
+	if err := checkFingerprints(tx, d, marked); err != nil {
+		return 0, 0, err
+	}
+	upTo, err := lastMark(tx)
+	if err != nil || upTo == 0 {
+		return 0, derived, err
+	}
+	setup := []string{"DROP TABLE IF EXISTS learning_fold"}
+	if d.Postgres {
+		setup = append(setup, "CREATE TEMP TABLE learning_fold ON COMMIT DROP AS SELECT DISTINCT day, host, schema_hash FROM learning_dirty WHERE seq <= ?",
+			"ANALYZE learning_fold")
+	} else {
+		setup = append(setup, "CREATE TEMP TABLE learning_fold AS SELECT DISTINCT day, host, schema_hash FROM learning_dirty WHERE seq <= ?")
+	}
+	for _, s := range setup {
+		var args []any
+		if strings.Contains(s, "?") {
+			args = []any{upTo}
+		}
+		if err := tx.Exec(s, args...).Error; err != nil {
+			return 0, 0, fmt.Errorf("collect the changed cells: %w", err)
+		}
+	}
+	var n int64
+	if err := tx.Raw("SELECT COUNT(*) FROM learning_fold").Scan(&n).Error; err != nil {
+		return 0, 0, err
+	}
+	stmts := []string{
+		"DELETE FROM learning_cells WHERE EXISTS (SELECT 1 FROM learning_fold f WHERE f.day = learning_cells.day AND f.host = learning_cells.host AND f.schema_hash = learning_cells.schema_hash)",
+		"DELETE FROM learning_map_days WHERE EXISTS (SELECT 1 FROM learning_fold f WHERE f.day = learning_map_days.day AND f.host = learning_map_days.host AND f.schema_hash = learning_map_days.schema_hash)",
+		d.foldCellsSQL(true),
+		d.foldMapDaysSQL(true),
+		d.foldMapsSQL(true),
+	}
+	for _, s := range stmts {
+		if err := tx.Exec(s).Error; err != nil {
+			return 0, 0, fmt.Errorf("fold: %s: %w", firstWords(s), err)
+		}
+	}
+	if err := tx.Exec("DELETE FROM learning_dirty WHERE seq <= ?", upTo).Error; err != nil {
+		return 0, 0, fmt.Errorf("consume the changed cells: %w", err)
+	}
+	if !d.Postgres {
+		if err := tx.Exec("DROP TABLE learning_fold").Error; err != nil {
+			return 0, 0, err
+		}
+	}
+	return int(n), derived, nil
+}
+
+// inCell is the condition that event e lies in cell c (day, host, schema_hash).
+func (d dialect) inCell(c, e string) string {
+	start, end := c+".day", "date("+c+".day, '+1 day')"
+	if d.Postgres {
+		start = "(CAST(" + c + ".day AS timestamp) AT TIME ZONE 'UTC')"
+		end = "((CAST(" + c + ".day AS timestamp) + interval '1 day') AT TIME ZONE 'UTC')"
+	}
+	return e + ".host = " + c + ".host AND " + e + ".schema_hash = " + c + ".schema_hash AND " +
+		e + ".created_at >= " + start + " AND " + e + ".created_at < " + end
+}
+
+// foldSource is the FROM clause of the events a fold reads, and the expression of their day:
+// every event, or the events of the cells in learning_fold.
+func (d dialect) foldSource(marked bool) (from, day string) {
+	if marked {
+		return "learning_fold f JOIN autofill_events e ON " + d.inCell("f", "e"), "f.day"
+	}
+	return "autofill_events e", d.Day("e.created_at")
+}
+
+// foldCellsSQL inserts the style statistics of the events read into learning_cells. edits is
+// the aggregator's rule of an event's edits (dialect.edits), for the rows with no derived
+// columns that deriveMissing could not fill (a final map that is not a JSON object).
+func (d dialect) foldCellsSQL(marked bool) string {
+	from, day := d.foldSource(marked)
+	return `INSERT INTO learning_cells (day, host, schema_hash, host_family, segment_key, discipline, gen_style_id,
+	runs, ok_runs, helpful, unhelpful, edit_sum, edit_n, chars_sum, chars_n, dur_sum, dur_n, last_at)
+SELECT ` + day + `, e.host, e.schema_hash, COALESCE(e.host_family, ''), COALESCE(e.segment_key, ''),
+	COALESCE(e.discipline, ''), COALESCE(e.gen_style_id, ''),
+	COUNT(*),
+	SUM(CASE WHEN e.status = 'ok' THEN 1 ELSE 0 END),
+	SUM(CASE WHEN e.feedback_status = 'helpful' THEN 1 ELSE 0 END),
+	SUM(CASE WHEN e.feedback_status = 'unhelpful' THEN 1 ELSE 0 END),
+	COALESCE(SUM(` + d.edits() + `), 0),
+	COUNT(` + d.edits() + `),
+	COALESCE(SUM(e.edit_chars), 0), COUNT(e.edit_chars),
+	COALESCE(SUM(e.duration_ms), 0), COUNT(e.duration_ms),
+	MAX(e.created_at)
+FROM ` + from + `
+GROUP BY ` + day + `, e.host, e.schema_hash, COALESCE(e.host_family, ''), COALESCE(e.segment_key, ''),
+	COALESCE(e.discipline, ''), COALESCE(e.gen_style_id, '')`
+}
+
+// foldMapDaysSQL counts the events of each (day, form, fingerprint) read.
+func (d dialect) foldMapDaysSQL(marked bool) string {
+	from, day := d.foldSource(marked)
+	return `INSERT INTO learning_map_days (day, host, schema_hash, map_hash, events)
+SELECT ` + day + `, e.host, e.schema_hash, e.final_map_hash, COUNT(*)
+FROM ` + from + `
+WHERE e.final_map_hash IS NOT NULL
+GROUP BY ` + day + `, e.host, e.schema_hash, e.final_map_hash`
+}
+
+// foldMapsSQL stores the map of each (form, fingerprint) read that has none stored yet: one
+// representative event's map (on Postgres the smallest row address, read back by a TID scan,
+// so that the maps themselves are never sorted or compared).
+func (d dialect) foldMapsSQL(marked bool) string {
+	from, _ := d.foldSource(marked)
+	missing := `e.final_map_hash IS NOT NULL AND NOT EXISTS (SELECT 1 FROM learning_maps m
+		WHERE m.host = e.host AND m.schema_hash = e.schema_hash AND m.map_hash = e.final_map_hash)`
+	if d.Postgres {
+		return `INSERT INTO learning_maps (host, schema_hash, map_hash, final_map)
+SELECT r.host, r.schema_hash, r.map_hash, x.final_map
+FROM (SELECT e.host, e.schema_hash, e.final_map_hash AS map_hash, MIN(e.ctid) AS rep
+	FROM ` + from + ` WHERE ` + missing + `
+	GROUP BY e.host, e.schema_hash, e.final_map_hash) r
+JOIN autofill_events x ON x.ctid = r.rep
+ON CONFLICT DO NOTHING`
+	}
+	return `INSERT INTO learning_maps (host, schema_hash, map_hash, final_map)
+SELECT e.host, e.schema_hash, e.final_map_hash, MIN(e.final_map)
+FROM ` + from + ` WHERE ` + missing + `
+GROUP BY e.host, e.schema_hash, e.final_map_hash
+ON CONFLICT DO NOTHING`
+}
+
+// deriveBatch is how many rows one UPDATE of deriveMissing writes: the SQLite driver binds
+// parameters in quadratic time, so it gets fewer.
+func (d dialect) deriveBatch() int {
+	if d.Postgres {
+		return 5000
+	}
+	return 500
+}
+
+// deriveMissing fills final_map_hash and edit_total of the events (all, or those of join's
+// cells) stored without them. The fingerprint is FinalMapHash of the map's string entries (the
+// ones that vote); edit_total is computed by the aggregator's own rule (dialect.edits) in the
+// UPDATE, which reads the row as it was. A map that is not a JSON object keeps no fingerprint:
+// it does not vote, and its edits are read from edit_stats as before.
+func deriveMissing(tx *gorm.DB, d dialect, join string) (int, error) {
+	mapText := "e.final_map"
+	if d.Postgres {
+		mapText = "e.final_map::text"
+	}
+	rows, err := tx.Raw("SELECT e.id, " + mapText + " FROM autofill_events e " + join +
+		" WHERE e.final_map_hash IS NULL AND e.final_map IS NOT NULL").Rows()
+	if err != nil {
+		return 0, fmt.Errorf("find events with no derived columns: %w", err)
+	}
+	var ids []string
+	var hashes []int64
+	for rows.Next() {
+		var (
+			id   string
+			text sql.NullString
+		)
+		if err := rows.Scan(&id, &text); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		if h, ok := votingMapHash(text.String); ok {
+			ids, hashes = append(ids, id), append(hashes, h)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, err
+	}
+	uuid, bigint := "?", "?"
+	if d.Postgres {
+		uuid, bigint = "CAST(? AS uuid)", "CAST(? AS bigint)"
+	}
+	for start := 0; start < len(ids); start += d.deriveBatch() {
+		end := min(start+d.deriveBatch(), len(ids))
+		var sb strings.Builder
+		sb.WriteString("UPDATE autofill_events SET final_map_hash = v.column2, edit_total = " + d.edits() + " FROM (VALUES ")
+		args := make([]any, 0, 2*(end-start))
+		for i := start; i < end; i++ {
+			if i > start {
+				sb.WriteString(", ")
+			}
+			sb.WriteString("(" + uuid + ", " + bigint + ")")
+			args = append(args, ids[i], hashes[i])
+		}
+		sb.WriteString(") AS v WHERE autofill_events.id = v.column1")
+		if err := tx.Exec(sb.String(), args...).Error; err != nil {
+			return 0, fmt.Errorf("fill derived columns: %w", err)
+		}
+	}
+	return len(ids), nil
+}
+
+// checkFingerprints finds the (form, fingerprint) groups of the events read (from) whose maps
+// differ from each other or from the map stored for them, which the fingerprint rule makes
+// impossible unless a writer stored a wrong fingerprint, and repairs them: every event of such
+// a group gets the fingerprint of its own map, the group's stored map is dropped, and every
+// cell that holds one of its events is marked, so that this fold recounts them. The check is
+// cheap: on SQLite the smallest and largest map texts, on Postgres their stored sizes (exact
+// comparison of every map costs more there than the fold).
+func checkFingerprints(tx *gorm.DB, d dialect, from string) error {
+	size, stored := "e.final_map", "m.final_map"
+	if d.Postgres {
+		size, stored = "pg_column_size(e.final_map)", "pg_column_size(m.final_map)"
+	}
+	q := `SELECT e.host, e.schema_hash, e.final_map_hash FROM ` + from + `
+WHERE e.final_map_hash IS NOT NULL
+GROUP BY e.host, e.schema_hash, e.final_map_hash HAVING MIN(` + size + `) <> MAX(` + size + `)
+UNION
+SELECT e.host, e.schema_hash, e.final_map_hash FROM ` + from + `
+JOIN learning_maps m ON m.host = e.host AND m.schema_hash = e.schema_hash AND m.map_hash = e.final_map_hash
+WHERE ` + stored + ` <> ` + size
+	var groups []struct {
+		Host, SchemaHash string
+		FinalMapHash     int64
+	}
+	if err := tx.Raw(q).Scan(&groups).Error; err != nil {
+		return fmt.Errorf("check fingerprints: %w", err)
+	}
+	mapText := "final_map"
+	if d.Postgres {
+		mapText = "final_map::text"
+	}
+	for _, g := range groups {
+		var evs []struct{ ID, Map string }
+		if err := tx.Raw("SELECT id, "+mapText+" AS map FROM autofill_events WHERE host = ? AND schema_hash = ? AND final_map_hash = ?",
+			g.Host, g.SchemaHash, g.FinalMapHash).Scan(&evs).Error; err != nil {
+			return fmt.Errorf("read a fingerprint's events: %w", err)
+		}
+		if err := tx.Exec("INSERT INTO learning_dirty (day, host, schema_hash) SELECT DISTINCT "+d.Day("created_at")+
+			", host, schema_hash FROM autofill_events WHERE host = ? AND schema_hash = ? AND final_map_hash = ?",
+			g.Host, g.SchemaHash, g.FinalMapHash).Error; err != nil {
+			return fmt.Errorf("mark a fingerprint's cells: %w", err)
+		}
+		if err := tx.Exec("DELETE FROM learning_maps WHERE host = ? AND schema_hash = ? AND map_hash = ?",
+			g.Host, g.SchemaHash, g.FinalMapHash).Error; err != nil {
+			return fmt.Errorf("drop a fingerprint's map: %w", err)
+		}
+		for _, e := range evs {
+			h, ok := votingMapHash(e.Map)
+			if !ok || h == g.FinalMapHash {
+				continue
+			}
+			if err := tx.Exec("UPDATE autofill_events SET final_map_hash = ? WHERE id = ?", h, e.ID).Error; err != nil {
+				return fmt.Errorf("repair a fingerprint: %w", err)
+			}
+		}
+	}
+	return nil
+}
+
+// votingMapHash is the fingerprint of a stored map's string entries, false when the text is
+// not a JSON object.
+func votingMapHash(text string) (int64, bool) {
+	var raw map[string]any
+	if err := json.Unmarshal([]byte(text), &raw); err != nil || raw == nil {
+		return 0, false
+	}
+	m := models.StringMap{}
+	for k, v := range raw {
+		if s, ok := v.(string); ok {
+			m[k] = s
+		}
+	}
+	return FinalMapHash(m), true
+}
+
+func firstWords(s string) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if len(s) > 60 {
+		s = s[:60]
+	}
+	return s
+}
