@@ -33,11 +33,11 @@ const (
 
 // RunParams are what one run is asked to do.
 type RunParams struct {
-	Days    int    // lookback window in days on server receipt time; 0 = all time
-	DryRun  bool   // compute and count, write nothing (no profile, no style, no run row)
+	Days   int  // lookback window in days on server receipt time; 0 = all time
+	DryRun bool // compute and count, write nothing (no profile, no style, no run row)
 	// Full rebuilds the rollups from every event before the run (`aggregate --full`), instead
 	// of folding only the cells that changed since the last fold.
-	Full bool
+	Full    bool
 	Trigger string // TriggerCLI | TriggerSchedule | TriggerAdmin; "" means cli
 }
 
