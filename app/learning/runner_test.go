@@ -314,9 +314,11 @@ func TestProgressWhileWriting(t *testing.T) {
 		h := newHarness(t, db)
 		h.insert(oneEventForms(600))
 		h.run(30)
+		h.insert(oneEventForms(600)) // a second event on every form: the run rewrites all 600
 
 		blocker := db.Begin()
 		require.NoError(t, blocker.Error)
+		t.Cleanup(func() { blocker.Rollback() }) // a failure below must not leave the run blocked
 		require.NoError(t, blocker.Exec("SELECT id FROM form_profiles WHERE schema_hash = 'f550' FOR UPDATE").Error)
 		id, err := h.r.Start(ctx, learning.RunParams{Days: 30, Trigger: learning.TriggerAdmin})
 		require.NoError(t, err)
