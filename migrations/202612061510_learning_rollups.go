@@ -16,10 +16,12 @@ import (
 //     autofill_events append to it on every insert, update and delete, whoever writes (this
 //     service, an older replica, the original service during a switch, a bulk load, a manual
 //     DELETE), in the writer's own transaction: a change is either marked or did not happen.
-//     On Postgres it is an append-only log (one row per changed cell per statement, from the
-//     statement's transition tables), because a mark that an uncommitted writer skipped as a
-//     duplicate could be consumed before that writer's events are visible; on SQLite, whose
-//     single writer rules that out, a row trigger adds a cell once.
+//     On Postgres it is a log with duplicates (one row per changed cell per statement, from
+//     the statement's transition tables), because a mark that an uncommitted writer skipped as
+//     a duplicate could be consumed before that writer's events are visible; a fold consumes
+//     the marks it can see with one DELETE … RETURNING, so a writer's marks that commit later
+//     stay for the next. On SQLite, whose single writer rules that race out, a row trigger
+//     adds a cell once.
 //
 // No backfill: the rollups are empty and their state row is absent, so the first fold builds
 // them from the events (learning.FoldRollups), outside any migration lock, while the service
@@ -58,8 +60,7 @@ var learningRollups = &gormigrate.Migration{
 				map_hash bigint NOT NULL,
 				final_map {json} NOT NULL,
 				PRIMARY KEY (host, schema_hash, map_hash)`},
-			{"learning_dirty", `seq {serial},
-				day varchar(10) NOT NULL,
+			{"learning_dirty", `day varchar(10) NOT NULL,
 				host text NOT NULL,
 				schema_hash text NOT NULL`},
 		}

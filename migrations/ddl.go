@@ -10,7 +10,7 @@ import (
 )
 
 // ddl runs statements after replacing the few words that differ by dialect:
-// {uuid} {ts} {json} {real} {double} {now} {serial} (an auto-increment primary key).
+// {uuid} {ts} {json} {real} {double} {now}.
 func ddl(tx *gorm.DB, stmts ...string) error {
 	r := sqliteWords
 	if isPostgres(tx) {
@@ -26,11 +26,9 @@ func ddl(tx *gorm.DB, stmts ...string) error {
 
 var (
 	postgresWords = strings.NewReplacer("{uuid}", "uuid", "{ts}", "timestamptz", "{json}", "jsonb",
-		"{real}", "numeric", "{double}", "double precision", "{now}", "now()",
-		"{serial}", "bigserial PRIMARY KEY")
+		"{real}", "numeric", "{double}", "double precision", "{now}", "now()")
 	sqliteWords = strings.NewReplacer("{uuid}", "text", "{ts}", "datetime", "{json}", "text",
-		"{real}", "real", "{double}", "real", "{now}", "CURRENT_TIMESTAMP",
-		"{serial}", "INTEGER PRIMARY KEY AUTOINCREMENT")
+		"{real}", "real", "{double}", "real", "{now}", "CURRENT_TIMESTAMP")
 )
 
 func isPostgres(tx *gorm.DB) bool { return store.IsPostgres(tx) }

@@ -83,17 +83,9 @@ func FoldRollups(ctx context.Context, db *gorm.DB, full bool) (FoldResult, error
 	return res, nil
 }
 
-// lastMark is the newest mark visible now (0 when none).
-func lastMark(tx *gorm.DB) (int64, error) {
-	var seq sql.NullInt64
-	if err := tx.Raw("SELECT MAX(seq) FROM learning_dirty").Scan(&seq).Error; err != nil {
-		return 0, fmt.Errorf("read the changed cells: %w", err)
-	}
-	return seq.Int64, nil
-}
-
-// rebuildRollups recomputes every cell from the events. The marks up to the newest one seen
-// before it are consumed; a writer that commits later leaves its own for the next fold.
+// rebuildRollups recomputes every cell from the events. The marks visible when it starts are
+// consumed first: the events they mark are visible to the statements after it; a writer that
+// commits later leaves its own marks for the next fold.
 func rebuildRollups(tx *gorm.DB, d dialect) (int, error) {
 	derived, err := deriveMissing(tx, d, "")
 	if err != nil {
@@ -102,11 +94,8 @@ func rebuildRollups(tx *gorm.DB, d dialect) (int, error) {
 	if err := checkFingerprints(tx, d, "autofill_events e"); err != nil {
 		return 0, err
 	}
-	upTo, err := lastMark(tx)
-	if err != nil {
-		return 0, err
-	}
 	stmts := []string{
+		"DELETE FROM learning_dirty",
 		"DELETE FROM learning_cells",
 		"DELETE FROM learning_map_days",
 		"DELETE FROM learning_maps",
@@ -119,14 +108,14 @@ func rebuildRollups(tx *gorm.DB, d dialect) (int, error) {
 			return 0, fmt.Errorf("rebuild: %s: %w", firstWords(s), err)
 		}
 	}
-	if err := tx.Exec("DELETE FROM learning_dirty WHERE seq <= ?", upTo).Error; err != nil {
-		return 0, fmt.Errorf("consume the changed cells: %w", err)
-	}
 	return derived, nil
 }
 
 // foldMarked recomputes the marked cells: their events' missing derived columns first (which
-// marks the same cells again, consumed with the rest), then each cell from its events.
+// marks the same cells again, consumed with the rest), then each cell from its events. The
+// marks are consumed into learning_fold by one statement (on Postgres a DELETE … RETURNING,
+// which takes exactly the committed ones; SQLite has one writer, so nothing commits between
+// reading and deleting them).
 func foldMarked(tx *gorm.DB, d dialect) (cells, derived int, err error) {
 	marked := "(SELECT DISTINCT day, host, schema_hash FROM learning_dirty) f JOIN autofill_events e ON " + d.inCell("f", "e")
 	derived, err = deriveMissing(tx, d, "JOIN (SELECT DISTINCT day, host, schema_hash FROM learning_dirty) f ON "+d.inCell("f", "e"))
@@ -136,23 +125,22 @@ func foldMarked(tx *gorm.DB, d dialect) (cells, derived int, err error) {
 	if err := checkFingerprints(tx, d, marked); err != nil {
 		return 0, 0, err
 	}
-	upTo, err := lastMark(tx)
-	if err != nil || upTo == 0 {
-		return 0, derived, err
+	consume := []string{
+		"DROP TABLE IF EXISTS learning_fold",
+		"CREATE TEMP TABLE learning_fold AS SELECT DISTINCT day, host, schema_hash FROM learning_dirty",
+		"DELETE FROM learning_dirty",
 	}
-	setup := []string{"DROP TABLE IF EXISTS learning_fold"}
 	if d.Postgres {
-		setup = append(setup, "CREATE TEMP TABLE learning_fold ON COMMIT DROP AS SELECT DISTINCT day, host, schema_hash FROM learning_dirty WHERE seq <= ?",
-			"ANALYZE learning_fold")
-	} else {
-		setup = append(setup, "CREATE TEMP TABLE learning_fold AS SELECT DISTINCT day, host, schema_hash FROM learning_dirty WHERE seq <= ?")
-	}
-	for _, s := range setup {
-		var args []any
-		if strings.Contains(s, "?") {
-			args = []any{upTo}
+		consume = []string{
+			"DROP TABLE IF EXISTS learning_fold",
+			"CREATE TEMP TABLE learning_fold (day text, host text, schema_hash text) ON COMMIT DROP",
+			`WITH taken AS (DELETE FROM learning_dirty RETURNING day, host, schema_hash)
+			INSERT INTO learning_fold SELECT DISTINCT day, host, schema_hash FROM taken`,
+			"ANALYZE learning_fold",
 		}
-		if err := tx.Exec(s, args...).Error; err != nil {
+	}
+	for _, s := range consume {
+		if err := tx.Exec(s).Error; err != nil {
 			return 0, 0, fmt.Errorf("collect the changed cells: %w", err)
 		}
 	}
@@ -167,17 +155,15 @@ func foldMarked(tx *gorm.DB, d dialect) (cells, derived int, err error) {
 		d.foldMapDaysSQL(true),
 		d.foldMapsSQL(true),
 	}
+	if n == 0 {
+		stmts = nil
+	}
+	if !d.Postgres {
+		stmts = append(stmts, "DROP TABLE learning_fold")
+	}
 	for _, s := range stmts {
 		if err := tx.Exec(s).Error; err != nil {
 			return 0, 0, fmt.Errorf("fold: %s: %w", firstWords(s), err)
-		}
-	}
-	if err := tx.Exec("DELETE FROM learning_dirty WHERE seq <= ?", upTo).Error; err != nil {
-		return 0, 0, fmt.Errorf("consume the changed cells: %w", err)
-	}
-	if !d.Postgres {
-		if err := tx.Exec("DROP TABLE learning_fold").Error; err != nil {
-			return 0, 0, err
 		}
 	}
 	return int(n), derived, nil
