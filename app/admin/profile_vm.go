@@ -79,7 +79,7 @@ func choiceVM(key, heading string, cd report.ChoiceDetail) pages.ChoiceVM {
 			level += " (" + s.SegmentKey + ")"
 		}
 		vm.Candidates = append(vm.Candidates, pages.CandidateVM{StyleID: s.StyleID, Level: level, Runs: fmtInt(s.TotalRuns),
-			Helpful: fmtInt(s.HelpfulRuns), Unhelpful: fmtInt(s.Unhelpful), Rated: fmtInt(s.RatedRuns),
+			Helpful: fmtInt(s.HelpfulRuns), Unhelpful: fmtInt(s.UnhelpfulRuns), Rated: fmtInt(s.RatedRuns),
 			Ratio: fmtRatio(s.HelpfulRatio), AvgEdits: fmtFloat(s.AvgEditChars, 0), Winner: s.IsWinner})
 	}
 	return vm

@@ -68,7 +68,7 @@ func (h *Handlers) explainStyleGet(c *gin.Context) {
 		for _, s := range choice.Candidates {
 			reply.ConsideredStyles = append(reply.ConsideredStyles, consideredStyle{
 				StyleID: s.StyleID, Source: s.Level, SegmentKey: nullable(s.SegmentKey), TotalRuns: s.TotalRuns,
-				HelpfulRuns: s.HelpfulRuns, UnhelpfulRuns: s.Unhelpful, RatedRuns: s.RatedRuns,
+				HelpfulRuns: s.HelpfulRuns, UnhelpfulRuns: s.UnhelpfulRuns, RatedRuns: s.RatedRuns,
 				HelpfulRatio: s.HelpfulRatio, AvgEditChars: s.AvgEditChars, IsWinner: s.IsWinner, Posterior: s.Posterior,
 			})
 		}

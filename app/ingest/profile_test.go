@@ -20,7 +20,7 @@ func ptr[T any](v T) *T { return &v }
 
 func stats(style, level, seg string, runs, helpful, unhelpful int, edits float64, winner bool) models.StyleStats {
 	s := models.StyleStats{StyleID: style, Level: level, SegmentKey: seg, TotalRuns: runs, HelpfulRuns: helpful,
-		Unhelpful: unhelpful, RatedRuns: helpful + unhelpful, AvgEditChars: &edits, IsWinner: winner}
+		UnhelpfulRuns: unhelpful, RatedRuns: helpful + unhelpful, AvgEditChars: &edits, IsWinner: winner}
 	if s.RatedRuns > 0 {
 		s.HelpfulRatio = ptr(float64(helpful) / float64(s.RatedRuns))
 	}

@@ -102,7 +102,11 @@ func (w *window) planProfile(k formKey, old *storedProfile, model *Model, s sett
 	if !ok {
 		f = &formAcc{}
 	}
-	p := w.profile(k, f, model, s, now)
+	storedFamily := ""
+	if old != nil {
+		storedFamily = old.family
+	}
+	p := w.profile(k, f, storedFamily, model, s, now)
 	if old != nil {
 		p.id = old.id
 		if f.runs == 0 {
@@ -139,11 +143,11 @@ func parallel(n int, fn func(i int)) {
 }
 
 // profile computes one form's row from its events in the window.
-func (w *window) profile(k formKey, f *formAcc, model *Model, s settings, now time.Time) profileRow {
+func (w *window) profile(k formKey, f *formAcc, storedFamily string, model *Model, s settings, now time.Time) profileRow {
 	p := profileRow{
 		id:         uuid.Must(uuid.NewV7()).String(),
 		key:        k,
-		family:     formFamily(k.host, f.families),
+		family:     formFamily(k.host, f.families, storedFamily),
 		eventCount: f.runs,
 		createdAt:  now,
 	}
@@ -218,10 +222,15 @@ func (w *window) addPairs(h *models.StyleHint, k formKey, family string, model *
 }
 
 // formFamily is the family most of the form's events were stored with (a non-empty one on a
-// tie), or, for a form with no events in the window, the family of its host today.
-func formFamily(host string, families map[string]int64) string {
+// tie), or, for a form with no events in the window, the family stored on its profile; a
+// profile stored without one (by a writer older than the column, such as the original service
+// during a switch) gets its host's, as every writer of ours stores it.
+func formFamily(host string, families map[string]int64, stored string) string {
 	if len(families) == 0 {
-		return Family(NormalizeHost(host))
+		if stored == "" {
+			return Family(NormalizeHost(host))
+		}
+		return stored
 	}
 	best, bestN := "", int64(-1)
 	for fam, n := range families {

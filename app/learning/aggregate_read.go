@@ -142,6 +142,7 @@ func (w *window) vote(k formKey, key, value string, n int64) {
 type storedProfile struct {
 	id            string
 	key           formKey
+	family        string           // host_family as stored
 	fields        models.StringMap // nil when the stored map is not a map of strings
 	fieldsJSON    string           // as stored, written back untouched while the form has no events
 	hint          []byte           // as stored; compared without computed_at and run_id
@@ -155,7 +156,7 @@ type storedProfile struct {
 }
 
 func readProfiles(tx *gorm.DB) (map[formKey]*storedProfile, error) {
-	rows, err := tx.Raw(`SELECT id, host, schema_hash, fields, style_hint, success_rate, avg_edit_chars,
+	rows, err := tx.Raw(`SELECT id, host, schema_hash, host_family, fields, style_hint, success_rate, avg_edit_chars,
 		avg_duration_ms, event_count, last_event_at, last_seen_at, updated_at FROM form_profiles`).Rows()
 	if err != nil {
 		return nil, err
@@ -167,7 +168,7 @@ func readProfiles(tx *gorm.DB) (map[formKey]*storedProfile, error) {
 			p            storedProfile
 			fields, hint sql.NullString
 		)
-		if err := rows.Scan(&p.id, &p.key.host, &p.key.schemaHash, &fields, &hint, &p.successRate, &p.avgEditChars,
+		if err := rows.Scan(&p.id, &p.key.host, &p.key.schemaHash, &p.family, &fields, &hint, &p.successRate, &p.avgEditChars,
 			&p.avgDurationMS, &p.eventCount, &p.lastEventAt, &p.lastSeenAt, &p.updatedAt); err != nil {
 			return nil, err
 		}

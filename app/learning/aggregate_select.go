@@ -30,13 +30,13 @@ func (s styleAcc) rated() int64 { return s.helpful + s.unhelpful }
 // the exact counts.
 func (s styleAcc) stats(styleID, level, segment string) models.StyleStats {
 	st := models.StyleStats{
-		StyleID:     styleID,
-		Level:       level,
-		SegmentKey:  segment,
-		TotalRuns:   int(s.runs),
-		HelpfulRuns: int(s.helpful),
-		Unhelpful:   int(s.unhelpful),
-		RatedRuns:   int(s.rated()),
+		StyleID:       styleID,
+		Level:         level,
+		SegmentKey:    segment,
+		TotalRuns:     int(s.runs),
+		HelpfulRuns:   int(s.helpful),
+		UnhelpfulRuns: int(s.unhelpful),
+		RatedRuns:     int(s.rated()),
 	}
 	if r := HelpfulRatio(s.helpful, s.rated()); r != nil {
 		st.HelpfulRatio = ptr(round(*r, 4))

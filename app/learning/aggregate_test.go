@@ -114,7 +114,7 @@ func TestHelpfulRatioCountsRatedRunsOnly(t *testing.T) {
 		st := candidate(t, hint.Choice, concise)
 		require.Equal(t, 12, st.TotalRuns)
 		require.Equal(t, 8, st.HelpfulRuns)
-		require.Equal(t, 1, st.Unhelpful)
+		require.Equal(t, 1, st.UnhelpfulRuns)
 		require.Equal(t, 9, st.RatedRuns)
 		require.InDelta(t, 0.889, *st.HelpfulRatio, 0.0005, "8 / 9: unrated runs are not unhelpful")
 		require.True(t, st.IsWinner)

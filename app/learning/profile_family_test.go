@@ -33,3 +33,21 @@ func TestProfileHostFamilyIsStored(t *testing.T) {
 		require.Equal(t, "lever", h.profile("jobs.lever.co", "lv-1").HostFamily)
 	})
 }
+
+// TestProfileWithoutEventsKeepsItsStoredFamily: a form with no events in the window keeps the
+// family stored on its profile (the run recomputes none); one stored without a family (by a
+// writer older than the column) gets its host's.
+func TestProfileWithoutEventsKeepsItsStoredFamily(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		h := newHarness(t, db)
+		h.insert(rated(ghAcme, "gone", concise, "", learning.Helpful, 2), rated(leverCo, "old", concise, "", "", 1))
+		h.run(30)
+		require.NoError(t, db.Exec("DELETE FROM autofill_events").Error)
+		require.NoError(t, db.Exec("UPDATE form_profiles SET host_family = 'workday' WHERE schema_hash = 'gone'").Error)
+		require.NoError(t, db.Exec("UPDATE form_profiles SET host_family = '' WHERE schema_hash = 'old'").Error)
+		h.run(30)
+		require.Equal(t, "workday", h.profile(ghAcme, "gone").HostFamily, "read, not recomputed")
+		require.Equal(t, "workday", h.hint(ghAcme, "gone").HostFamily)
+		require.Equal(t, "lever", h.profile(leverCo, "old").HostFamily)
+	})
+}

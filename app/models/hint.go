@@ -33,16 +33,16 @@ const (
 
 // StyleStats are the statistics of one style at one level.
 type StyleStats struct {
-	StyleID      string   `json:"style_id"`
-	Level        string   `json:"level"` // form | segment | family
-	SegmentKey   string   `json:"segment_key,omitempty"`
-	TotalRuns    int      `json:"total_runs"`
-	HelpfulRuns  int      `json:"helpful_runs"`
-	Unhelpful    int      `json:"unhelpful_runs"`
-	RatedRuns    int      `json:"rated_runs"`
-	HelpfulRatio *float64 `json:"helpful_ratio"`
-	AvgEditChars *float64 `json:"avg_edit_chars"`
-	IsWinner     bool     `json:"is_winner"`
+	StyleID       string   `json:"style_id"`
+	Level         string   `json:"level"` // form | segment | family
+	SegmentKey    string   `json:"segment_key,omitempty"`
+	TotalRuns     int      `json:"total_runs"`
+	HelpfulRuns   int      `json:"helpful_runs"`
+	UnhelpfulRuns int      `json:"unhelpful_runs"`
+	RatedRuns     int      `json:"rated_runs"`
+	HelpfulRatio  *float64 `json:"helpful_ratio"`
+	AvgEditChars  *float64 `json:"avg_edit_chars"`
+	IsWinner      bool     `json:"is_winner"`
 	// Posterior is the bayes policy's estimate of the style's helpful rate for this form and
 	// segment; nil under the threshold policy.
 	Posterior *Posterior `json:"posterior,omitempty"`

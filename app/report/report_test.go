@@ -34,8 +34,8 @@ func profile(t *testing.T, db *gorm.DB, host, source string, winnerHelpful, winn
 			ratio := float64(winnerHelpful) / float64(max(winnerRated, 1))
 			h.Candidates = []models.StyleStats{
 				{StyleID: "concise_bullets_v1", Level: source, TotalRuns: 9, HelpfulRuns: winnerHelpful, RatedRuns: winnerRated,
-					Unhelpful: winnerRated - winnerHelpful, HelpfulRatio: &ratio, IsWinner: true},
-				{StyleID: "narrative_para_v1", Level: source, TotalRuns: 6, HelpfulRuns: 1, RatedRuns: 5, Unhelpful: 4},
+					UnhelpfulRuns: winnerRated - winnerHelpful, HelpfulRatio: &ratio, IsWinner: true},
+				{StyleID: "narrative_para_v1", Level: source, TotalRuns: 6, HelpfulRuns: 1, RatedRuns: 5, UnhelpfulRuns: 4},
 			}
 		}
 		if len(segments) > 0 {
