@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -30,11 +29,7 @@ func TestKillDuringSyncLosesNothing(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the binary")
 	}
-	bin := filepath.Join(t.TempDir(), "applylens")
-	build := exec.Command("go", "build", "-o", bin, ".")
-	build.Dir = storetest.RepoRoot(t)
-	out, err := build.CombinedOutput()
-	require.NoError(t, err, "go build: %s", out)
+	bin := buildBinary(t)
 
 	storetest.EachBackend(t, func(t *testing.T, b storetest.Backend) {
 		dbURL := b.URL(t)
@@ -181,11 +176,25 @@ func TestKillDuringSyncLosesNothing(t *testing.T) {
 // startServer starts `serve` and waits until /readyz answers 200.
 func startServer(t *testing.T, bin string, env []string, addr string) *exec.Cmd {
 	t.Helper()
+	cmd, logs := launchServer(t, bin, env)
+	waitReady(t, cmd, logs, addr)
+	return cmd
+}
+
+// launchServer starts `serve` without waiting for it; its output goes to the returned buffer.
+func launchServer(t *testing.T, bin string, env []string) (*exec.Cmd, *bytes.Buffer) {
+	t.Helper()
 	cmd := exec.Command(bin, "serve")
 	cmd.Env = env
 	var logs bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &logs, &logs
 	require.NoError(t, cmd.Start())
+	return cmd, &logs
+}
+
+// waitReady waits until the server at addr answers /readyz with 200, for at most 30 s.
+func waitReady(t *testing.T, cmd *exec.Cmd, logs *bytes.Buffer, addr string) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	for ctx.Err() == nil {
@@ -193,21 +202,29 @@ func startServer(t *testing.T, bin string, env []string, addr string) *exec.Cmd 
 		if err == nil {
 			_ = res.Body.Close()
 			if res.StatusCode == http.StatusOK {
-				return cmd
+				return
 			}
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
 	_ = cmd.Process.Kill()
 	t.Fatalf("the server did not get ready: %s", logs.String())
-	return nil
 }
 
 // freeAddr is a loopback address with a port nothing listens on.
 func freeAddr(t *testing.T) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	addr := ln.Addr().String()
-	require.NoError(t, ln.Close())
-	return addr
+	return freeAddrs(t, 1)[0]
+}
+
+// freeAddrs is n different loopback addresses with ports nothing listens on (held open
+// together while they are chosen, so that none is chosen twice).
+func freeAddrs(t *testing.T, n int) []string {
+	var addrs []string
+	for range n {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		require.NoError(t, err)
+		defer ln.Close()
+		addrs = append(addrs, ln.Addr().String())
+	}
+	return addrs
 }
