@@ -78,7 +78,7 @@ func runServe(ctx context.Context, env *Env, opts serveOptions) error {
 	// The overview's profile mix, shared by the pages and the refresher, which builds the
 	// dashboard's event rollup at start, refreshes it every few minutes and keeps the mix warm.
 	mix := &report.MixCache{}
-	refresher := &report.Refresher{DB: db, Log: log, Mix: mix}
+	refresher := &report.Refresher{DB: db, Log: log, Mix: mix, RetentionDays: cfg.RetentionDays}
 	engine, err := router.New(router.Deps{Config: cfg, DB: db, Log: log, Metrics: m, Runner: runner, Mix: mix, Refresher: refresher})
 	if err != nil {
 		return err

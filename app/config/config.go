@@ -52,6 +52,7 @@ type Config struct {
 	// Aggregator.
 	AggregatorInterval time.Duration // AGGREGATOR_INTERVAL: 0 turns the scheduler off
 	AggregatorDays     int           // AGGREGATOR_DAYS: lookback window of scheduled runs (0 = all time)
+	RetentionDays      int           // RETENTION_DAYS: events older than this many days are deleted (0 = kept forever)
 	MinFormRuns        int           // MIN_FORM_RUNS
 	MinSegmentRuns     int           // MIN_SEGMENT_RUNS
 	MinFamilyRuns      int           // MIN_FAMILY_RUNS
@@ -149,6 +150,7 @@ func Load(getenv func(string) string) (Config, error) {
 
 		AggregatorInterval: r.duration("AGGREGATOR_INTERVAL", 6*time.Hour),
 		AggregatorDays:     r.integer("AGGREGATOR_DAYS", 30, 0, MaxDays),
+		RetentionDays:      r.integer("RETENTION_DAYS", 0, 0, MaxDays),
 		MinFormRuns:        r.integer("MIN_FORM_RUNS", 5, 1, 1_000_000),
 		MinSegmentRuns:     r.integer("MIN_SEGMENT_RUNS", 5, 1, 1_000_000),
 		MinFamilyRuns:      r.integer("MIN_FAMILY_RUNS", 10, 1, 1_000_000),
@@ -172,6 +174,10 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 	if c.AggregatorInterval < 0 || (c.AggregatorInterval > 0 && c.AggregatorInterval < time.Minute) {
 		r.fail("AGGREGATOR_INTERVAL", "must be 0 (off) or at least 1m (got %s)", c.AggregatorInterval)
+	}
+	if c.RetentionDays > 0 && (c.AggregatorDays == 0 || c.RetentionDays <= c.AggregatorDays) {
+		r.fail("RETENTION_DAYS", "must be 0 (keep every event) or more than AGGREGATOR_DAYS (%d; 0 reads all time): a run's window must still hold its events (got %d)",
+			c.AggregatorDays, c.RetentionDays)
 	}
 	if (c.AdminEmail == "") != (c.AdminPassword == "") {
 		r.fail("ADMIN_EMAIL", "and ADMIN_PASSWORD are set together or not at all")

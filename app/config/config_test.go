@@ -42,18 +42,21 @@ func TestDatabaseKinds(t *testing.T) {
 
 func TestErrorsNameTheVariable(t *testing.T) {
 	cases := map[string]map[string]string{
-		"config: DATABASE_URL must start with postgres://":           {"DATABASE_URL": "mysql://u:secret@x/y"},
-		"config: HTTP_ADDR must be host:port":                        {"HTTP_ADDR": "8080"},
-		"config: LOG_LEVEL must be debug, info, warn or error":       {"LOG_LEVEL": "loud"},
-		"config: LOG_FORMAT must be one of text, json":               {"LOG_FORMAT": "xml"},
-		"config: AGGREGATOR_INTERVAL must be a duration":             {"AGGREGATOR_INTERVAL": "often"},
-		"config: MIN_FORM_RUNS must be between 1 and":                {"MIN_FORM_RUNS": "0"},
-		"config: API_MAX_EVENTS_PER_BATCH must be a whole number":    {"API_MAX_EVENTS_PER_BATCH": "lots"},
-		"config: BANDIT_ENABLED must be true or false":               {"BANDIT_ENABLED": "maybe"},
-		"config: ADMIN_EMAIL and ADMIN_PASSWORD are set together":    {"ADMIN_EMAIL": "a@b.c"},
-		"config: SESSION_SECRET is required when APP_ENV=production": {"APP_ENV": "production"},
-		"config: APP_ENV must be one of":                             {"APP_ENV": "staging"},
-		"config: API_COOKIE_ORIGINS lists only extension origins":    {"API_COOKIE_ORIGINS": "chrome-extension://abc, https://boards.greenhouse.io"},
+		"config: DATABASE_URL must start with postgres://":                                     {"DATABASE_URL": "mysql://u:secret@x/y"},
+		"config: HTTP_ADDR must be host:port":                                                  {"HTTP_ADDR": "8080"},
+		"config: LOG_LEVEL must be debug, info, warn or error":                                 {"LOG_LEVEL": "loud"},
+		"config: LOG_FORMAT must be one of text, json":                                         {"LOG_FORMAT": "xml"},
+		"config: AGGREGATOR_INTERVAL must be a duration":                                       {"AGGREGATOR_INTERVAL": "often"},
+		"config: MIN_FORM_RUNS must be between 1 and":                                          {"MIN_FORM_RUNS": "0"},
+		"config: API_MAX_EVENTS_PER_BATCH must be a whole number":                              {"API_MAX_EVENTS_PER_BATCH": "lots"},
+		"config: BANDIT_ENABLED must be true or false":                                         {"BANDIT_ENABLED": "maybe"},
+		"config: ADMIN_EMAIL and ADMIN_PASSWORD are set together":                              {"ADMIN_EMAIL": "a@b.c"},
+		"config: SESSION_SECRET is required when APP_ENV=production":                           {"APP_ENV": "production"},
+		"config: APP_ENV must be one of":                                                       {"APP_ENV": "staging"},
+		"config: API_COOKIE_ORIGINS lists only extension origins":                              {"API_COOKIE_ORIGINS": "chrome-extension://abc, https://boards.greenhouse.io"},
+		"config: RETENTION_DAYS must be 0 (keep every event) or more than AGGREGATOR_DAYS (30": {"RETENTION_DAYS": "30"},
+		"config: RETENTION_DAYS must be 0 (keep every event) or more than AGGREGATOR_DAYS (0":  {"RETENTION_DAYS": "90", "AGGREGATOR_DAYS": "0"},
+		"config: RETENTION_DAYS must be between 0 and":                                         {"RETENTION_DAYS": "-1"},
 	}
 	for want, vars := range cases {
 		_, err := config.Load(env(vars))
@@ -68,6 +71,9 @@ func TestErrorsNameTheVariable(t *testing.T) {
 	cfg, err := config.Load(env(map[string]string{"API_COOKIE_ORIGINS": "chrome-extension://abc,moz-extension://d-e-f"}))
 	require.NoError(t, err)
 	require.Equal(t, []string{"chrome-extension://abc", "moz-extension://d-e-f"}, cfg.CookieOrigins)
+	cfg, err = config.Load(env(map[string]string{"RETENTION_DAYS": "31"}))
+	require.NoError(t, err)
+	require.Equal(t, 31, cfg.RetentionDays)
 }
 
 func TestSecretsFromFiles(t *testing.T) {

@@ -12,6 +12,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/applylens/learning/app/learning"
 	"github.com/applylens/learning/app/store"
 )
 
@@ -92,10 +93,14 @@ func refresh(ctx context.Context, db *gorm.DB, full bool) (RefreshResult, error)
 		if err != nil {
 			return err
 		}
+		horizon, err := readHorizon(tx)
+		if err != nil {
+			return err
+		}
 		rebuiltAt := start
 		if st == nil || full {
 			res.Rebuilt = true
-			if err := rebuildAll(tx, d); err != nil {
+			if err := rebuildAll(tx, d, horizon); err != nil {
 				return err
 			}
 		} else {
@@ -105,14 +110,16 @@ func refresh(ctx context.Context, db *gorm.DB, full bool) (RefreshResult, error)
 			}
 			// Events stored with an older created_at (a bulk load, a seed) or deleted (a user
 			// removed) escape the days above: the totals then differ, and only a rebuild is right.
+			// Days before the retention horizon have no events any more: their counts are kept.
 			var drift int64
-			if err := tx.Raw(`SELECT (SELECT COUNT(*) FROM autofill_events) -
-				(SELECT COALESCE(SUM(events), 0) FROM report_daily_events)`).Scan(&drift).Error; err != nil {
+			if err := tx.Raw(`SELECT (SELECT COUNT(*) FROM autofill_events WHERE created_at >= ?) -
+				(SELECT COALESCE(SUM(events), 0) FROM report_daily_events WHERE day >= ?)`,
+				horizon, horizonDay(horizon)).Scan(&drift).Error; err != nil {
 				return fmt.Errorf("compare rollup totals: %w", err)
 			}
 			if drift != 0 {
 				res.Rebuilt, res.Days, rebuiltAt = true, nil, start
-				if err := rebuildAll(tx, d); err != nil {
+				if err := rebuildAll(tx, d, horizon); err != nil {
 					return err
 				}
 			}
@@ -156,21 +163,84 @@ func upsertLast(d store.Dialect, table, keys, where string) string {
 			ELSE ` + table + `.last_event_at END`
 }
 
-func rebuildAll(tx *gorm.DB, d store.Dialect) error {
-	stmts := []string{
-		"DELETE FROM report_daily_events",
-		"DELETE FROM report_users",
-		"DELETE FROM report_forms",
-		insertDaily(d, "1 = 1"),
-		upsertLast(d, "report_users", "user_id", "1 = 1"),
-		upsertLast(d, "report_forms", "host, schema_hash", "1 = 1"),
+// rebuildAll recomputes the rollup from the events from horizon on (the retention horizon;
+// zero, before every time and day, when every event is kept): the days before it keep their counts, and the last-activity
+// marks before it stay (a mark from horizon on is recomputed, so a removed user's goes).
+func rebuildAll(tx *gorm.DB, d store.Dialect, horizon time.Time) error {
+	stmts := []struct {
+		sql  string
+		args []any
+	}{
+		{"DELETE FROM report_daily_events WHERE day >= ?", []any{horizonDay(horizon)}},
+		{"DELETE FROM report_users WHERE last_event_at >= ?", []any{horizon}},
+		{"DELETE FROM report_forms WHERE last_event_at >= ?", []any{horizon}},
+		{insertDaily(d, "created_at >= ?"), []any{horizon}},
+		{upsertLast(d, "report_users", "user_id", "1 = 1"), nil},
+		{upsertLast(d, "report_forms", "host, schema_hash", "1 = 1"), nil},
 	}
 	for _, s := range stmts {
-		if err := tx.Exec(s).Error; err != nil {
+		if err := tx.Exec(s.sql, s.args...).Error; err != nil {
 			return fmt.Errorf("rebuild rollup: %w", err)
 		}
 	}
 	return nil
+}
+
+// The retention horizon: events received before it were deleted (Retain), and the rollup keeps
+// what it counted of them. Stored as report_state row "retention" (covered_until).
+const horizonName = "retention"
+
+// readHorizon returns the retention horizon, zero when no event was ever deleted for age.
+func readHorizon(tx *gorm.DB) (time.Time, error) {
+	var h store.NullTime
+	err := tx.Raw("SELECT covered_until FROM report_state WHERE name = ?", horizonName).Row().Scan(&h)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return time.Time{}, fmt.Errorf("read the retention horizon: %w", err)
+	}
+	return h.Time, nil
+}
+
+// horizonDay is the horizon's UTC day, "" (before every day) for none.
+func horizonDay(h time.Time) string {
+	if h.IsZero() {
+		return ""
+	}
+	return h.UTC().Format(time.DateOnly)
+}
+
+// RetainResult says what Retain did.
+type RetainResult struct {
+	Horizon time.Time // events received before it are gone
+	Deleted int64
+}
+
+// Retain applies RETENTION_DAYS: it brings the rollup up to date (so that it counts the days
+// about to go), moves the horizon to the start of the UTC day days ago, and deletes the events
+// received before it (learning.PurgeEvents, in batches). The dashboard keeps its counts of
+// the deleted days; the learning rollups drop them (a run's window never reaches them).
+func Retain(ctx context.Context, db *gorm.DB, days int, now time.Time) (RetainResult, error) {
+	res := RetainResult{Horizon: now.UTC().AddDate(0, 0, -days).Truncate(24 * time.Hour)}
+	if days <= 0 {
+		return res, fmt.Errorf("retain: days must be positive (got %d)", days)
+	}
+	if _, err := Refresh(ctx, db); err != nil {
+		return res, err
+	}
+	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := store.AdvisoryXactLock(tx, store.LockRollup); err != nil {
+			return err
+		}
+		old, err := readHorizon(tx)
+		if err != nil || !res.Horizon.After(old) {
+			return err
+		}
+		return tx.Exec(upsertState, horizonName, now.UTC(), res.Horizon, now.UTC()).Error
+	})
+	if err != nil {
+		return res, fmt.Errorf("retain: %w", err)
+	}
+	res.Deleted, err = learning.PurgeEvents(ctx, db, res.Horizon)
+	return res, err
 }
 
 // refreshSince recomputes every day that has an event created or rated at or after since.
@@ -213,6 +283,9 @@ type Refresher struct {
 	Mix          *MixCache     // the pages' profile mix, kept warm; nil: none
 	Every        time.Duration // RefreshEvery when zero
 	RebuildEvery time.Duration // RebuildEvery when zero
+	// RetentionDays (RETENTION_DAYS): after each refresh, the events older than this many days
+	// are deleted (Retain); 0 keeps every event.
+	RetentionDays int
 
 	warmOnce sync.Once
 	warmNow  chan struct{}
@@ -283,5 +356,14 @@ func (r *Refresher) once(ctx context.Context, rebuildEvery time.Duration) {
 		return
 	}
 	r.Log.Debug("dashboard rollup refreshed", "rebuilt", res.Rebuilt, "days", res.Days, "took_ms", res.Took.Milliseconds())
+	if r.RetentionDays > 0 {
+		kept, err := Retain(ctx, r.DB, r.RetentionDays, time.Now())
+		switch {
+		case err != nil && ctx.Err() == nil:
+			r.Log.Error("retention failed", "error", err, "deleted", kept.Deleted)
+		case kept.Deleted > 0:
+			r.Log.Info("retention: deleted old events", "received_before", kept.Horizon, "events", kept.Deleted)
+		}
+	}
 	r.warm(ctx)
 }

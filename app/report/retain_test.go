@@ -1,0 +1,98 @@
+package report_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"gorm.io/gorm"
+
+	"github.com/applylens/learning/app/config"
+	"github.com/applylens/learning/app/learning"
+	"github.com/applylens/learning/app/metrics"
+	"github.com/applylens/learning/app/report"
+	"github.com/applylens/learning/app/store/storetest"
+	"github.com/applylens/learning/seeds"
+)
+
+// TestRetainKeepsTheDashboardsHistory: RETENTION_DAYS deletes the events received before the
+// horizon (the start of the UTC day that many days ago), and only those. The dashboard keeps
+// its daily counts of the deleted days, through later refreshes and rebuilds; the learning
+// rollups drop them; a run over its window is unchanged.
+func TestRetainKeepsTheDashboardsHistory(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		ctx := context.Background()
+		_, err := seeds.Seed(ctx, db, seeds.Options{Events: 2000, Days: 60, Users: 4, Seed: 3})
+		require.NoError(t, err)
+		cfg, err := config.Load(func(string) string { return "" })
+		require.NoError(t, err)
+		runner := learning.NewRunner(db, cfg, metrics.New(), storetest.Logger(t))
+		_, err = runner.Run(ctx, learning.RunParams{Days: 30})
+		require.NoError(t, err)
+		_, err = report.Refresh(ctx, db)
+		require.NoError(t, err)
+		now := time.Now()
+		horizon := now.UTC().AddDate(0, 0, -40).Truncate(24 * time.Hour)
+		count := func(q string, args ...any) int64 {
+			var n int64
+			require.NoError(t, db.Raw(q, args...).Scan(&n).Error, q)
+			return n
+		}
+		old := count("SELECT COUNT(*) FROM autofill_events WHERE created_at < ?", horizon)
+		kept := count("SELECT COUNT(*) FROM autofill_events WHERE created_at >= ?", horizon)
+		require.Positive(t, old)
+		byDay := func() map[string]int64 {
+			var rows []struct {
+				Day    string
+				Events int64
+			}
+			require.NoError(t, db.Raw("SELECT day, SUM(events) AS events FROM report_daily_events GROUP BY day").Scan(&rows).Error)
+			out := map[string]int64{}
+			for _, r := range rows {
+				out[r.Day] = r.Events
+			}
+			return out
+		}
+		before := byDay()
+		hints := snapshotHints(t, db)
+
+		res, err := report.Retain(ctx, db, 40, now)
+		require.NoError(t, err)
+		require.Equal(t, horizon, res.Horizon)
+		require.Equal(t, old, res.Deleted)
+		require.Zero(t, count("SELECT COUNT(*) FROM autofill_events WHERE created_at < ?", horizon))
+		require.Equal(t, kept, count("SELECT COUNT(*) FROM autofill_events"))
+
+		for _, full := range []bool{false, true} {
+			refreshed, err := report.Refresh(ctx, db)
+			if full {
+				refreshed, err = report.Rebuild(ctx, db)
+			}
+			require.NoError(t, err)
+			require.Equal(t, full, refreshed.Rebuilt, "no drift: the deleted days are before the horizon")
+			require.Equal(t, before, byDay(), "the dashboard keeps every day's count")
+		}
+		_, err = runner.Run(ctx, learning.RunParams{Days: 30})
+		require.NoError(t, err)
+		require.Equal(t, kept, count("SELECT COALESCE(SUM(runs), 0) FROM learning_cells"), "the learning rollups hold what is kept")
+		require.Equal(t, hints, snapshotHints(t, db), "a 30-day run never read the deleted days")
+
+		again, err := report.Retain(ctx, db, 40, now)
+		require.NoError(t, err)
+		require.Zero(t, again.Deleted)
+		_, err = report.Retain(ctx, db, 0, now)
+		require.ErrorContains(t, err, "days must be positive")
+	})
+}
+
+func snapshotHints(t *testing.T, db *gorm.DB) map[string]string {
+	t.Helper()
+	var rows []struct{ Host, SchemaHash, Hint string }
+	require.NoError(t, db.Raw("SELECT host, schema_hash, CAST(style_hint AS TEXT) AS hint FROM form_profiles").Scan(&rows).Error)
+	out := map[string]string{}
+	for _, r := range rows {
+		out[r.Host+"/"+r.SchemaHash] = r.Hint
+	}
+	return out
+}
