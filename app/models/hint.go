@@ -121,17 +121,17 @@ type SegmentChoices map[string]Choice
 // storedStats is StyleStats as a segment's choice stores it; the conversion between the two
 // (MarshalJSON) keeps their fields the same.
 type storedStats struct {
-	StyleID      string     `json:"style_id"`
-	Level        string     `json:"level,omitempty"`
-	SegmentKey   string     `json:"segment_key,omitempty"`
-	TotalRuns    int        `json:"total_runs,omitempty"`
-	HelpfulRuns  int        `json:"helpful_runs,omitempty"`
-	Unhelpful    int        `json:"unhelpful_runs,omitempty"`
-	RatedRuns    int        `json:"rated_runs,omitempty"`
-	HelpfulRatio *float64   `json:"helpful_ratio,omitempty"`
-	AvgEditChars *float64   `json:"avg_edit_chars,omitempty"`
-	IsWinner     bool       `json:"is_winner,omitempty"`
-	Posterior    *Posterior `json:"posterior,omitempty"`
+	StyleID       string     `json:"style_id"`
+	Level         string     `json:"level,omitempty"`
+	SegmentKey    string     `json:"segment_key,omitempty"`
+	TotalRuns     int        `json:"total_runs,omitempty"`
+	HelpfulRuns   int        `json:"helpful_runs,omitempty"`
+	UnhelpfulRuns int        `json:"unhelpful_runs,omitempty"`
+	RatedRuns     int        `json:"rated_runs,omitempty"`
+	HelpfulRatio  *float64   `json:"helpful_ratio,omitempty"`
+	AvgEditChars  *float64   `json:"avg_edit_chars,omitempty"`
+	IsWinner      bool       `json:"is_winner,omitempty"`
+	Posterior     *Posterior `json:"posterior,omitempty"`
 }
 
 // MarshalJSON writes every choice with compact candidates (a nil list stays null).

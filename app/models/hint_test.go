@@ -18,7 +18,7 @@ func TestHintStoresSegmentCandidatesCompactly(t *testing.T) {
 	unrated := models.StyleStats{StyleID: "a", Level: models.SourceForm, SegmentKey: "senior/data",
 		Posterior: &models.Posterior{Mean: 0.5, Alpha: 3, Beta: 3, Shares: models.Shares{Segment: 1}}}
 	rated := models.StyleStats{StyleID: "b", Level: models.SourceForm, SegmentKey: "senior/data", TotalRuns: 5, HelpfulRuns: 3,
-		Unhelpful: 1, RatedRuns: 4, HelpfulRatio: &ratio, AvgEditChars: &edits, IsWinner: true,
+		UnhelpfulRuns: 1, RatedRuns: 4, HelpfulRatio: &ratio, AvgEditChars: &edits, IsWinner: true,
 		Posterior: &models.Posterior{Mean: 0.6, Alpha: 6, Beta: 4, PBest: 0.7, Shares: models.Shares{Form: 0.4, Segment: 0.6}}}
 	pair := models.Choice{PreferredStyleID: &rated.StyleID, Source: models.SourceForm, SegmentKey: "senior/data",
 		Candidates: []models.StyleStats{rated, unrated}}
