@@ -43,6 +43,7 @@ func steps() []*gormigrate.Migration {
 		eventDiscipline,
 		rollupDiscipline,
 		learningRollups,
+		profileHintSummary,
 	}
 }
 

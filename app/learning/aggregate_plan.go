@@ -121,7 +121,7 @@ func (w *window) planProfile(k formKey, old *storedProfile, model *Model, s sett
 	p.updatedAt = now
 	if old != nil && hintSame && old.updatedAt.Valid && sameFigures(old, &p) {
 		p.updatedAt = old.updatedAt.Time
-		p.unchanged = true
+		p.unchanged = old.summarized
 	}
 	return p, hintSame
 }

@@ -146,6 +146,7 @@ type storedProfile struct {
 	fields        models.StringMap // nil when the stored map is not a map of strings
 	fieldsJSON    string           // as stored, written back untouched while the form has no events
 	hint          []byte           // as stored; compared without computed_at and run_id
+	summarized    bool             // hint_summary is stored (else the run rewrites the row)
 	successRate   sql.NullFloat64
 	avgEditChars  sql.NullFloat64
 	avgDurationMS sql.NullInt64
@@ -157,7 +158,7 @@ type storedProfile struct {
 
 func readProfiles(tx *gorm.DB) (map[formKey]*storedProfile, error) {
 	rows, err := tx.Raw(`SELECT id, host, schema_hash, host_family, fields, style_hint, success_rate, avg_edit_chars,
-		avg_duration_ms, event_count, last_event_at, last_seen_at, updated_at FROM form_profiles`).Rows()
+		avg_duration_ms, event_count, last_event_at, last_seen_at, updated_at, hint_summary IS NOT NULL FROM form_profiles`).Rows()
 	if err != nil {
 		return nil, err
 	}
@@ -169,7 +170,7 @@ func readProfiles(tx *gorm.DB) (map[formKey]*storedProfile, error) {
 			fields, hint sql.NullString
 		)
 		if err := rows.Scan(&p.id, &p.key.host, &p.key.schemaHash, &p.family, &fields, &hint, &p.successRate, &p.avgEditChars,
-			&p.avgDurationMS, &p.eventCount, &p.lastEventAt, &p.lastSeenAt, &p.updatedAt); err != nil {
+			&p.avgDurationMS, &p.eventCount, &p.lastEventAt, &p.lastSeenAt, &p.updatedAt, &p.summarized); err != nil {
 			return nil, err
 		}
 		p.fieldsJSON = fields.String

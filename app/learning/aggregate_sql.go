@@ -96,7 +96,7 @@ WHERE kv.type = 'text'`
 // profileColumns are written by upsertSQL, in this order.
 var profileColumns = []string{
 	"id", "host", "schema_hash", "host_family", "fields", "success_rate", "avg_edit_chars", "avg_duration_ms",
-	"event_count", "last_event_at", "last_seen_at", "style_hint", "created_at", "updated_at",
+	"event_count", "last_event_at", "last_seen_at", "style_hint", "hint_summary", "created_at", "updated_at",
 }
 
 // upsertSQL writes n profiles in one statement. An existing profile keeps its id and
@@ -113,6 +113,7 @@ func (d dialect) upsertSQL(n int) string {
 	last_seen_at = CASE WHEN form_profiles.last_seen_at IS NULL OR excluded.last_seen_at > form_profiles.last_seen_at
 		THEN excluded.last_seen_at ELSE form_profiles.last_seen_at END,
 	style_hint = excluded.style_hint,
+	hint_summary = excluded.hint_summary,
 	updated_at = excluded.updated_at`
 }
 

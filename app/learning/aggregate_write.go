@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+
+	"github.com/applylens/learning/app/models"
 )
 
 // writeProfiles upserts every profile, writeBatch rows a statement, and reports after each.
@@ -42,12 +44,55 @@ func upsertArgs(rows []profileRow) ([]any, error) {
 		if err != nil {
 			return nil, err
 		}
+		summary, err := json.Marshal(summarize(p.hint))
+		if err != nil {
+			return nil, err
+		}
 		args = append(args, p.id, p.key.host, p.key.schemaHash, p.family, string(fields),
 			nullable(p.successRate), nullable(p.avgEditChars), nullable(p.avgDurationMS),
-			p.eventCount, nullable(p.lastEventAt), nullable(p.lastEventAt), string(hint),
+			p.eventCount, nullable(p.lastEventAt), nullable(p.lastEventAt), string(hint), string(summary),
 			p.createdAt, p.updatedAt)
 	}
 	return args, nil
+}
+
+// hintSummary is what the dashboard counts of a hint (report's profile mix), stored beside it
+// in form_profiles.hint_summary: the same JSON paths as the hint's for those figures, in a
+// few hundred bytes instead of the hint's tens of kilobytes, so that the overview never parses
+// the hints themselves. A profile with no summary (written by an older writer) is counted from
+// its hint.
+type hintSummary struct {
+	Source     string                   `json:"source"`
+	Policy     string                   `json:"policy"`
+	Candidates []summaryWinner          `json:"candidates"` // the winner only
+	BySegment  map[string]summarySource `json:"by_segment,omitempty"`
+}
+
+type summaryWinner struct {
+	IsWinner    bool `json:"is_winner"`
+	HelpfulRuns int  `json:"helpful_runs"`
+	RatedRuns   int  `json:"rated_runs"`
+}
+
+type summarySource struct {
+	Source string `json:"source"`
+}
+
+func summarize(h *models.StyleHint) hintSummary {
+	s := hintSummary{Source: h.Source, Policy: h.Policy, Candidates: []summaryWinner{}}
+	for _, c := range h.Candidates {
+		if c.IsWinner {
+			s.Candidates = append(s.Candidates, summaryWinner{IsWinner: true, HelpfulRuns: c.HelpfulRuns, RatedRuns: c.RatedRuns})
+			break
+		}
+	}
+	if len(h.BySegment) > 0 {
+		s.BySegment = make(map[string]summarySource, len(h.BySegment))
+		for k, c := range h.BySegment {
+			s.BySegment[k] = summarySource{Source: c.Source}
+		}
+	}
+	return s
 }
 
 // pieceRows is how many profiles one piece of a run's writes on SQLite commits. SQLite has one

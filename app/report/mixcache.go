@@ -17,7 +17,8 @@ const mixTTL = 10 * time.Minute
 // MixCache keeps the overview's profile mix of one database while its fingerprint holds:
 // the number of profiles (ingest adds them) and the id and state of the latest aggregator run
 // (only a run rewrites hints, and a run that starts or ends changes its row). Checking the
-// fingerprint is two indexed lookups; recomputing is one pass over every hint. serve builds
+// fingerprint is two indexed lookups; recomputing is one pass over the hint summaries
+// (form_profiles.hint_summary, a few hundred bytes each). serve builds
 // one and gives it to the pages and the refresher; its zero value is ready to use.
 type MixCache struct {
 	mu  sync.Mutex

@@ -96,3 +96,46 @@ func snapshotHints(t *testing.T, db *gorm.DB) map[string]string {
 	}
 	return out
 }
+
+// TestProfileMixReadsTheSummaries: the overview's profile mix comes from each profile's hint
+// summary, which the aggregator writes with the hint: the same sources, segment sources,
+// policies and winners' runs whether or not the hints themselves are there; a profile with
+// neither counts as not aggregated.
+func TestProfileMixReadsTheSummaries(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		ctx := context.Background()
+		_, err := seeds.Seed(ctx, db, seeds.Options{Events: 1500, Days: 20, Users: 3, Seed: 9})
+		require.NoError(t, err)
+		cfg, err := config.Load(func(string) string { return "" })
+		require.NoError(t, err)
+		runner := learning.NewRunner(db, cfg, metrics.New(), storetest.Logger(t))
+		_, err = runner.Run(ctx, learning.RunParams{Days: 30})
+		require.NoError(t, err)
+		mix := func() *report.Overview {
+			o, err := report.LoadOverview(ctx, db, nil, 30, time.Now())
+			require.NoError(t, err)
+			return o
+		}
+		same := func(a, b *report.Overview) {
+			t.Helper()
+			require.Equal(t, a.Sources, b.Sources)
+			require.Equal(t, a.SegmentHints, b.SegmentHints)
+			require.Equal(t, a.HintPolicies, b.HintPolicies)
+			require.Equal(t, a.NotAggregated, b.NotAggregated)
+		}
+		fromSummaries := mix()
+		require.Zero(t, fromSummaries.NotAggregated)
+		require.NotEmpty(t, fromSummaries.SegmentHints)
+		require.NoError(t, db.Exec("UPDATE form_profiles SET hint_summary = NULL").Error)
+		same(fromSummaries, mix())                             // read from the hints themselves
+		_, err = runner.Run(ctx, learning.RunParams{Days: 30}) // writes the missing summaries
+		require.NoError(t, err)
+		require.Zero(t, storetest.Count(t, db.Where("hint_summary IS NULL"), "form_profiles"))
+		require.NoError(t, db.Exec("UPDATE form_profiles SET style_hint = NULL").Error)
+		same(fromSummaries, mix()) // from the summaries alone
+
+		require.NoError(t, db.Exec("UPDATE form_profiles SET hint_summary = NULL").Error)
+		neither := mix()
+		require.Equal(t, neither.Profiles, neither.NotAggregated)
+	})
+}
