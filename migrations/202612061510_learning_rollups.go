@@ -1,6 +1,8 @@
 package migrations
 
 import (
+	"fmt"
+
 	"github.com/go-gormigrate/gormigrate/v2"
 	"gorm.io/gorm"
 )
@@ -135,26 +137,16 @@ END $$`,
 // dirtyTriggersSQLite mark a row's (day, form) cell unless it is marked already. SQLite stores
 // UTC times as text that starts with the date (store.Dialect.Day).
 var dirtyTriggersSQLite = []string{
-	`CREATE TRIGGER IF NOT EXISTS learning_dirty_insert AFTER INSERT ON autofill_events BEGIN
-	INSERT INTO learning_dirty (day, host, schema_hash)
-	SELECT substr(NEW.created_at, 1, 10), NEW.host, NEW.schema_hash
-	WHERE NOT EXISTS (SELECT 1 FROM learning_dirty WHERE day = substr(NEW.created_at, 1, 10)
-		AND host = NEW.host AND schema_hash = NEW.schema_hash);
-END`,
-	`CREATE TRIGGER IF NOT EXISTS learning_dirty_update AFTER UPDATE ON autofill_events BEGIN
-	INSERT INTO learning_dirty (day, host, schema_hash)
-	SELECT substr(OLD.created_at, 1, 10), OLD.host, OLD.schema_hash
-	WHERE NOT EXISTS (SELECT 1 FROM learning_dirty WHERE day = substr(OLD.created_at, 1, 10)
-		AND host = OLD.host AND schema_hash = OLD.schema_hash);
-	INSERT INTO learning_dirty (day, host, schema_hash)
-	SELECT substr(NEW.created_at, 1, 10), NEW.host, NEW.schema_hash
-	WHERE NOT EXISTS (SELECT 1 FROM learning_dirty WHERE day = substr(NEW.created_at, 1, 10)
-		AND host = NEW.host AND schema_hash = NEW.schema_hash);
-END`,
-	`CREATE TRIGGER IF NOT EXISTS learning_dirty_delete AFTER DELETE ON autofill_events BEGIN
-	INSERT INTO learning_dirty (day, host, schema_hash)
-	SELECT substr(OLD.created_at, 1, 10), OLD.host, OLD.schema_hash
-	WHERE NOT EXISTS (SELECT 1 FROM learning_dirty WHERE day = substr(OLD.created_at, 1, 10)
-		AND host = OLD.host AND schema_hash = OLD.schema_hash);
-END`,
+	"CREATE TRIGGER IF NOT EXISTS learning_dirty_insert AFTER INSERT ON autofill_events BEGIN\n" + sqliteMark("NEW") + "END",
+	"CREATE TRIGGER IF NOT EXISTS learning_dirty_update AFTER UPDATE ON autofill_events BEGIN\n" + sqliteMark("OLD") + sqliteMark("NEW") + "END",
+	"CREATE TRIGGER IF NOT EXISTS learning_dirty_delete AFTER DELETE ON autofill_events BEGIN\n" + sqliteMark("OLD") + "END",
+}
+
+// sqliteMark is the trigger statement that marks the cell of row (NEW or OLD).
+func sqliteMark(row string) string {
+	return fmt.Sprintf(`	INSERT INTO learning_dirty (day, host, schema_hash)
+	SELECT substr(%[1]s.created_at, 1, 10), %[1]s.host, %[1]s.schema_hash
+	WHERE NOT EXISTS (SELECT 1 FROM learning_dirty WHERE day = substr(%[1]s.created_at, 1, 10)
+		AND host = %[1]s.host AND schema_hash = %[1]s.schema_hash);
+`, row)
 }

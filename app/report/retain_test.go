@@ -23,14 +23,8 @@ import (
 func TestRetainKeepsTheDashboardsHistory(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
 		ctx := context.Background()
-		_, err := seeds.Seed(ctx, db, seeds.Options{Events: 2000, Days: 60, Users: 4, Seed: 3})
-		require.NoError(t, err)
-		cfg, err := config.Load(func(string) string { return "" })
-		require.NoError(t, err)
-		runner := learning.NewRunner(db, cfg, metrics.New(), storetest.Logger(t))
-		_, err = runner.Run(ctx, learning.RunParams{Days: 30})
-		require.NoError(t, err)
-		_, err = report.Refresh(ctx, db)
+		runner := seededRun(t, db, seeds.Options{Events: 2000, Days: 60, Users: 4, Seed: 3})
+		_, err := report.Refresh(ctx, db)
 		require.NoError(t, err)
 		now := time.Now()
 		horizon := now.UTC().AddDate(0, 0, -40).Truncate(24 * time.Hour)
@@ -86,6 +80,20 @@ func TestRetainKeepsTheDashboardsHistory(t *testing.T) {
 	})
 }
 
+// seededRun seeds demo events, runs the aggregator over the last 30 days and returns its runner.
+func seededRun(t *testing.T, db *gorm.DB, opts seeds.Options) *learning.Runner {
+	t.Helper()
+	ctx := context.Background()
+	_, err := seeds.Seed(ctx, db, opts)
+	require.NoError(t, err)
+	cfg, err := config.Load(func(string) string { return "" })
+	require.NoError(t, err)
+	runner := learning.NewRunner(db, cfg, metrics.New(), storetest.Logger(t))
+	_, err = runner.Run(ctx, learning.RunParams{Days: 30})
+	require.NoError(t, err)
+	return runner
+}
+
 func snapshotHints(t *testing.T, db *gorm.DB) map[string]string {
 	t.Helper()
 	var rows []struct{ Host, SchemaHash, Hint string }
@@ -104,13 +112,7 @@ func snapshotHints(t *testing.T, db *gorm.DB) map[string]string {
 func TestProfileMixReadsTheSummaries(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
 		ctx := context.Background()
-		_, err := seeds.Seed(ctx, db, seeds.Options{Events: 1500, Days: 20, Users: 3, Seed: 9})
-		require.NoError(t, err)
-		cfg, err := config.Load(func(string) string { return "" })
-		require.NoError(t, err)
-		runner := learning.NewRunner(db, cfg, metrics.New(), storetest.Logger(t))
-		_, err = runner.Run(ctx, learning.RunParams{Days: 30})
-		require.NoError(t, err)
+		runner := seededRun(t, db, seeds.Options{Events: 1500, Days: 20, Users: 3, Seed: 9})
 		mix := func() *report.Overview {
 			o, err := report.LoadOverview(ctx, db, nil, 30, time.Now())
 			require.NoError(t, err)
@@ -127,8 +129,8 @@ func TestProfileMixReadsTheSummaries(t *testing.T) {
 		require.Zero(t, fromSummaries.NotAggregated)
 		require.NotEmpty(t, fromSummaries.SegmentHints)
 		require.NoError(t, db.Exec("UPDATE form_profiles SET hint_summary = NULL").Error)
-		same(fromSummaries, mix())                             // read from the hints themselves
-		_, err = runner.Run(ctx, learning.RunParams{Days: 30}) // writes the missing summaries
+		same(fromSummaries, mix())                              // read from the hints themselves
+		_, err := runner.Run(ctx, learning.RunParams{Days: 30}) // writes the missing summaries
 		require.NoError(t, err)
 		require.Zero(t, storetest.Count(t, db.Where("hint_summary IS NULL"), "form_profiles"))
 		require.NoError(t, db.Exec("UPDATE form_profiles SET style_hint = NULL").Error)
