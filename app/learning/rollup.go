@@ -87,7 +87,7 @@ func FoldRollups(ctx context.Context, db *gorm.DB, full bool) (FoldResult, error
 // consumed first: the events they mark are visible to the statements after it; a writer that
 // commits later leaves its own marks for the next fold.
 func rebuildRollups(tx *gorm.DB, d dialect) (int, error) {
-	derived, err := deriveMissing(tx, d, "")
+	derived, err := deriveMissing(tx, d, "autofill_events e")
 	if err != nil {
 		return 0, err
 	}
@@ -118,7 +118,7 @@ func rebuildRollups(tx *gorm.DB, d dialect) (int, error) {
 // reading and deleting them).
 func foldMarked(tx *gorm.DB, d dialect) (cells, derived int, err error) {
 	marked := "(SELECT DISTINCT day, host, schema_hash FROM learning_dirty) f JOIN autofill_events e ON " + d.inCell("f", "e")
-	derived, err = deriveMissing(tx, d, "JOIN (SELECT DISTINCT day, host, schema_hash FROM learning_dirty) f ON "+d.inCell("f", "e"))
+	derived, err = deriveMissing(tx, d, marked)
 	if err != nil {
 		return 0, 0, err
 	}
@@ -254,17 +254,17 @@ func (d dialect) deriveBatch() int {
 	return 500
 }
 
-// deriveMissing fills final_map_hash and edit_total of the events (all, or those of join's
-// cells) stored without them. The fingerprint is FinalMapHash of the map's string entries (the
+// deriveMissing fills final_map_hash and edit_total of the events read (from: every event, or
+// those of the marked cells, as checkFingerprints takes it) stored without them. The fingerprint is FinalMapHash of the map's string entries (the
 // ones that vote); edit_total is computed by the aggregator's own rule (dialect.edits) in the
 // UPDATE, which reads the row as it was. A map that is not a JSON object keeps no fingerprint:
 // it does not vote, and its edits are read from edit_stats as before.
-func deriveMissing(tx *gorm.DB, d dialect, join string) (int, error) {
+func deriveMissing(tx *gorm.DB, d dialect, from string) (int, error) {
 	mapText := "e.final_map"
 	if d.Postgres {
 		mapText = "e.final_map::text"
 	}
-	rows, err := tx.Raw("SELECT e.id, " + mapText + " FROM autofill_events e " + join +
+	rows, err := tx.Raw("SELECT e.id, " + mapText + " FROM " + from +
 		" WHERE e.final_map_hash IS NULL AND e.final_map IS NOT NULL").Rows()
 	if err != nil {
 		return 0, fmt.Errorf("find events with no derived columns: %w", err)

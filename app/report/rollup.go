@@ -219,12 +219,20 @@ type RetainResult struct {
 // received before it (learning.PurgeEvents, in batches). The dashboard keeps its counts of
 // the deleted days; the learning rollups drop them (a run's window never reaches them).
 func Retain(ctx context.Context, db *gorm.DB, days int, now time.Time) (RetainResult, error) {
+	if days <= 0 {
+		return RetainResult{}, fmt.Errorf("retain: days must be positive (got %d)", days)
+	}
+	if _, err := Refresh(ctx, db); err != nil {
+		return RetainResult{}, err
+	}
+	return retainRefreshed(ctx, db, days, now)
+}
+
+// retainRefreshed is Retain for a caller that has just refreshed the rollup (the refresher).
+func retainRefreshed(ctx context.Context, db *gorm.DB, days int, now time.Time) (RetainResult, error) {
 	res := RetainResult{Horizon: now.UTC().AddDate(0, 0, -days).Truncate(24 * time.Hour)}
 	if days <= 0 {
 		return res, fmt.Errorf("retain: days must be positive (got %d)", days)
-	}
-	if _, err := Refresh(ctx, db); err != nil {
-		return res, err
 	}
 	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := store.AdvisoryXactLock(tx, store.LockRollup); err != nil {
@@ -357,7 +365,7 @@ func (r *Refresher) once(ctx context.Context, rebuildEvery time.Duration) {
 	}
 	r.Log.Debug("dashboard rollup refreshed", "rebuilt", res.Rebuilt, "days", res.Days, "took_ms", res.Took.Milliseconds())
 	if r.RetentionDays > 0 {
-		kept, err := Retain(ctx, r.DB, r.RetentionDays, time.Now())
+		kept, err := retainRefreshed(ctx, r.DB, r.RetentionDays, time.Now()) // refreshed just above
 		switch {
 		case err != nil && ctx.Err() == nil:
 			r.Log.Error("retention failed", "error", err, "deleted", kept.Deleted)
