@@ -9,7 +9,10 @@ import (
 
 // eventIdentity adds the client's idempotency key and the run's provenance. Existing events get
 // event_id = id and the host family of their host, computed with this step's own copy of the
-// family table (so the step means the same thing forever).
+// family table (so the step means the same thing forever), from the events backfill
+// (backfill.go), which also makes event_id NOT NULL on Postgres when it is done. The unique
+// index is built here, on NULLs for existing rows, because the writers' idempotent insert
+// needs it from the first sync.
 var eventIdentity = &gormigrate.Migration{
 	ID: "202611290100_event_identity",
 	Migrate: func(tx *gorm.DB) error {
@@ -25,39 +28,18 @@ var eventIdentity = &gormigrate.Migration{
 				return err
 			}
 		}
-		if err := ddl(tx, "UPDATE autofill_events SET event_id = id WHERE event_id IS NULL"); err != nil {
-			return err
-		}
-		if isPostgres(tx) {
-			if err := ddl(tx, "ALTER TABLE autofill_events ALTER COLUMN event_id SET NOT NULL"); err != nil {
-				return err
-			}
-		}
-		var hosts []string
-		if err := tx.Raw("SELECT DISTINCT host FROM autofill_events WHERE host_family IS NULL").Scan(&hosts).Error; err != nil {
-			return err
-		}
-		// One UPDATE per family (in chunks of hosts), not one per host.
-		byFamily := map[string][]string{}
-		for _, h := range hosts {
-			f := familyAt202611(h)
-			byFamily[f] = append(byFamily[f], h)
-		}
-		for family, hs := range byFamily {
-			for start := 0; start < len(hs); start += 500 {
-				chunk := hs[start:min(start+500, len(hs))]
-				if err := tx.Exec("UPDATE autofill_events SET host_family = ? WHERE host IN ? AND host_family IS NULL",
-					family, chunk).Error; err != nil {
-					return err
-				}
-			}
-		}
-		return ddl(tx,
+		if err := ddl(tx,
 			"CREATE UNIQUE INDEX IF NOT EXISTS ux_autofill_events_user_event ON autofill_events (user_id, event_id)",
 			"CREATE INDEX IF NOT EXISTS ix_autofill_events_host_family ON autofill_events (host_family)",
-		)
+		); err != nil {
+			return err
+		}
+		return requireBackfill(tx)
 	},
 	Rollback: func(tx *gorm.DB) error {
+		if err := dropBackfill(tx); err != nil {
+			return err
+		}
 		if err := ddl(tx,
 			"DROP INDEX IF EXISTS ux_autofill_events_user_event",
 			"DROP INDEX IF EXISTS ix_autofill_events_host_family",

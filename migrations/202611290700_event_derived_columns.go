@@ -3,12 +3,10 @@ package migrations
 import (
 	"bytes"
 	"crypto/sha256"
-	"database/sql"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"io"
-	"strings"
 
 	"github.com/go-gormigrate/gormigrate/v2"
 	"gorm.io/gorm"
@@ -25,9 +23,10 @@ import (
 // bigints, and a legacy row with a counter past 2^31 must neither fail this step nor change
 // the sums.
 //
-// Existing rows are backfilled in batches, keyset by id: the fingerprint in Go, edit_total in
-// SQL, both in one UPDATE so that each row is rewritten once. A row whose final_map is not JSON
-// keeps a NULL fingerprint; the aggregator votes on such rows by their whole map.
+// Existing rows are filled by the events backfill (backfill.go), after the steps and outside
+// their transaction: the fingerprint in Go, edit_total in SQL, in the one UPDATE that also
+// fills the row's other new columns. A row whose final_map is not JSON keeps a NULL
+// fingerprint; the aggregator votes on such rows by their whole map.
 var eventDerivedColumns = &gormigrate.Migration{
 	ID: "202611290700_event_derived_columns",
 	Migrate: func(tx *gorm.DB) error {
@@ -36,9 +35,12 @@ var eventDerivedColumns = &gormigrate.Migration{
 				return err
 			}
 		}
-		return backfillDerived(tx)
+		return requireBackfill(tx)
 	},
 	Rollback: func(tx *gorm.DB) error {
+		if err := dropBackfill(tx); err != nil {
+			return err
+		}
 		for _, c := range []string{"edit_total", "final_map_hash"} {
 			if err := dropColumn(tx, "autofill_events", c); err != nil {
 				return err
@@ -46,100 +48,6 @@ var eventDerivedColumns = &gormigrate.Migration{
 		}
 		return nil
 	},
-}
-
-// backfillBatch is how many rows one UPDATE of the backfill writes: a few thousand on
-// Postgres; the SQLite driver binds parameters in quadratic time, so it gets fewer.
-var backfillBatch = struct{ postgres, sqlite int }{postgres: 5000, sqlite: 500}
-
-// backfillDerived fills both columns of every row that has no fingerprint yet. It walks the
-// whole table by primary key: a filter on final_map_hash IS NULL in the query would make
-// Postgres, which has no statistics on the new column, sort the table for every batch.
-func backfillDerived(tx *gorm.DB) error {
-	pg := isPostgres(tx)
-	batch, mapText, idText := backfillBatch.sqlite, "final_map", "id"
-	words := sqliteWords
-	if pg {
-		batch, mapText, idText = backfillBatch.postgres, "final_map::text", "id::text"
-		words = postgresWords
-	}
-	after := ""
-	for {
-		q := "SELECT " + idText + ", " + mapText + ", final_map_hash IS NULL FROM autofill_events"
-		var args []any
-		if after != "" {
-			q += words.Replace(" WHERE id > CAST(? AS {uuid})")
-			args = append(args, after)
-		}
-		q += fmt.Sprintf(" ORDER BY autofill_events.id LIMIT %d", batch)
-		b, err := readBackfillBatch(tx, q, args)
-		if err != nil {
-			return fmt.Errorf("read autofill_events for the backfill: %w", err)
-		}
-		if b.last == "" {
-			return nil
-		}
-		after = b.last
-		if len(b.ids) == 0 {
-			continue
-		}
-		var sb strings.Builder
-		sb.WriteString("UPDATE autofill_events SET final_map_hash = v.column2, edit_total = ")
-		sb.WriteString(editTotalAt202611(pg))
-		sb.WriteString(" FROM (VALUES ")
-		vals := make([]any, 0, 2*len(b.ids))
-		for i := range b.ids {
-			if i > 0 {
-				sb.WriteString(", ")
-			}
-			sb.WriteString(words.Replace("(CAST(? AS {uuid}), CAST(? AS bigint))"))
-			vals = append(vals, b.ids[i], b.hashes[i])
-		}
-		sb.WriteString(") AS v WHERE autofill_events.id = v.column1")
-		if err := tx.Exec(sb.String(), vals...).Error; err != nil {
-			return fmt.Errorf("backfill autofill_events: %w", err)
-		}
-	}
-}
-
-// backfillRows is one batch of the backfill: the rows it must write with their fingerprints
-// (nil when the map is not JSON), and the last id read ("" when there was none).
-type backfillRows struct {
-	ids    []string
-	hashes []any
-	last   string
-}
-
-func readBackfillBatch(tx *gorm.DB, q string, args []any) (backfillRows, error) {
-	var b backfillRows
-	rows, err := tx.Raw(q, args...).Rows()
-	if err != nil {
-		return b, err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var (
-			id      string
-			text    sql.NullString
-			missing bool
-		)
-		if err := rows.Scan(&id, &text, &missing); err != nil {
-			return b, err
-		}
-		b.last = id
-		if !missing {
-			continue
-		}
-		var h any
-		if text.Valid {
-			if v, ok := finalMapHashAt202611([]byte(text.String)); ok {
-				h = v
-			}
-		}
-		b.ids = append(b.ids, id)
-		b.hashes = append(b.hashes, h)
-	}
-	return b, rows.Err()
 }
 
 // finalMapHashAt202611 is the fingerprint of a stored final_map, frozen as of this step: rows

@@ -65,8 +65,20 @@ func newMigrator(db *gorm.DB) *gormigrate.Gormigrate {
 	}, steps())
 }
 
-// Up applies every pending step. Concurrent callers on Postgres wait for each other.
+// Up applies every pending step, then runs the backfill of the rows (RunBackfill) to the end.
+// Concurrent callers on Postgres wait for each other.
 func Up(ctx context.Context, db *gorm.DB) error {
+	if err := UpSchema(ctx, db); err != nil {
+		return err
+	}
+	_, err := RunBackfill(ctx, db, true, nil)
+	return err
+}
+
+// UpSchema applies every pending step and leaves the rows they need filled to RunBackfill,
+// which serve runs in the background: on a big database the steps take seconds, the backfill
+// minutes.
+func UpSchema(ctx context.Context, db *gorm.DB) error {
 	return withLock(ctx, db, func(conn *gorm.DB) error {
 		if err := newMigrator(conn).Migrate(); err != nil {
 			return fmt.Errorf("migrate up: %w", err)

@@ -16,6 +16,8 @@ type Status struct {
 	Pending []string // known steps not applied yet, in order
 	Unknown []string // applied IDs this build does not know (a newer build migrated)
 	Checks  []Check  // the seed's verification: segment_key column and index
+	// Backfill is the progress of the rows' backfill (RunBackfill), once the steps are applied.
+	Backfill BackfillStatus
 }
 
 // Current reports whether every known step is applied.
@@ -60,6 +62,9 @@ func ReadStatus(ctx context.Context, db *gorm.DB) (Status, error) {
 		return st, err
 	}
 	st.Checks = append(st.Checks, Check{Name: "ix_autofill_events_segment_key index", Present: idx != "", Detail: idx})
+	if st.Backfill, err = ReadBackfill(ctx, db); err != nil {
+		return st, err
+	}
 	return st, nil
 }
 

@@ -2,6 +2,7 @@ package admin
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/applylens/learning/migrations"
 	"github.com/applylens/learning/views/pages"
@@ -27,8 +28,27 @@ func schemaVM(st migrations.Status) pages.SchemaPageVM {
 	for _, id := range st.Unknown {
 		vm.Steps = append(vm.Steps, pages.StepVM{ID: id, Status: "unknown"})
 	}
+	if b := st.Backfill; b.Pending {
+		vm.Backfill = &pages.BackfillVM{Done: b.Done, Total: b.Total, Percent: fmtPct(b.Percent() / 100),
+			Summary: backfillSummary(b), LastError: b.LastError}
+	}
 	for _, ch := range st.Checks {
 		vm.Checks = append(vm.Checks, pages.CheckVM{Name: ch.Name, Present: ch.Present, Detail: orDash(ch.Detail)})
 	}
 	return vm
+}
+
+// backfillSummary says how far the backfill is and, once it has a rate, how long it has left.
+func backfillSummary(b migrations.BackfillStatus) string {
+	if b.StartedAt.IsZero() {
+		return "Waiting for a process to start it."
+	}
+	s := fmt.Sprintf("%s of %s events (%s)", fmtInt(b.Done), fmtInt(b.Total), fmtPct(b.Percent()/100))
+	if rate := b.RowsPerSecond(); rate > 0 {
+		s += fmt.Sprintf(", %s rows/s", fmtInt(int64(rate)))
+		if left := b.Total - b.Done; left > 0 {
+			s += ", about " + (time.Duration(float64(left)/rate) * time.Second).Round(time.Second).String() + " left"
+		}
+	}
+	return s
 }

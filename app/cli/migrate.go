@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -16,36 +17,54 @@ func newMigrateCmd(env *Env) *cobra.Command {
 		Short: "Apply, roll back or inspect the database schema",
 		Args:  cobra.NoArgs,
 	}
+	var noBackfill bool
 	up := &cobra.Command{
 		Use:   "up",
-		Short: "Apply every pending step (safe to run twice, and from two processes at once)",
+		Short: "Apply every pending step, then fill the rows they added columns to (safe to run twice, and from two processes at once)",
 		Long: `Apply every pending step. On a database of the original ApplyLens service (Phase 5.0,
 with users.id varchar) it keeps every row and id, adds what is missing and records itself:
-no hand-written SQL is needed.`,
+no hand-written SQL is needed.
+
+The steps change only the schema, which takes seconds even on millions of events; serve is
+ready as soon as they are applied. The rows' new columns are then filled by a backfill in
+batches (progress on this terminal, in serve's log and on the Schema page) while the service
+serves. Stopped, it resumes where it was, here or in any serve process, which also runs it
+in the background; --no-backfill leaves it to them. The aggregator waits for it.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return withApp(cmd.Context(), env, func(a *app) error {
-				before, err := migrations.ReadStatus(cmd.Context(), a.db)
+				ctx := cmd.Context()
+				before, err := migrations.ReadStatus(ctx, a.db)
 				if err != nil {
 					return err
 				}
-				if err := migrations.Up(cmd.Context(), a.db); err != nil {
+				start := time.Now()
+				if err := migrations.UpSchema(ctx, a.db); err != nil {
+					return err
+				}
+				after, err := migrations.ReadStatus(ctx, a.db)
+				if err != nil {
 					return err
 				}
 				if len(before.Pending) == 0 {
 					fmt.Fprintln(env.Out, "Schema is up to date; nothing to apply.")
+				} else {
+					applied := len(after.Applied) - len(before.Applied)
+					fmt.Fprintf(env.Out, "Applied %d step(s) in %s; schema is at %s.\n", max(applied, 0),
+						time.Since(start).Round(time.Millisecond), after.Applied[len(after.Applied)-1])
+				}
+				if !after.Backfill.Pending {
 					return nil
 				}
-				after, err := migrations.ReadStatus(cmd.Context(), a.db)
-				if err != nil {
-					return err
+				if noBackfill {
+					fmt.Fprintf(env.Out, "%s; serve fills the rest in the background.\n", after.Backfill)
+					return nil
 				}
-				applied := len(after.Applied) - len(before.Applied)
-				fmt.Fprintf(env.Out, "Applied %d step(s); schema is at %s.\n", max(applied, 0), after.Applied[len(after.Applied)-1])
-				return nil
+				return runBackfill(ctx, env, a)
 			})
 		},
 	}
+	up.Flags().BoolVar(&noBackfill, "no-backfill", false, "apply the steps only and leave the rows' backfill to serve")
 	var to string
 	var all bool
 	down := &cobra.Command{
@@ -87,6 +106,25 @@ no hand-written SQL is needed.`,
 	return cmd
 }
 
+// runBackfill runs the rows' backfill to the end, printing its progress every few seconds. If
+// a serve process is running it, it waits for that one to finish.
+func runBackfill(ctx context.Context, env *Env, a *app) error {
+	fmt.Fprintln(env.Out, "Filling the events' new columns; the service can serve meanwhile (Ctrl-C stops, running it again resumes).")
+	last := time.Now()
+	st, err := migrations.RunBackfill(ctx, a.db, true, func(st migrations.BackfillStatus) {
+		if time.Since(last) >= 5*time.Second {
+			fmt.Fprintln(env.Out, st)
+			last = time.Now()
+		}
+	})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Out, "Backfill done: %d rows in %s (%.0f rows/s).\n", st.Done,
+		st.FinishedAt.Sub(st.StartedAt).Round(time.Second), st.RowsPerSecond())
+	return nil
+}
+
 func printStatus(ctx context.Context, env *Env, a *app) error {
 	st, err := migrations.ReadStatus(ctx, a.db)
 	if err != nil {
@@ -108,6 +146,9 @@ func printStatus(ctx context.Context, env *Env, a *app) error {
 			mark = "MISSING"
 		}
 		fmt.Fprintf(w, "check    %s %s %s\n", mark, c.Name, strings.TrimSpace(c.Detail))
+	}
+	if st.Backfill.Pending {
+		fmt.Fprintf(w, "%s\n", st.Backfill)
 	}
 	if st.Current() {
 		fmt.Fprintln(w, "Schema is up to date.")

@@ -2,8 +2,10 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/sync/errgroup"
@@ -100,14 +102,55 @@ func runServe(ctx context.Context, env *Env, opts serveOptions) error {
 		g.Go(func() error { runner.Schedule(ctx); return nil })
 	}
 	g.Go(func() error { refresher.Run(ctx); return nil })
+	g.Go(func() error { backfillInBackground(ctx, db, log); return nil })
 	return g.Wait()
 }
 
+// backfillRetry is how long serve waits before it looks again at a backfill that another
+// process is running, or retries one that failed.
+var backfillRetry = 15 * time.Second
+
+// backfillInBackground runs the adoption backfill (migrations.RunBackfill) until it is done,
+// logging its progress. One process runs it at a time: the others look again every
+// backfillRetry, so that one of them takes over if the process running it (`migrate up`, or
+// another replica) stops. Returns at once when there is nothing to fill.
+func backfillInBackground(ctx context.Context, db *gorm.DB, log *slog.Logger) {
+	log = log.With("component", "backfill")
+	if st, err := migrations.ReadBackfill(ctx, db); err == nil && !st.Pending {
+		return
+	}
+	for {
+		last := time.Now()
+		st, err := migrations.RunBackfill(ctx, db, false, func(st migrations.BackfillStatus) {
+			if time.Since(last) >= 30*time.Second {
+				log.Info("adoption backfill", "rows_done", st.Done, "rows_total", st.Total,
+					"percent", fmt.Sprintf("%.1f", st.Percent()), "rows_per_s", int(st.RowsPerSecond()))
+				last = time.Now()
+			}
+		})
+		switch {
+		case err == nil:
+			log.Info("adoption backfill done", "rows", st.Done, "rows_per_s", int(st.RowsPerSecond()))
+			return
+		case ctx.Err() != nil:
+			return
+		case !errors.Is(err, migrations.ErrBackfillBusy):
+			log.Error("adoption backfill failed; retrying", "error", err, "retry_in", backfillRetry)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(backfillRetry):
+		}
+	}
+}
+
 // ensureSchema migrates the embedded database (or any, with MIGRATE_ON_START) and refuses to
-// serve on a Postgres schema that is behind the code.
+// serve on a Postgres schema that is behind the code. The rows' backfill is not waited for:
+// backfillInBackground runs it while the service serves.
 func ensureSchema(ctx context.Context, cfg config.Config, db *gorm.DB, log *slog.Logger) error {
 	if cfg.Embedded() || cfg.MigrateOnStart {
-		if err := migrations.Up(ctx, db); err != nil {
+		if err := migrations.UpSchema(ctx, db); err != nil {
 			return err
 		}
 	}

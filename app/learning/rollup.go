@@ -12,6 +12,7 @@ import (
 
 	"github.com/applylens/learning/app/models"
 	"github.com/applylens/learning/app/store"
+	"github.com/applylens/learning/migrations"
 )
 
 // The aggregator's sufficient statistics (migration 202612061510_learning_rollups): what a run
@@ -51,6 +52,9 @@ type FoldResult struct {
 func FoldRollups(ctx context.Context, db *gorm.DB, full bool) (FoldResult, error) {
 	start := time.Now()
 	var res FoldResult
+	if err := migrations.CheckBackfill(ctx, db); err != nil {
+		return res, err // rows the adoption backfill has not reached would count in no family
+	}
 	d := dialect{store.DialectOf(db)}
 	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := store.AdvisoryXactLock(tx, store.LockLearningRollup); err != nil {

@@ -15,6 +15,7 @@ import (
 	"github.com/applylens/learning/app/metrics"
 	"github.com/applylens/learning/app/models"
 	"github.com/applylens/learning/app/store"
+	"github.com/applylens/learning/migrations"
 )
 
 // Who started a run.
@@ -184,6 +185,9 @@ func (r *Runner) begin(ctx context.Context, p RunParams) (*begunRun, error) {
 	p, err := p.validate()
 	if err != nil {
 		return nil, err
+	}
+	if err := migrations.CheckBackfill(ctx, r.db); err != nil {
+		return nil, err // a row the backfill has not reached has no host family yet
 	}
 	now := r.now()
 	run := models.AggregatorRun{

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/applylens/learning/app/models"
+	"github.com/applylens/learning/migrations"
 )
 
 // Schedule runs the aggregator every cfg.AggregatorInterval (±10% jitter) over the last
@@ -30,8 +31,9 @@ func (r *Runner) Schedule(ctx context.Context) {
 		}
 		_, err := r.Run(ctx, RunParams{Days: r.cfg.AggregatorDays, Trigger: TriggerSchedule})
 		var busy *AlreadyRunningError
+		var adopting *migrations.BackfillPendingError
 		switch {
-		case errors.As(err, &busy):
+		case errors.As(err, &busy), errors.As(err, &adopting):
 			r.log.Info("scheduled aggregator run skipped", "reason", err.Error())
 		case err != nil && ctx.Err() == nil:
 			r.log.Error("scheduled aggregator run failed", "error", err)

@@ -2,12 +2,14 @@ package router_test
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
+	"gorm.io/gorm"
 
 	"github.com/applylens/learning/app/config"
 	"github.com/applylens/learning/app/metrics"
@@ -74,5 +76,31 @@ func TestHealthReadinessAndBasics(t *testing.T) {
 		w = get("/readyz")
 		require.Equal(t, http.StatusServiceUnavailable, w.Code)
 		require.Contains(t, w.Body.String(), "database does not answer")
+	})
+}
+
+// TestReadyWhileAdopting: once the steps are applied the service is ready while the adoption
+// backfill fills the rows, and /readyz says how far it is; when it is done it no longer says so.
+func TestReadyWhileAdopting(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		storetest.Adopting(t, db, 5)
+		cfg, err := config.Load(func(k string) string { return map[string]string{"APP_ENV": "test"}[k] })
+		require.NoError(t, err)
+		e, err := router.New(router.Deps{Config: cfg, DB: db, Log: storetest.Logger(t), Metrics: metrics.New()})
+		require.NoError(t, err)
+		ready := func() map[string]any {
+			w := httptest.NewRecorder()
+			e.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/readyz", nil))
+			require.Equal(t, http.StatusOK, w.Code, w.Body.String())
+			var reply map[string]any
+			require.NoError(t, json.Unmarshal(w.Body.Bytes(), &reply))
+			return reply
+		}
+		require.Equal(t, map[string]any{"rows_done": 0.0, "rows_total": 0.0, "percent": 0.0}, ready()["backfill"])
+		_, err = migrations.RunBackfill(context.Background(), db, true, nil)
+		require.NoError(t, err)
+		reply := ready()
+		require.Equal(t, "ready", reply["status"])
+		require.NotContains(t, reply, "backfill")
 	})
 }

@@ -16,6 +16,8 @@ const (
 	LockRollup     = "rollup"     // a refresh of the dashboard's rollup, for its transaction
 	// LockLearningRollup: a fold of the aggregator's rollups (learning.FoldRollups), for its transaction
 	LockLearningRollup = "learning-rollup"
+	// LockBackfill: the adoption backfill (migrations.RunBackfill), for its whole run
+	LockBackfill = "backfill"
 )
 
 // AdvisoryKeySQL is the SQL expression of the Postgres advisory lock called name. Advisory

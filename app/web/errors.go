@@ -9,6 +9,7 @@ import (
 	"strconv"
 
 	"github.com/applylens/learning/app/store"
+	"github.com/applylens/learning/migrations"
 )
 
 // Error is an error with an HTTP status and a message that is safe to show a client. The
@@ -62,15 +63,20 @@ func Invalid(fields []FieldError) *Error {
 	return &Error{Status: http.StatusUnprocessableEntity, Message: "the request body does not validate", Fields: fields}
 }
 
-// AsError turns any error into an *Error: a 503 when the database is unavailable (whatever
-// status the handler chose for it), else the *Error it is, else a 500.
+// AsError turns any error into an *Error: a 503 when the database is unavailable or is still
+// being adopted (whatever status the handler chose for it), else the *Error it is, else a 500.
 func AsError(err error) *Error {
 	var e *Error
+	var adopting *migrations.BackfillPendingError
 	switch {
 	case errors.As(err, &e) && e.Status < 500:
 		return e
 	case store.Unavailable(err):
 		return Unavailable(err)
+	case errors.As(err, &adopting):
+		// Not broken, not the caller's fault: the adoption backfill has rows left to fill.
+		return &Error{Status: http.StatusServiceUnavailable, Message: adopting.Error(), Err: err,
+			Headers: map[string]string{"Retry-After": "60"}}
 	case e != nil:
 		return e
 	}

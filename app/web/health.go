@@ -22,7 +22,8 @@ const (
 func Healthz(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) }
 
 // Readyz answers 200 when the database answers and its schema is current, else 503 with the
-// reason.
+// reason. While the adoption backfill fills rows after the steps it is ready, and says how
+// far the backfill is.
 func Readyz(db *gorm.DB) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		ctx, cancel := context.WithTimeout(c.Request.Context(), 3*time.Second)
@@ -46,6 +47,11 @@ func Readyz(db *gorm.DB) gin.HandlerFunc {
 				"reason": "schema is behind: run `migrate up`", "pending": st.Pending})
 			return
 		}
-		c.JSON(http.StatusOK, gin.H{"status": "ready", "schema": st.Applied[len(st.Applied)-1]})
+		reply := gin.H{"status": "ready", "schema": st.Applied[len(st.Applied)-1]}
+		if b := st.Backfill; b.Pending {
+			// Ready: the steps are applied and everything serves; only the aggregator waits.
+			reply["backfill"] = gin.H{"rows_done": b.Done, "rows_total": b.Total, "percent": b.Percent()}
+		}
+		c.JSON(http.StatusOK, reply)
 	}
 }

@@ -11,6 +11,17 @@ type SchemaPageVM struct {
 	Summary string
 	Steps   []StepVM
 	Checks  []CheckVM
+	// Backfill is the rows' backfill after the steps, shown while it runs or when it failed.
+	Backfill *BackfillVM
+}
+
+// BackfillVM is the progress of the adoption backfill.
+type BackfillVM struct {
+	Summary   string // "412,000 of 1,000,004 events (41.2%), 3,100 rows/s, about 3 min left"
+	Done      int64
+	Total     int64
+	Percent   string
+	LastError string
 }
 
 // StepVM is one migration step.

@@ -1,0 +1,54 @@
+package admin_test
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"gorm.io/gorm"
+
+	"github.com/applylens/learning/app/admin"
+	"github.com/applylens/learning/app/store/storetest"
+	"github.com/applylens/learning/migrations"
+)
+
+// TestAdoptionInProgress: while the adoption backfill fills an adopted database's rows, the
+// dashboard serves, the Schema page shows how far it is (rows, rate, time left) and the run
+// button answers that the aggregator waits for it; once it is done the panel is gone and a
+// run goes through.
+func TestAdoptionInProgress(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		storetest.Adopting(t, db, 30)
+		// Midway, as a backfill that has walked 12 of the 30 rows in 10 seconds leaves it.
+		now := time.Now().UTC()
+		require.NoError(t, db.Exec("UPDATE "+migrations.BackfillTable+
+			" SET total_rows = 30, done_rows = 12, started_at = ?, updated_at = ? WHERE name = ?",
+			now.Add(-10*time.Second), now, migrations.EventsBackfill).Error)
+		c, runner := signedIn(t, db, false)
+
+		doc := c.page(admin.PathSchema)
+		require.Equal(t, "12 of 30 events (40.0%), 1 rows/s, about 15s left", text(doc.Selection, "backfill-summary"))
+		progress := byTestID(doc, "backfill-progress").Find("progress")
+		require.Equal(t, "30", progress.AttrOr("max", ""))
+		require.Equal(t, "12", progress.AttrOr("value", ""))
+		require.Contains(t, text(doc.Selection, "schema-summary"), "The schema is current")
+
+		c.page(admin.PathOverview)
+		r := c.post(admin.PathRuns, url.Values{"days": {"30"}})
+		require.Equal(t, http.StatusServiceUnavailable, r.StatusCode, r.Body)
+		require.Contains(t, r.Body, "still being adopted (backfill events: 12 of 30 rows (40.0%)")
+		require.Equal(t, "60", r.Header.Get("Retry-After"))
+
+		_, err := migrations.RunBackfill(context.Background(), db, true, nil)
+		require.NoError(t, err)
+		doc = c.page(admin.PathSchema)
+		require.Zero(t, byTestID(doc, "schema-backfill").Length())
+		c.page(admin.PathOverview)
+		r = c.post(admin.PathRuns, url.Values{"days": {"30"}})
+		require.Equal(t, http.StatusSeeOther, r.StatusCode, r.Body)
+		runner.Wait()
+	})
+}
