@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"gorm.io/gorm"
@@ -179,8 +180,16 @@ func ReadBackfill(ctx context.Context, db *gorm.DB) (BackfillStatus, error) {
 	return st, nil
 }
 
-// CheckBackfill returns a *BackfillPendingError while the events backfill is pending.
+// CheckBackfill returns a *BackfillPendingError while the events backfill is pending. Once it
+// has seen the backfill done on a pool it answers from memory: only a step applied again makes
+// it pending again, and UpSchema, which applies them, forgets what it saw.
 func CheckBackfill(ctx context.Context, db *gorm.DB) error {
+	pool, poolErr := db.DB()
+	if poolErr == nil {
+		if _, ok := seenDone.Load(pool); ok {
+			return nil
+		}
+	}
 	st, err := ReadBackfill(ctx, db)
 	if err != nil {
 		return err
@@ -188,7 +197,20 @@ func CheckBackfill(ctx context.Context, db *gorm.DB) error {
 	if st.Pending {
 		return &BackfillPendingError{Status: st}
 	}
+	if poolErr == nil {
+		seenDone.Store(pool, true)
+	}
 	return nil
+}
+
+// seenDone holds the pools (*sql.DB) on which CheckBackfill found the backfill done.
+var seenDone sync.Map
+
+// forgetDone makes CheckBackfill read the backfill's state again on db's pool.
+func forgetDone(db *gorm.DB) {
+	if pool, err := db.DB(); err == nil {
+		seenDone.Delete(pool)
+	}
 }
 
 // ErrBackfillBusy is returned by RunBackfill without wait when another process is running it.

@@ -79,6 +79,7 @@ func Up(ctx context.Context, db *gorm.DB) error {
 // which serve runs in the background: on a big database the steps take seconds, the backfill
 // minutes.
 func UpSchema(ctx context.Context, db *gorm.DB) error {
+	defer forgetDone(db) // a step applied again may have asked for the backfill again
 	return withLock(ctx, db, func(conn *gorm.DB) error {
 		if err := newMigrator(conn).Migrate(); err != nil {
 			return fmt.Errorf("migrate up: %w", err)

@@ -14,6 +14,7 @@ import (
 	"github.com/applylens/learning/app/config"
 	"github.com/applylens/learning/app/models"
 	"github.com/applylens/learning/app/store"
+	"github.com/applylens/learning/migrations"
 )
 
 // Off-policy replay: how helpful would another policy's styles have been on the logged window?
@@ -134,6 +135,9 @@ func Evaluate(ctx context.Context, db *gorm.DB, p EvalParams) (*Evaluation, erro
 	}
 	s := settings{days: p.Days, now: func() time.Time { return p.Now }}
 	ev := &Evaluation{Days: p.Days, Since: s.since()}
+	if err := migrations.CheckBackfill(ctx, db); err != nil {
+		return nil, err
+	}
 	if _, err := FoldRollups(ctx, db, false); err != nil {
 		return nil, err
 	}

@@ -12,7 +12,6 @@ import (
 
 	"github.com/applylens/learning/app/models"
 	"github.com/applylens/learning/app/store"
-	"github.com/applylens/learning/migrations"
 )
 
 // The aggregator's sufficient statistics (migration 202612061510_learning_rollups): what a run
@@ -49,12 +48,11 @@ type FoldResult struct {
 
 // FoldRollups brings the rollups up to date: a rebuild when full or never built, else the
 // recomputation of the cells marked since the last fold. One fold at a time per database.
+// Its callers first check that the adoption backfill is done (migrations.CheckBackfill): a row
+// it has not reached would be counted in no family.
 func FoldRollups(ctx context.Context, db *gorm.DB, full bool) (FoldResult, error) {
 	start := time.Now()
 	var res FoldResult
-	if err := migrations.CheckBackfill(ctx, db); err != nil {
-		return res, err // rows the adoption backfill has not reached would count in no family
-	}
 	d := dialect{store.DialectOf(db)}
 	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := store.AdvisoryXactLock(tx, store.LockLearningRollup); err != nil {
