@@ -380,7 +380,7 @@ func (b eventsBatch) walk(tx *gorm.DB, cursor string) (last string, n int, err e
 		q += b.words.Replace(" WHERE id > CAST(? AS {uuid})")
 		args = append(args, cursor)
 	}
-	q += fmt.Sprintf(" ORDER BY id LIMIT %d", b.size)
+	q += fmt.Sprintf(" ORDER BY autofill_events.id LIMIT %d", b.size) // the uuid, not the text selected as id
 	rows, err := b.read(tx, q, args, func(id string) { last = id; n++ })
 	if err != nil {
 		return "", 0, fmt.Errorf("read autofill_events: %w", err)

@@ -256,62 +256,83 @@ func (d dialect) deriveBatch() int {
 	return 500
 }
 
-// deriveMissing fills final_map_hash and edit_total of the events read (from: every event, or
-// those of the marked cells, as checkFingerprints takes it) stored without them. The fingerprint is FinalMapHash of the map's string entries (the
-// ones that vote); edit_total is computed by the aggregator's own rule (dialect.edits) in the
-// UPDATE, which reads the row as it was. A map that is not a JSON object keeps no fingerprint:
-// it does not vote, and its edits are read from edit_stats as before.
+// deriveMissing fills the columns that a writer derives from an event and that the events read
+// (from: every event, or those of the marked cells, as checkFingerprints takes it) were stored
+// without, by a writer that predates them (the original service during a rolling switch, an
+// older replica, a bulk import): final_map_hash and edit_total, and host_family. The
+// fingerprint is FinalMapHash of the map's string entries (the ones that vote); edit_total is
+// computed by the aggregator's own rule (dialect.edits) in the UPDATE, which reads the row as it
+// was; the family is Family of the host, as a writer stores it. A map that is not a JSON object
+// keeps no fingerprint: it does not vote, and its edits are read from edit_stats as before.
 func deriveMissing(tx *gorm.DB, d dialect, from string) (int, error) {
 	mapText := "e.final_map"
 	if d.Postgres {
 		mapText = "e.final_map::text"
 	}
-	rows, err := tx.Raw("SELECT e.id, " + mapText + " FROM " + from +
-		" WHERE e.final_map_hash IS NULL AND e.final_map IS NOT NULL").Rows()
+	rows, err := tx.Raw("SELECT e.id, e.host, " + mapText + ", e.final_map_hash IS NULL AND e.final_map IS NOT NULL, " +
+		"e.host_family IS NULL FROM " + from +
+		" WHERE (e.final_map_hash IS NULL AND e.final_map IS NOT NULL) OR e.host_family IS NULL").Rows()
 	if err != nil {
 		return 0, fmt.Errorf("find events with no derived columns: %w", err)
 	}
-	var ids []string
-	var hashes []int64
+	type fill struct {
+		id     string
+		hash   any // nil: the fingerprint stays as it is
+		family any // nil: the family stays as it is
+	}
+	var fills []fill
 	for rows.Next() {
 		var (
-			id   string
-			text sql.NullString
+			id, host         string
+			text             sql.NullString
+			noHash, noFamily bool
 		)
-		if err := rows.Scan(&id, &text); err != nil {
+		if err := rows.Scan(&id, &host, &text, &noHash, &noFamily); err != nil {
 			rows.Close()
 			return 0, err
 		}
-		if h, ok := votingMapHash(text.String); ok {
-			ids, hashes = append(ids, id), append(hashes, h)
+		f := fill{id: id}
+		if noHash {
+			if h, ok := votingMapHash(text.String); ok {
+				f.hash = h
+			}
+		}
+		if noFamily {
+			f.family = Family(host)
+		}
+		if f.hash != nil || f.family != nil {
+			fills = append(fills, f)
 		}
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return 0, err
 	}
-	uuid, bigint := "?", "?"
+	uuid, bigint, text := "?", "?", "?"
 	if d.Postgres {
-		uuid, bigint = "CAST(? AS uuid)", "CAST(? AS bigint)"
+		uuid, bigint, text = "CAST(? AS uuid)", "CAST(? AS bigint)", "CAST(? AS varchar(32))"
 	}
-	for start := 0; start < len(ids); start += d.deriveBatch() {
-		end := min(start+d.deriveBatch(), len(ids))
+	for start := 0; start < len(fills); start += d.deriveBatch() {
+		end := min(start+d.deriveBatch(), len(fills))
 		var sb strings.Builder
-		sb.WriteString("UPDATE autofill_events SET final_map_hash = v.column2, edit_total = " + d.edits() + " FROM (VALUES ")
-		args := make([]any, 0, 2*(end-start))
+		sb.WriteString("UPDATE autofill_events SET " +
+			"final_map_hash = COALESCE(final_map_hash, v.column2), " +
+			"edit_total = CASE WHEN final_map_hash IS NULL AND v.column2 IS NOT NULL THEN " + d.edits() + " ELSE edit_total END, " +
+			"host_family = COALESCE(host_family, v.column3) FROM (VALUES ")
+		args := make([]any, 0, 3*(end-start))
 		for i := start; i < end; i++ {
 			if i > start {
 				sb.WriteString(", ")
 			}
-			sb.WriteString("(" + uuid + ", " + bigint + ")")
-			args = append(args, ids[i], hashes[i])
+			sb.WriteString("(" + uuid + ", " + bigint + ", " + text + ")")
+			args = append(args, fills[i].id, fills[i].hash, fills[i].family)
 		}
 		sb.WriteString(") AS v WHERE autofill_events.id = v.column1")
 		if err := tx.Exec(sb.String(), args...).Error; err != nil {
 			return 0, fmt.Errorf("fill derived columns: %w", err)
 		}
 	}
-	return len(ids), nil
+	return len(fills), nil
 }
 
 // checkFingerprints finds the (form, fingerprint) groups of the events read (from) whose maps

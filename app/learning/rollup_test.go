@@ -127,16 +127,24 @@ func TestIncrementalEqualsFull(t *testing.T) {
 			FinalMap: map[string]string{"#late": "x"}, Added: seeds.Int(4), Age: 12 * 24 * time.Hour}.Times(3))
 		require.NoError(t, db.Exec(`UPDATE autofill_events SET final_map_hash = NULL, edit_total = NULL
 			WHERE id IN (SELECT id FROM autofill_events WHERE host = ? ORDER BY id LIMIT 7)`, some.Host).Error)
+		// The original service stores no host family either: three of those rows, and two more.
+		require.NoError(t, db.Exec(`UPDATE autofill_events SET host_family = NULL
+			WHERE id IN (SELECT id FROM autofill_events WHERE host = ? ORDER BY id LIMIT 3)
+			   OR id IN (SELECT id FROM autofill_events WHERE host = ? ORDER BY id DESC LIMIT 2)`, some.Host, some.Host).Error)
 
 		fold, err = learning.FoldRollups(ctx, db, false)
 		require.NoError(t, err)
 		require.False(t, fold.Rebuilt)
 		require.Positive(t, fold.Cells)
 		require.Less(t, fold.Cells, cells/2, "only the changed cells (a sixth of the users left: about a third of them)")
-		require.Equal(t, 7, fold.Derived, "the rows without derived columns, filled once")
+		require.Equal(t, 9, fold.Derived, "the rows without derived columns or family, filled once")
 		var missing int64
-		require.NoError(t, db.Raw("SELECT COUNT(*) FROM autofill_events WHERE final_map_hash IS NULL").Scan(&missing).Error)
+		require.NoError(t, db.Raw("SELECT COUNT(*) FROM autofill_events WHERE final_map_hash IS NULL OR host_family IS NULL").
+			Scan(&missing).Error)
 		require.Zero(t, missing)
+		var families []string
+		require.NoError(t, db.Raw("SELECT DISTINCT host_family FROM autofill_events WHERE host = ?", some.Host).Scan(&families).Error)
+		require.Equal(t, []string{learning.Family(some.Host)}, families, "the family a writer stores")
 
 		for _, policy := range []string{models.PolicyBayes, models.PolicyThreshold} {
 			hp := policyHarness(t, db, policy)
