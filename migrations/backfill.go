@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
 
 	"github.com/applylens/learning/app/store"
 )
@@ -246,6 +247,9 @@ func RunBackfill(ctx context.Context, db *gorm.DB, wait bool, progress func(Back
 // runEventsBackfill walks autofill_events from the cursor, a batch per transaction, then
 // sweeps and finishes. It holds the lock (Postgres), so it alone moves the cursor.
 func runEventsBackfill(ctx context.Context, db *gorm.DB, progress func(BackfillStatus)) (BackfillStatus, error) {
+	// A batch's statements are slow by design (thousands of rows) and tens of kilobytes long:
+	// the slow-statement log would print each one; the callers log the progress instead.
+	db = db.Session(&gorm.Session{Logger: db.Logger.LogMode(logger.Error)})
 	st, err := ReadBackfill(ctx, db)
 	if err != nil || !st.Pending {
 		return st, err // finished by the process that held the lock before us
