@@ -38,11 +38,13 @@ FROM generate_series(1, ?) g`
 //
 //   - schema_s: the steps (migrate up's first part), after which the schema is current and serve
 //     answers /readyz;
+//
 //   - backfill_s and backfill_rows/s: the backfill of the rows' new columns that follows;
+//
 //   - sync_p50_ms and sync_max_ms: one event stored through the writers every 100 ms while the
 //     backfill runs (the service serves meanwhile).
 //
-//	TEST_DATABASE_URL=postgres://… go test ./migrations -run '^$' -bench AdoptLegacy -benchtime 1x -timeout 30m
+//     TEST_DATABASE_URL=postgres://… go test ./migrations -run '^$' -bench AdoptLegacy -benchtime 1x -timeout 30m
 func BenchmarkAdoptLegacy(b *testing.B) {
 	var pg *storetest.Backend
 	for _, be := range storetest.Backends() {

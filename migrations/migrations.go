@@ -44,6 +44,7 @@ func steps() []*gormigrate.Migration {
 		rollupDiscipline,
 		learningRollups,
 		profileHintSummary,
+		eventIDDefault,
 	}
 }
 
