@@ -38,9 +38,6 @@ var eventDerivedColumns = &gormigrate.Migration{
 		return requireBackfill(tx)
 	},
 	Rollback: func(tx *gorm.DB) error {
-		if err := dropBackfill(tx); err != nil {
-			return err
-		}
 		for _, c := range []string{"edit_total", "final_map_hash"} {
 			if err := dropColumn(tx, "autofill_events", c); err != nil {
 				return err

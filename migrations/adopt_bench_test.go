@@ -82,6 +82,7 @@ func BenchmarkAdoptLegacy(b *testing.B) {
 
 		stop := make(chan struct{})
 		var wg sync.WaitGroup
+		var syncErr error
 		wg.Go(func() {
 			for {
 				select {
@@ -90,8 +91,10 @@ func BenchmarkAdoptLegacy(b *testing.B) {
 				case <-time.After(100 * time.Millisecond):
 				}
 				t0 := time.Now()
-				_, err := seeds.Insert(ctx, db, []seeds.Ev{{Host: "boards.greenhouse.io", SchemaHash: "form-1"}})
-				require.NoError(b, err)
+				if _, err := seeds.Insert(ctx, db, []seeds.Ev{{Host: "boards.greenhouse.io", SchemaHash: "form-1"}}); err != nil {
+					syncErr = err
+					return
+				}
 				syncs = append(syncs, time.Since(t0))
 			}
 		})
@@ -101,6 +104,7 @@ func BenchmarkAdoptLegacy(b *testing.B) {
 		close(stop)
 		wg.Wait()
 		require.NoError(b, err)
+		require.NoError(b, syncErr, "a write during the backfill")
 		require.False(b, done.Pending)
 	}
 	b.ReportMetric(schema.Seconds()/float64(b.N), "schema_s")

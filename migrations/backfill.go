@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
 
@@ -69,7 +70,7 @@ func (s BackfillStatus) Percent() float64 {
 	return min(100, 100*float64(s.Done)/float64(s.Total))
 }
 
-// RowsPerSecond is the backfill's throughput so far (0 before two batches' worth of time).
+// RowsPerSecond is the backfill's throughput so far (0 before it has started).
 func (s BackfillStatus) RowsPerSecond() float64 {
 	end := s.UpdatedAt
 	if !s.FinishedAt.IsZero() {
@@ -85,12 +86,12 @@ func (s BackfillStatus) RowsPerSecond() float64 {
 // String is one line for logs and the command line.
 func (s BackfillStatus) String() string {
 	if !s.Pending {
-		return fmt.Sprintf("backfill %s: done", s.Name)
+		return fmt.Sprintf("backfill of %s: done", s.Name)
 	}
 	if s.StartedAt.IsZero() {
-		return fmt.Sprintf("backfill %s: waiting to start", s.Name)
+		return fmt.Sprintf("backfill of %s: waiting to start", s.Name)
 	}
-	return fmt.Sprintf("backfill %s: %d of %d rows (%.1f%%), %.0f rows/s", s.Name, s.Done, s.Total, s.Percent(), s.RowsPerSecond())
+	return fmt.Sprintf("backfill of %s: %d of %d rows (%.1f%%), %.1f rows/s", s.Name, s.Done, s.Total, s.Percent(), s.RowsPerSecond())
 }
 
 // BackfillPendingError is what a caller that needs the filled rows (the aggregator) returns
@@ -99,7 +100,7 @@ type BackfillPendingError struct{ Status BackfillStatus }
 
 func (e *BackfillPendingError) Error() string {
 	return fmt.Sprintf("the database is still being adopted (%s); the aggregator runs once the backfill is done "+
-		"(`migrate up` or any serve process finishes it)", e.Status)
+		"(`migrate up` or a serve process is filling the rows)", e.Status)
 }
 
 // ensureBackfillTable creates the progress table if it is missing.
@@ -118,7 +119,7 @@ func ensureBackfillTable(tx *gorm.DB) error {
 
 // requireBackfill is called by a step that added columns the events backfill fills: the
 // backfill starts over (it fills only what is NULL, so walking again is harmless). A table
-// with no rows needs nothing, and is finished at once.
+// with no rows needs nothing.
 func requireBackfill(tx *gorm.DB) error {
 	if err := ensureBackfillTable(tx); err != nil {
 		return err
@@ -131,13 +132,18 @@ func requireBackfill(tx *gorm.DB) error {
 		return err
 	}
 	if len(found) == 0 {
-		return finishEventsBackfill(tx)
+		// Nothing to fill, and the step's transaction holds the table: NOT NULL at once.
+		if isPostgres(tx) {
+			return ddl(tx, "ALTER TABLE autofill_events ALTER COLUMN event_id SET NOT NULL")
+		}
+		return nil
 	}
 	return tx.Exec("INSERT INTO "+BackfillTable+" (name) VALUES (?)", EventsBackfill).Error
 }
 
-// dropBackfill forgets the events backfill: a step that it needs is being rolled back (the
-// step, applied again, asks for it again).
+// dropBackfill forgets the events backfill: the step that added event_id is being rolled
+// back, and with it every column the backfill fills (the step, applied again, asks for it
+// again). A later step rolled back leaves it pending: RunBackfill waits for the steps.
 func dropBackfill(tx *gorm.DB) error {
 	if !tx.Migrator().HasTable(BackfillTable) {
 		return nil
@@ -226,6 +232,12 @@ func RunBackfill(ctx context.Context, db *gorm.DB, wait bool, progress func(Back
 	if err != nil || !st.Pending {
 		return st, err
 	}
+	if schema, err := ReadStatus(ctx, db); err != nil {
+		return st, err
+	} else if !schema.Current() {
+		return st, fmt.Errorf("the backfill fills the columns of every step: apply the %d pending step(s) first (`migrate up`)",
+			len(schema.Pending))
+	}
 	run := func(conn *gorm.DB) error {
 		st, err = runEventsBackfill(ctx, conn, progress)
 		return err
@@ -271,8 +283,10 @@ func runEventsBackfill(ctx context.Context, db *gorm.DB, progress func(BackfillS
 		var walked int
 		err := retryBatch(ctx, func() error {
 			return db.Transaction(func(tx *gorm.DB) error {
+				// The row lock serialises batches even if the advisory lock's session was lost.
 				var cursor []string
-				if err := tx.Table(BackfillTable).Where("name = ?", EventsBackfill).Pluck("last_id", &cursor).Error; err != nil {
+				if err := tx.Raw("SELECT last_id FROM "+BackfillTable+" WHERE name = ?"+b.forUpdate(), EventsBackfill).
+					Scan(&cursor).Error; err != nil {
 					return err
 				}
 				if len(cursor) == 0 {
@@ -303,11 +317,7 @@ func runEventsBackfill(ctx context.Context, db *gorm.DB, progress func(BackfillS
 			progress(st)
 		}
 	}
-	if err := b.sweep(ctx, db); err != nil {
-		recordBackfillError(db, err)
-		return st, err
-	}
-	if err := retryBatch(ctx, func() error { return finishEventsBackfill(db.WithContext(ctx)) }); err != nil {
+	if err := b.finish(ctx, db); err != nil {
 		recordBackfillError(db, err)
 		return st, err
 	}
@@ -340,13 +350,20 @@ func retryBatch(ctx context.Context, fn func() error) error {
 	return err
 }
 
-// recordBackfillError keeps a failed batch's error on the progress row, for the Schema page.
+// recordBackfillError keeps what went wrong on the progress row, for the Schema page: the
+// database's own message and code, never the statement (the caller logs or prints the whole
+// error).
 func recordBackfillError(db *gorm.DB, err error) {
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return
 	}
+	msg := "a batch failed; the log of the process running the backfill says why"
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		msg = fmt.Sprintf("%s (SQLSTATE %s)", pgErr.Message, pgErr.Code)
+	}
 	db.WithContext(context.Background()).Table(BackfillTable).Where("name = ?", EventsBackfill).
-		Update("last_error", err.Error())
+		Update("last_error", msg)
 }
 
 // eventsBatch reads and writes one batch of the events backfill.
@@ -420,6 +437,14 @@ func (b eventsBatch) sweep(ctx context.Context, db *gorm.DB) error {
 	}
 }
 
+// forUpdate locks the rows a statement reads, on Postgres (SQLite's writer is alone).
+func (b eventsBatch) forUpdate() string {
+	if b.pg {
+		return " FOR UPDATE"
+	}
+	return ""
+}
+
 func (b eventsBatch) text(col string) string {
 	if b.pg {
 		return col + "::text"
@@ -470,8 +495,8 @@ func (b eventsBatch) write(tx *gorm.DB, rows []backfillRow) error {
 	var sb strings.Builder
 	sb.WriteString("UPDATE autofill_events SET event_id = COALESCE(event_id, id), " +
 		"host_family = COALESCE(host_family, v.column2), " +
-		"final_map_hash = CASE WHEN v.column3 = 1 THEN v.column4 ELSE final_map_hash END, " +
-		"edit_total = CASE WHEN v.column3 = 1 THEN " + editTotalAt202611(b.pg) + " ELSE edit_total END FROM (VALUES ")
+		"final_map_hash = CASE WHEN v.column3 = 1 AND final_map_hash IS NULL THEN v.column4 ELSE final_map_hash END, " +
+		"edit_total = CASE WHEN v.column3 = 1 AND final_map_hash IS NULL THEN " + editTotalAt202611(b.pg) + " ELSE edit_total END FROM (VALUES ")
 	args := make([]any, 0, 4*len(rows))
 	for i, r := range rows {
 		if i > 0 {
@@ -488,43 +513,91 @@ func (b eventsBatch) write(tx *gorm.DB, rows []backfillRow) error {
 	return tx.Exec(sb.String(), args...).Error
 }
 
-// finishEventsBackfill makes event_id NOT NULL on Postgres, as the original step did, without
-// scanning the table under an exclusive lock: a CHECK constraint added NOT VALID (a moment's
-// lock), validated while writes go on, lets SET NOT NULL skip its scan; the constraint is then
-// dropped. Each statement waits at most lockWait for its lock and fails rather than queue
-// every other query behind it (the caller retries).
-func finishEventsBackfill(db *gorm.DB) error {
-	if !isPostgres(db) {
-		return nil
+// finish fills the rows that an old writer added behind the cursor (sweep) and, on Postgres,
+// makes event_id NOT NULL as the original step did, without scanning the table under an
+// exclusive lock, in this order:
+//
+//  1. a CHECK (event_id IS NOT NULL) added NOT VALID (a moment's lock, no scan): from then on
+//     no row comes without a key (a writer that sends none gets the column's default);
+//  2. the sweep fills the rows that came before it;
+//  3. VALIDATE checks every row while reads and writes go on;
+//  4. SET NOT NULL trusts the valid constraint instead of scanning, and the constraint goes.
+//
+// Each statement that needs a table lock waits at most lockWait for it, so that it never
+// queues the service's queries behind it for long, and is retried. A finish that stopped
+// part-way carries on from where the catalog says it is.
+func (b eventsBatch) finish(ctx context.Context, db *gorm.DB) error {
+	if !b.pg {
+		return b.sweep(ctx, db)
 	}
-	var nullable []string
-	if err := db.Raw(`SELECT is_nullable FROM information_schema.columns WHERE table_schema = current_schema()
-		AND table_name = 'autofill_events' AND column_name = 'event_id'`).Scan(&nullable).Error; err != nil {
-		return err
+	var state []struct{ Nullable, Check, Validated bool }
+	if err := db.WithContext(ctx).Raw(`SELECT c.is_nullable = 'YES' AS nullable,
+			k.conname IS NOT NULL AS "check", COALESCE(k.convalidated, false) AS validated
+		FROM information_schema.columns c
+		LEFT JOIN pg_constraint k ON k.conrelid = 'autofill_events'::regclass AND k.conname = ?
+		WHERE c.table_schema = current_schema() AND c.table_name = 'autofill_events' AND c.column_name = 'event_id'`,
+		eventIDCheck).Scan(&state).Error; err != nil {
+		return fmt.Errorf("read event_id's constraints: %w", err)
 	}
-	if len(nullable) == 0 || nullable[0] != "YES" {
-		return nil
+	if len(state) == 0 {
+		return errors.New("autofill_events has no event_id column")
 	}
-	const check = "autofill_events_event_id_not_null"
-	for _, s := range []string{
-		"ALTER TABLE autofill_events DROP CONSTRAINT IF EXISTS " + check,
-		"ALTER TABLE autofill_events ADD CONSTRAINT " + check + " CHECK (event_id IS NOT NULL) NOT VALID",
-		"ALTER TABLE autofill_events VALIDATE CONSTRAINT " + check,
-		"ALTER TABLE autofill_events ALTER COLUMN event_id SET NOT NULL",
-		"ALTER TABLE autofill_events DROP CONSTRAINT " + check,
-	} {
-		err := db.Transaction(func(tx *gorm.DB) error {
-			if err := tx.Exec("SET LOCAL lock_timeout = '" + lockWait + "'").Error; err != nil {
+	st := state[0]
+	steps := []struct {
+		needed bool
+		sql    string
+	}{
+		{st.Nullable && !st.Check, "ALTER TABLE autofill_events ADD CONSTRAINT " + eventIDCheck + " CHECK (event_id IS NOT NULL) NOT VALID"},
+		{true, ""}, // the sweep
+		{st.Nullable && !st.Validated, "ALTER TABLE autofill_events VALIDATE CONSTRAINT " + eventIDCheck},
+		{st.Nullable, "ALTER TABLE autofill_events ALTER COLUMN event_id SET NOT NULL"},
+		{st.Nullable || st.Check, "ALTER TABLE autofill_events DROP CONSTRAINT IF EXISTS " + eventIDCheck},
+	}
+	for _, step := range steps {
+		if !step.needed {
+			continue
+		}
+		if step.sql == "" {
+			if err := b.sweep(ctx, db); err != nil {
 				return err
 			}
-			return tx.Exec(s).Error
-		})
-		if err != nil {
-			return fmt.Errorf("%s: %w", s, err)
+			continue
+		}
+		if err := withLockWait(ctx, db, step.sql); err != nil {
+			return fmt.Errorf("make event_id NOT NULL: %w", err)
 		}
 	}
 	return nil
 }
 
-// lockWait is how long a finishing statement waits for its table lock.
-const lockWait = "5s"
+// eventIDCheck is the constraint that lets SET NOT NULL skip its scan.
+const eventIDCheck = "autofill_events_event_id_not_null"
+
+// withLockWait runs one DDL statement in its own transaction, waiting at most lockWait for its
+// lock, up to lockTries times.
+func withLockWait(ctx context.Context, db *gorm.DB, stmt string) error {
+	var err error
+	for attempt := range lockTries {
+		err = db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+			if err := tx.Exec("SET LOCAL lock_timeout = '" + lockWait + "'").Error; err != nil {
+				return err
+			}
+			return tx.Exec(stmt).Error
+		})
+		if err == nil || ctx.Err() != nil {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(time.Duration(attempt+1) * 200 * time.Millisecond):
+		}
+	}
+	return err
+}
+
+// lockWait is how long a finishing statement waits for its table lock; lockTries how often.
+const (
+	lockWait  = "1s"
+	lockTries = 10
+)

@@ -3,6 +3,7 @@ package migrations_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
@@ -110,12 +111,14 @@ func TestBackfillResumes(t *testing.T) {
 		st, err = migrations.RunBackfill(context.Background(), db, true, nil)
 		require.NoError(t, err)
 		require.False(t, st.Pending)
-		// Each row walked once: the 40, and the synced one if its (random) id fell after the cursor;
-		// the row behind the cursor is the sweep's.
+		// Each row walked once: the 40, and the synced one only if its id (a time-ordered v7,
+		// which sorts before nearly every random one) fell after the cursor; the row behind the
+		// cursor is the sweep's.
 		require.True(t, st.Done == 40 || st.Done == 41, "walked %d", st.Done)
 		require.NoError(t, migrations.CheckBackfill(context.Background(), db))
 		requireFilled(t, db, rows[:40])
 		behind := readFilled(t, db)[rows[40].ID]
+		require.NotNil(t, behind.HostFamily, "the sweep filled the row behind the cursor")
 		require.NotNil(t, behind.EventID)
 		if b.Name == "sqlite" {
 			require.Equal(t, rows[40].ID, *behind.EventID, "the sweep filled the row behind the cursor")
@@ -159,6 +162,13 @@ func TestBackfillOneAtATime(t *testing.T) {
 
 		done := make(chan error, 1)
 		go func() { _, err := migrations.RunBackfill(ctx, db, true, nil); done <- err }()
+		// It waits for the lock (migrate up's case) ...
+		require.Eventually(t, func() bool {
+			var waiting int64
+			db.Raw("SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted").Scan(&waiting)
+			return waiting > 0
+		}, 10*time.Second, 20*time.Millisecond)
+		// ... and runs when it is free.
 		require.NoError(t, release())
 		require.NoError(t, <-done)
 		requireFilled(t, db, rows)
@@ -166,25 +176,46 @@ func TestBackfillOneAtATime(t *testing.T) {
 }
 
 // TestEmptyDatabaseNeedsNoBackfill: a new database has nothing to fill, and on Postgres its
-// event_id is NOT NULL from the step on.
+// event_id is NOT NULL from the step on. A step applied again on the same pool (UpSchema) makes
+// the check read the state again instead of answering from what it saw.
 func TestEmptyDatabaseNeedsNoBackfill(t *testing.T) {
 	storetest.EachBackend(t, func(t *testing.T, b storetest.Backend) {
+		ctx := context.Background()
 		db := b.New(t)
-		st, err := migrations.ReadBackfill(context.Background(), db)
+		st, err := migrations.ReadBackfill(ctx, db)
 		require.NoError(t, err)
 		require.False(t, st.Pending)
-		require.NoError(t, learningCanRun(db))
+		require.NoError(t, migrations.CheckBackfill(ctx, db))
 		if b.Name == "postgres" {
-			require.Error(t, db.Exec("INSERT INTO autofill_events (id, user_id, host, schema_hash) VALUES (?, 'nobody', 'h', 's')",
-				uuid.NewString()).Error, "event_id is NOT NULL")
+			var nullable string
+			require.NoError(t, db.Raw(`SELECT is_nullable FROM information_schema.columns WHERE table_schema = current_schema()
+				AND table_name = 'autofill_events' AND column_name = 'event_id'`).Scan(&nullable).Error)
+			require.Equal(t, "NO", nullable)
 		}
+
+		storetest.Adopting(t, db, 3)
+		var pending *migrations.BackfillPendingError
+		require.ErrorAs(t, migrations.CheckBackfill(ctx, db), &pending)
 	})
 }
 
-// learningCanRun folds the aggregator's rollups, which refuses while the backfill is pending.
-func learningCanRun(db *gorm.DB) error {
-	_, err := learning.FoldRollups(context.Background(), db, false)
-	return err
+// TestRollbackDuringBackfill: rolling back a step whose columns the backfill fills leaves it
+// pending (the aggregator still waits), it refuses to run until the steps are applied again,
+// and then finishes.
+func TestRollbackDuringBackfill(t *testing.T) {
+	storetest.EachBackend(t, func(t *testing.T, b storetest.Backend) {
+		ctx := context.Background()
+		db := b.New(t)
+		rows := storetest.Adopting(t, db, 5)
+		require.NoError(t, migrations.DownTo(ctx, db, "202611290600_report_rollup"))
+		var pending *migrations.BackfillPendingError
+		require.ErrorAs(t, migrations.CheckBackfill(ctx, db), &pending)
+		_, err := migrations.RunBackfill(ctx, db, true, nil)
+		require.ErrorContains(t, err, "pending step(s) first (`migrate up`)")
+		require.NoError(t, migrations.Up(ctx, db))
+		require.NoError(t, migrations.CheckBackfill(ctx, db))
+		requireFilled(t, db, rows)
+	})
 }
 
 // TestOldWriterAfterAdoption: once adopted, a writer that knows nothing of the new columns (the
@@ -208,5 +239,50 @@ func TestOldWriterAfterAdoption(t *testing.T) {
 		h, _ := migrations.FinalMapHashAt202611([]byte(row.FinalMap))
 		require.Equal(t, &h, f.FinalMapHash)
 		require.Equal(t, new(int64(7)), f.EditTotal)
+	})
+}
+
+// TestRatingBeforeTheBackfill: an adopted event the backfill has not reached yet can be rated
+// by the event_id it will get (its id).
+func TestRatingBeforeTheBackfill(t *testing.T) {
+	storetest.EachBackend(t, func(t *testing.T, b storetest.Backend) {
+		db := b.New(t)
+		rows := storetest.Adopting(t, db, 2)
+		require.NoError(t, learning.RateEvent(context.Background(), db, "u-legacy", rows[1].ID, learning.Helpful, nil))
+		var rated []string
+		require.NoError(t, db.Raw("SELECT CAST(id AS text) FROM autofill_events WHERE feedback_status = ?", learning.Helpful).
+			Scan(&rated).Error)
+		require.Equal(t, []string{rows[1].ID}, rated)
+	})
+}
+
+// TestFinishResumes: a finish that stopped after adding its constraint, or after validating
+// it, carries on to NOT NULL and leaves no constraint behind (Postgres).
+func TestFinishResumes(t *testing.T) {
+	storetest.EachBackend(t, func(t *testing.T, b storetest.Backend) {
+		if b.Name != "postgres" {
+			t.Skip("SQLite's event_id stays nullable")
+		}
+		for _, stopped := range []string{"added", "validated"} {
+			db := b.New(t)
+			rows := storetest.Adopting(t, db, 4)
+			require.NoError(t, db.Exec("UPDATE autofill_events SET event_id = id").Error) // walked already
+			require.NoError(t, db.Exec(`ALTER TABLE autofill_events ADD CONSTRAINT autofill_events_event_id_not_null
+				CHECK (event_id IS NOT NULL) NOT VALID`).Error)
+			if stopped == "validated" {
+				require.NoError(t, db.Exec("ALTER TABLE autofill_events VALIDATE CONSTRAINT autofill_events_event_id_not_null").Error)
+			}
+			_, err := migrations.RunBackfill(context.Background(), db, true, nil)
+			require.NoError(t, err, stopped)
+			requireFilled(t, db, rows)
+			var nullable string
+			var checks int64
+			require.NoError(t, db.Raw(`SELECT is_nullable FROM information_schema.columns WHERE table_schema = current_schema()
+				AND table_name = 'autofill_events' AND column_name = 'event_id'`).Scan(&nullable).Error)
+			require.NoError(t, db.Raw(`SELECT COUNT(*) FROM pg_constraint WHERE conrelid = 'autofill_events'::regclass
+				AND conname = 'autofill_events_event_id_not_null'`).Scan(&checks).Error)
+			require.Equal(t, "NO", nullable, stopped)
+			require.Zero(t, checks, stopped)
+		}
 	})
 }

@@ -30,7 +30,7 @@ func TestAdoptionInProgress(t *testing.T) {
 		c, runner := signedIn(t, db, false)
 
 		doc := c.page(admin.PathSchema)
-		require.Equal(t, "12 of 30 events (40.0%), 1 rows/s, about 15s left", text(doc.Selection, "backfill-summary"))
+		require.Equal(t, "12 of 30 events (40.0%), 1.2 rows/s, about 15s left", text(doc.Selection, "backfill-summary"))
 		progress := byTestID(doc, "backfill-progress").Find("progress")
 		require.Equal(t, "30", progress.AttrOr("max", ""))
 		require.Equal(t, "12", progress.AttrOr("value", ""))
@@ -39,7 +39,7 @@ func TestAdoptionInProgress(t *testing.T) {
 		c.page(admin.PathOverview)
 		r := c.post(admin.PathRuns, url.Values{"days": {"30"}})
 		require.Equal(t, http.StatusServiceUnavailable, r.StatusCode, r.Body)
-		require.Contains(t, r.Body, "still being adopted (backfill events: 12 of 30 rows (40.0%)")
+		require.Contains(t, r.Body, "still being adopted (backfill of events: 12 of 30 rows (40.0%)")
 		require.Equal(t, "60", r.Header.Get("Retry-After"))
 
 		_, err := migrations.RunBackfill(context.Background(), db, true, nil)

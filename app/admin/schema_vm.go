@@ -2,6 +2,7 @@ package admin
 
 import (
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/applylens/learning/migrations"
@@ -29,7 +30,8 @@ func schemaVM(st migrations.Status) pages.SchemaPageVM {
 		vm.Steps = append(vm.Steps, pages.StepVM{ID: id, Status: "unknown"})
 	}
 	if b := st.Backfill; b.Pending {
-		vm.Backfill = &pages.BackfillVM{Done: b.Done, Total: b.Total, Percent: fmtPct(b.Percent() / 100),
+		vm.Backfill = &pages.BackfillVM{Started: !b.StartedAt.IsZero() && b.Total > 0,
+			Max: strconv.FormatInt(b.Total, 10), Value: strconv.FormatInt(b.Done, 10), Percent: fmtPct(b.Percent() / 100),
 			Summary: backfillSummary(b), LastError: b.LastError}
 	}
 	for _, ch := range st.Checks {
@@ -45,7 +47,11 @@ func backfillSummary(b migrations.BackfillStatus) string {
 	}
 	s := fmt.Sprintf("%s of %s events (%s)", fmtInt(b.Done), fmtInt(b.Total), fmtPct(b.Percent()/100))
 	if rate := b.RowsPerSecond(); rate > 0 {
-		s += fmt.Sprintf(", %s rows/s", fmtInt(int64(rate)))
+		if rate < 10 {
+			s += fmt.Sprintf(", %.1f rows/s", rate)
+		} else {
+			s += fmt.Sprintf(", %s rows/s", fmtInt(int64(rate)))
+		}
 		if left := b.Total - b.Done; left > 0 {
 			s += ", about " + (time.Duration(float64(left)/rate) * time.Second).Round(time.Second).String() + " left"
 		}

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -111,12 +112,17 @@ in the background; --no-backfill leaves it to them. The aggregator waits for it.
 func runBackfill(ctx context.Context, env *Env, a *app) error {
 	fmt.Fprintln(env.Out, "Filling the events' new columns; the service can serve meanwhile (Ctrl-C stops, running it again resumes).")
 	last := time.Now()
-	st, err := migrations.RunBackfill(ctx, a.db, true, func(st migrations.BackfillStatus) {
+	progress := func(st migrations.BackfillStatus) {
 		if time.Since(last) >= 5*time.Second {
 			fmt.Fprintln(env.Out, st)
 			last = time.Now()
 		}
-	})
+	}
+	st, err := migrations.RunBackfill(ctx, a.db, false, progress)
+	if errors.Is(err, migrations.ErrBackfillBusy) {
+		fmt.Fprintf(env.Out, "A serve process is running it (%s); waiting for it to finish (Ctrl-C is safe).\n", st)
+		st, err = migrations.RunBackfill(ctx, a.db, true, progress)
+	}
 	if err != nil {
 		return err
 	}

@@ -120,8 +120,9 @@ func backfillInBackground(ctx context.Context, db *gorm.DB, log *slog.Logger) {
 		return
 	}
 	for {
-		last := time.Now()
+		last, walked := time.Now(), false
 		st, err := migrations.RunBackfill(ctx, db, false, func(st migrations.BackfillStatus) {
+			walked = true
 			if time.Since(last) >= 30*time.Second {
 				log.Info("adoption backfill", "rows_done", st.Done, "rows_total", st.Total,
 					"percent", fmt.Sprintf("%.1f", st.Percent()), "rows_per_s", int(st.RowsPerSecond()))
@@ -129,9 +130,11 @@ func backfillInBackground(ctx context.Context, db *gorm.DB, log *slog.Logger) {
 			}
 		})
 		switch {
-		case err == nil:
+		case err == nil && walked:
 			log.Info("adoption backfill done", "rows", st.Done, "rows_per_s", int(st.RowsPerSecond()))
 			return
+		case err == nil:
+			return // another process finished it
 		case ctx.Err() != nil:
 			return
 		case !errors.Is(err, migrations.ErrBackfillBusy):

@@ -60,11 +60,13 @@ func newUserCmd(env *Env) *cobra.Command {
 	return cmd
 }
 
-// withMigratedApp opens the database and refuses to work on a schema that is behind.
+// withMigratedApp opens the database and refuses to work on a schema that is behind. The
+// embedded database gets its steps applied; a backfill they leave is `migrate up`'s or serve's
+// (the commands that need the rows filled, the aggregator's, say so).
 func withMigratedApp(cmd *cobra.Command, env *Env, fn func(a *app) error) error {
 	return withApp(cmd.Context(), env, func(a *app) error {
 		if a.cfg.Embedded() {
-			if err := migrations.Up(cmd.Context(), a.db); err != nil {
+			if err := migrations.UpSchema(cmd.Context(), a.db); err != nil {
 				return err
 			}
 		}

@@ -27,8 +27,10 @@ func RateEvent(ctx context.Context, db *gorm.DB, userID, eventID, status string,
 	if editChars != nil {
 		updates["edit_chars"] = *editChars
 	}
+	// An adopted event that the backfill has not reached yet has no event_id; the one it will
+	// get is its id.
 	r := db.WithContext(ctx).Model(&models.AutofillEvent{}).
-		Where("user_id = ? AND event_id = ?", userID, eventID).Updates(updates)
+		Where("user_id = ? AND (event_id = ? OR (event_id IS NULL AND id = ?))", userID, eventID, eventID).Updates(updates)
 	if r.Error != nil {
 		return fmt.Errorf("rate event: %w", r.Error)
 	}
@@ -65,5 +67,8 @@ func rateFirst(tx *gorm.DB, q *gorm.DB, style, status, order string) (string, er
 	}
 	err := tx.Model(&models.AutofillEvent{}).Where("id = ?", ev.ID).
 		Updates(map[string]any{"feedback_status": status, "feedback_at": time.Now().UTC()}).Error
+	if ev.EventID == "" {
+		return ev.ID, err // adopted, not reached by the backfill yet: its id is the event_id it will get
+	}
 	return ev.EventID, err
 }

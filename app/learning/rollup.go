@@ -298,7 +298,7 @@ func deriveMissing(tx *gorm.DB, d dialect, from string) (int, error) {
 			}
 		}
 		if noFamily {
-			f.family = Family(host)
+			f.family = Family(NormalizeHost(host)) // a writer normalises the host it stores; an old one may not have
 		}
 		if f.hash != nil || f.family != nil {
 			fills = append(fills, f)

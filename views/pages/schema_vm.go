@@ -17,9 +17,10 @@ type SchemaPageVM struct {
 
 // BackfillVM is the progress of the adoption backfill.
 type BackfillVM struct {
-	Summary   string // "412,000 of 1,000,004 events (41.2%), 3,100 rows/s, about 3 min left"
-	Done      int64
-	Total     int64
+	Summary   string // "412,000 of 1,000,004 events (41.2%), 3,100 rows/s, about 3m9s left"
+	Started   bool   // a process has started it (the bar has a total)
+	Max       string // the bar's total and value
+	Value     string
 	Percent   string
 	LastError string
 }
