@@ -46,15 +46,7 @@ FROM generate_series(1, ?) g`
 //
 //     TEST_DATABASE_URL=postgres://… go test ./migrations -run '^$' -bench AdoptLegacy -benchtime 1x -timeout 30m
 func BenchmarkAdoptLegacy(b *testing.B) {
-	var pg *storetest.Backend
-	for _, be := range storetest.Backends() {
-		if be.Name == "postgres" {
-			pg = &be
-		}
-	}
-	if pg == nil {
-		b.Skip("the legacy fixture is a Postgres dump: set TEST_DATABASE_URL")
-	}
+	pg := storetest.Postgres(b, "the legacy fixture is a Postgres dump")
 	n := 1_000_000
 	if s := os.Getenv("BENCH_LEGACY_EVENTS"); s != "" {
 		var err error

@@ -332,19 +332,25 @@ func runEventsBackfill(ctx context.Context, db *gorm.DB, progress func(BackfillS
 	return st, err
 }
 
-// retryBatch runs fn up to three times: a batch can lose a deadlock to a writer that updates
+// retryBatch runs a batch up to three times: it can lose a deadlock to a writer that updates
 // the same rows in another order, or time out waiting for a lock; the next attempt usually
-// goes through. A cancelled context stops at once.
+// goes through.
 func retryBatch(ctx context.Context, fn func() error) error {
+	return retry(ctx, 3, 500*time.Millisecond, fn)
+}
+
+// retry runs fn up to tries times, waiting step, 2·step, … between attempts. A cancelled
+// context stops at once.
+func retry(ctx context.Context, tries int, step time.Duration, fn func() error) error {
 	var err error
-	for attempt := range 3 {
+	for attempt := range tries {
 		if err = fn(); err == nil || ctx.Err() != nil {
 			return err
 		}
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
-		case <-time.After(time.Duration(attempt+1) * 500 * time.Millisecond):
+		case <-time.After(time.Duration(attempt+1) * step):
 		}
 	}
 	return err
@@ -576,24 +582,14 @@ const eventIDCheck = "autofill_events_event_id_not_null"
 // withLockWait runs one DDL statement in its own transaction, waiting at most lockWait for its
 // lock, up to lockTries times.
 func withLockWait(ctx context.Context, db *gorm.DB, stmt string) error {
-	var err error
-	for attempt := range lockTries {
-		err = db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	return retry(ctx, lockTries, 200*time.Millisecond, func() error {
+		return db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 			if err := tx.Exec("SET LOCAL lock_timeout = '" + lockWait + "'").Error; err != nil {
 				return err
 			}
 			return tx.Exec(stmt).Error
 		})
-		if err == nil || ctx.Err() != nil {
-			return err
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(time.Duration(attempt+1) * 200 * time.Millisecond):
-		}
-	}
-	return err
+	})
 }
 
 // lockWait is how long a finishing statement waits for its table lock; lockTries how often.

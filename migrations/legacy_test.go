@@ -13,15 +13,7 @@ import (
 // TestAdoptLegacyPhase50 loads a production database of the original service at Phase 5.0
 // (users.id varchar, no segment_key, no policy) and migrates it with no manual SQL.
 func TestAdoptLegacyPhase50(t *testing.T) {
-	var pg *storetest.Backend
-	for _, b := range storetest.Backends() {
-		if b.Name == "postgres" {
-			pg = &b
-		}
-	}
-	if pg == nil {
-		t.Skip("the legacy fixture is a Postgres dump: set TEST_DATABASE_URL (CI does)")
-	}
+	pg := storetest.Postgres(t, "the legacy fixture is a Postgres dump")
 	ctx := context.Background()
 	db, _ := pg.Open(t)
 	require.NoError(t, db.Exec(string(storetest.Testdata(t, "legacy_phase50_postgres.sql"))).Error)

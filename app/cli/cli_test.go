@@ -177,15 +177,7 @@ func TestServeEmbeddedMigratesByItself(t *testing.T) {
 }
 
 func TestServeRefusesSchemaBehindOnPostgres(t *testing.T) {
-	var pg *storetest.Backend
-	for _, b := range storetest.Backends() {
-		if b.Name == "postgres" {
-			pg = &b
-		}
-	}
-	if pg == nil {
-		t.Skip("needs TEST_DATABASE_URL")
-	}
+	pg := storetest.Postgres(t, "serve refuses only a Postgres schema that is behind")
 	vars := map[string]string{"DATABASE_URL": pg.URL(t), "LOG_LEVEL": "error", "AGGREGATOR_INTERVAL": "0"}
 	r := run(t, vars, "", "serve")
 	require.Equal(t, 1, r.code)

@@ -42,6 +42,16 @@ func Backends() []Backend {
 	return bs
 }
 
+// Postgres returns the Postgres backend, or skips the test or benchmark, saying why it needs
+// one, when TEST_DATABASE_URL is not set (CI sets it).
+func Postgres(t testing.TB, why string) Backend {
+	t.Helper()
+	if os.Getenv("TEST_DATABASE_URL") == "" {
+		t.Skip(why + ": set TEST_DATABASE_URL (CI does)")
+	}
+	return Backend{Name: "postgres"}
+}
+
 // URL returns the DATABASE_URL of a new, empty database of this backend, removed when the test
 // ends.
 func (b Backend) URL(t testing.TB) string {
