@@ -45,6 +45,7 @@ func steps() []*gormigrate.Migration {
 		learningRollups,
 		profileHintSummary,
 		eventIDDefault,
+		hintCompression,
 	}
 }
 

@@ -196,3 +196,26 @@ func TestLearningRollupsStep(t *testing.T) {
 		require.True(t, db.Migrator().HasTable("learning_cells"))
 	})
 }
+
+// TestHintCompressionStep: on Postgres the hints are stored with lz4 (this server has it), and
+// the rollback returns them to the server's default; SQLite has nothing to change.
+func TestHintCompressionStep(t *testing.T) {
+	storetest.EachBackend(t, func(t *testing.T, b storetest.Backend) {
+		if b.Name != "postgres" {
+			t.Skip("SQLite has no per-column compression")
+		}
+		ctx := context.Background()
+		db := b.New(t)
+		method := func() []string {
+			var m []string
+			require.NoError(t, db.Raw(`SELECT attcompression::text FROM pg_attribute WHERE attrelid = 'form_profiles'::regclass
+				AND attname IN ('style_hint', 'hint_summary') ORDER BY attname`).Scan(&m).Error)
+			return m
+		}
+		require.Equal(t, []string{"l", "l"}, method())
+		require.NoError(t, migrations.DownTo(ctx, db, stepBefore(t, "202612061710_hint_compression")))
+		require.Equal(t, []string{"", ""}, method())
+		require.NoError(t, migrations.Up(ctx, db))
+		require.Equal(t, []string{"l", "l"}, method())
+	})
+}

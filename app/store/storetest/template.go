@@ -229,12 +229,15 @@ func schemaScript(ctx context.Context, db *sql.DB, schema string) (string, error
 	for _, tb := range tables {
 		var cols []string
 		err := each(ctx, db, func(r *sql.Rows) error {
-			var name, typ, def string
+			var name, typ, def, compression string
 			var notNull bool
-			if err := r.Scan(&name, &typ, &notNull, &def); err != nil {
+			if err := r.Scan(&name, &typ, &notNull, &def, &compression); err != nil {
 				return err
 			}
 			c := name + " " + typ
+			if compression != "" {
+				c += " COMPRESSION " + compression // a step chose it (form_profiles' hints)
+			}
 			if def != "" {
 				c += " DEFAULT " + def
 			}
@@ -243,7 +246,8 @@ func schemaScript(ctx context.Context, db *sql.DB, schema string) (string, error
 			}
 			cols = append(cols, c)
 			return nil
-		}, `SELECT quote_ident(a.attname), format_type(a.atttypid, a.atttypmod), a.attnotnull, COALESCE(pg_get_expr(d.adbin, d.adrelid), '')
+		}, `SELECT quote_ident(a.attname), format_type(a.atttypid, a.atttypmod), a.attnotnull, COALESCE(pg_get_expr(d.adbin, d.adrelid), ''),
+				CASE a.attcompression WHEN 'l' THEN 'lz4' WHEN 'p' THEN 'pglz' ELSE '' END
 			FROM pg_attribute a LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
 			WHERE a.attrelid = $1 AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum`, tb.oid)
 		if err != nil {
