@@ -65,12 +65,9 @@ func (w *window) plan(stored map[formKey]*storedProfile, styles map[string]float
 	same := make([]bool, len(keys))
 	changes := make([][]PickChange, len(keys))
 	parallel(len(keys), func(i int) {
-		rows[i], same[i] = w.planProfile(keys[i], stored[keys[i]], model, s, now)
-		if !same[i] { // here, on every core: each decodes the stored hint
-			var was []byte
-			if old := stored[keys[i]]; old != nil {
-				was = old.hint
-			}
+		var was *models.StyleHint
+		rows[i], same[i], was = w.planProfile(keys[i], stored[keys[i]], model, s, now)
+		if !same[i] { // here, on every core
 			changes[i] = pickChanges(keys[i], was, rows[i].hint)
 		}
 	})
@@ -96,8 +93,9 @@ func (w *window) plan(stored map[formKey]*storedProfile, styles map[string]float
 }
 
 // planProfile computes one form's row, keeping what the stored profile (nil: none) holds that
-// the window does not replace, and reports whether its hint is the stored one.
-func (w *window) planProfile(k formKey, old *storedProfile, model *Model, s settings, now time.Time) (profileRow, bool) {
+// the window does not replace, and reports whether its hint is the stored one, and the stored
+// hint decoded (nil: none).
+func (w *window) planProfile(k formKey, old *storedProfile, model *Model, s settings, now time.Time) (profileRow, bool, *models.StyleHint) {
 	f, ok := w.forms[k]
 	if !ok {
 		f = &formAcc{}
@@ -117,13 +115,17 @@ func (w *window) planProfile(k formKey, old *storedProfile, model *Model, s sett
 	if p.fields == nil {
 		p.fields = models.StringMap{}
 	}
-	hintSame := old != nil && sameHint(old.hint, p.hint)
+	var was *models.StyleHint
+	if old != nil {
+		was = decodeHint(old.hint)
+	}
+	hintSame := sameHint(was, p.hint)
 	p.updatedAt = now
 	if old != nil && hintSame && old.updatedAt.Valid && sameFigures(old, &p) {
 		p.updatedAt = old.updatedAt.Time
 		p.unchanged = old.summarized
 	}
-	return p, hintSame
+	return p, hintSame, was
 }
 
 // parallel calls fn(0) … fn(n−1) on every core, each index once; the calls must not depend on

@@ -206,18 +206,25 @@ func readStyles(tx *gorm.DB) (map[string]float64, error) {
 	return out, rows.Err()
 }
 
-// sameHint reports whether a stored hint equals a new one apart from computed_at and run_id.
-// A hint that does not parse (an older shape) differs. Both sides are compared as the values
-// the JSON stands for: a stored hint went through jsonb, which reorders and respaces it.
-func sameHint(stored []byte, h *models.StyleHint) bool {
+// decodeHint reads a stored hint, once per profile and run (a bayes hint is tens of kilobytes:
+// decoding each twice cost a third of a run's Go time). nil for none, or one that does not
+// parse (an older shape).
+func decodeHint(stored []byte) *models.StyleHint {
 	if len(stored) == 0 {
-		return false
+		return nil
 	}
 	var old models.StyleHint
 	if err := json.Unmarshal(stored, &old); err != nil {
-		return false
+		return nil
 	}
-	return reflect.DeepEqual(withoutStamp(old), withoutStamp(*h))
+	return &old
+}
+
+// sameHint reports whether a stored hint (decoded; nil: none) equals a new one apart from
+// computed_at and run_id. Both sides are compared as the values the JSON stands for: a stored
+// hint went through jsonb, which reorders and respaces it.
+func sameHint(old *models.StyleHint, h *models.StyleHint) bool {
+	return old != nil && reflect.DeepEqual(withoutStamp(*old), withoutStamp(*h))
 }
 func withoutStamp(h models.StyleHint) models.StyleHint {
 	h.ComputedAt, h.RunID = time.Time{}, ""

@@ -1,7 +1,6 @@
 package learning
 
 import (
-	"encoding/json"
 	"fmt"
 	"math"
 	"strings"
@@ -29,15 +28,13 @@ type PickChange struct {
 	Reason           string
 }
 
-// pickChanges compares the by-segment picks of a form's stored hint (JSON, nil for a new
-// profile) with its new hint, segment by segment in order. Only the preferred style counts as
-// a pick: figures that move without changing it are not a change of pick.
-func pickChanges(k formKey, stored []byte, h *models.StyleHint) []PickChange {
+// pickChanges compares the by-segment picks of a form's stored hint (decodeHint; nil for a
+// new profile) with its new hint, segment by segment in order. Only the preferred style counts
+// as a pick: figures that move without changing it are not a change of pick.
+func pickChanges(k formKey, was *models.StyleHint, h *models.StyleHint) []PickChange {
 	var old models.StyleHint
-	if len(stored) > 0 {
-		if err := json.Unmarshal(stored, &old); err != nil {
-			old = models.StyleHint{}
-		}
+	if was != nil {
+		old = *was
 	}
 	var out []PickChange
 	for _, seg := range Segments() {
