@@ -25,18 +25,33 @@ import (
 	"github.com/applylens/learning/seeds"
 )
 
-// benchEvents is the size of the overview benchmark's database.
+// benchEvents is the size of the overview benchmark's database unless BENCH_EVENTS says
+// otherwise; BENCH_FORMS sets its forms (default: the generator's one per 32 events).
 const benchEvents = 1_000_000
 
 // benchSchema keeps the benchmark's data between runs (loading a million events takes a
-// while); BENCH_RELOAD=1 rebuilds it.
+// while); BENCH_RELOAD=1 rebuilds it. Other sizes get a schema named after theirs
+// (benchSchemaFor); nothing drops them but BENCH_RELOAD and DROP SCHEMA.
 const benchSchema = "bench_dashboard_1m"
 
-// benchDB opens the benchmark's Postgres schema, loading it when it does not hold
-// benchEvents events yet: the demo generator's events (COPY) over 90 days, aggregated once with
-// the default 30-day window, and the dashboard's rollup built.
+// benchSchemaFor names the schema that keeps a database of this size.
+func benchSchemaFor(events, forms int) string {
+	if events == benchEvents && forms == 0 {
+		return benchSchema
+	}
+	return fmt.Sprintf("bench_dashboard_%d_%d", events, forms)
+}
+
+// benchDB opens the benchmark's Postgres schema, loading it when it does not hold its events
+// yet: the demo generator's events (COPY) over 90 days, aggregated once with the default 30-day
+// window, and the dashboard's rollup built.
 func benchDB(b *testing.B) (*gorm.DB, config.Config) {
 	b.Helper()
+	events, err := storetest.BenchSize("BENCH_EVENTS", benchEvents)
+	require.NoError(b, err)
+	forms, err := storetest.BenchSize("BENCH_FORMS", 0)
+	require.NoError(b, err)
+	schema := benchSchemaFor(events, forms)
 	dsn := os.Getenv("BENCH_DATABASE_URL")
 	if dsn == "" {
 		dsn = os.Getenv("TEST_DATABASE_URL")
@@ -49,16 +64,16 @@ func benchDB(b *testing.B) (*gorm.DB, config.Config) {
 	require.NoError(b, err)
 	defer adm.Close()
 	if os.Getenv("BENCH_RELOAD") == "1" {
-		_, err = adm.ExecContext(ctx, "DROP SCHEMA IF EXISTS "+benchSchema+" CASCADE")
+		_, err = adm.ExecContext(ctx, "DROP SCHEMA IF EXISTS "+schema+" CASCADE")
 		require.NoError(b, err)
 	}
-	_, err = adm.ExecContext(ctx, "CREATE SCHEMA IF NOT EXISTS "+benchSchema)
+	_, err = adm.ExecContext(ctx, "CREATE SCHEMA IF NOT EXISTS "+schema)
 	require.NoError(b, err)
 
 	u, err := url.Parse(dsn)
 	require.NoError(b, err)
 	q := u.Query()
-	q.Set("search_path", benchSchema)
+	q.Set("search_path", schema)
 	u.RawQuery = q.Encode()
 	cfg := testConfig(b, map[string]string{"DATABASE_URL": u.String()})
 	db, err := store.Open(ctx, cfg, storetest.Logger(b))
@@ -68,11 +83,11 @@ func benchDB(b *testing.B) (*gorm.DB, config.Config) {
 
 	var n int64
 	require.NoError(b, db.Table("autofill_events").Count(&n).Error)
-	if n < benchEvents {
+	if n < int64(events) {
 		start := time.Now()
-		_, err := seeds.Seed(ctx, db, seeds.Options{Events: benchEvents, Days: 90, Users: 1000, Seed: 1, Reset: true, Force: true})
+		res, err := seeds.Seed(ctx, db, seeds.Options{Events: events, Forms: forms, Days: 90, Users: 1000, Seed: 1, Reset: true, Force: true})
 		require.NoError(b, err)
-		b.Logf("loaded %d events in %s", benchEvents, time.Since(start).Round(time.Millisecond))
+		b.Logf("loaded %d events over %d forms in %s", events, len(res.World.Forms), time.Since(start).Round(time.Millisecond))
 		start = time.Now()
 		_, err = learning.NewRunner(db, cfg, nil, storetest.Logger(b)).Run(ctx, learning.RunParams{Days: 30, Trigger: learning.TriggerCLI})
 		require.NoError(b, err)
@@ -88,7 +103,10 @@ func benchDB(b *testing.B) (*gorm.DB, config.Config) {
 }
 
 // BenchmarkOverview renders the overview through the real engine (session check, queries,
-// templ) on a million events, per window, and reports the median and p95 of one render.
+// templ) on a million events (BENCH_EVENTS, BENCH_FORMS: see benchEvents), per window, and
+// reports the median and p95 of one render.
+//
+//	BENCH_DATABASE_URL=postgres://… go test ./app/admin -run '^$' -bench Overview -timeout 60m
 func BenchmarkOverview(b *testing.B) {
 	db, cfg := benchDB(b)
 	e, _ := newEngine(b, db, cfg)

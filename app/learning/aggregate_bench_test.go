@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/url"
 	"os"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"testing"
@@ -26,15 +27,26 @@ import (
 )
 
 // The benchmark's data: the demo generator's realistic events (families, segments, styles,
-// ratings, a few field-map variants per form) spread over the last 30 days.
+// ratings, a few field-map variants per form) spread over the last 30 days. BENCH_EVENTS and
+// BENCH_FORMS change the first two (benchSize).
 const (
 	benchEvents = 1_000_000
 	benchForms  = 2_000
 	benchDays   = 30
 )
 
-// BenchmarkAggregate loads 1,000,000 events over 2,000 forms into Postgres once per process,
-// then times, in the same process and on the same data:
+// benchSize is the number of events and forms to load: BENCH_EVENTS and BENCH_FORMS, else
+// benchEvents and benchForms.
+func benchSize() (events, forms int, err error) {
+	if events, err = storetest.BenchSize("BENCH_EVENTS", benchEvents); err != nil {
+		return 0, 0, err
+	}
+	forms, err = storetest.BenchSize("BENCH_FORMS", benchForms)
+	return events, forms, err
+}
+
+// BenchmarkAggregate loads 1,000,000 events over 2,000 forms (BENCH_EVENTS, BENCH_FORMS) into
+// Postgres once per process, then times, in the same process and on the same data:
 //
 //   - floor: the bare GROUP BY that reads the window (events per form). Postgres answers it
 //     from the (host, schema_hash, created_at) index without reading the table;
@@ -44,46 +56,56 @@ const (
 //     (statistics and map votes), ranking, every hint, the upserts and the run's bookkeeping;
 //   - a full run (aggregate --full): the same after rebuilding the rollups from every event.
 //
-// It reports the times, each run's ratio to each floor, the full run's events per second and
-// the average size of a profile's style_hint JSON (bytes).
+// It reports the times, each run's ratio to each floor, the full run's events per second, the
+// average size of a profile's style_hint JSON (bytes) and, on Linux, the process's peak RSS
+// during a run and during a full run (MB, VmHWM reset before each; the load's peak is logged
+// apart, since /usr/bin/time's maximum covers the seeding too).
 //
 //	TEST_DATABASE_URL=postgres://… go test ./app/learning -run '^$' -bench Aggregate -benchtime 3x -timeout 30m
 //
-// BENCH_DATABASE_URL, when set, is used instead of TEST_DATABASE_URL.
+// BENCH_DATABASE_URL, when set, is used instead of TEST_DATABASE_URL. At 10,000,000 events
+// (BENCH_EVENTS=10000000 BENCH_FORMS=20000 or 300000) the load takes a while and the schema
+// several GB; run one benchmark with -benchtime 1x, and the test binary (go test -c) under
+// /usr/bin/time -v for the process's peak RSS.
 func BenchmarkAggregate(b *testing.B) {
 	db := benchDB(b)
 	ctx := context.Background()
 	cfg, err := config.Load(func(string) string { return "" })
 	require.NoError(b, err)
 	r := learning.NewRunner(db, cfg, metrics.New(), storetest.Logger(b))
+	b.Logf("peak RSS so far (the load): %.0f MB", resetPeakRSS())
 
 	// Warm up: the first run creates the profiles; later runs rewrite them, as in production.
 	first, err := r.Run(ctx, learning.RunParams{Days: benchDays})
 	require.NoError(b, err)
-	require.Equal(b, benchForms, first.ProfilesUpdated)
-	b.Logf("source mix %v over %d events", first.SourceMix.V, first.EventsRead)
+	require.Equal(b, bench.forms, first.ProfilesUpdated)
+	b.Logf("source mix %v over %d events; peak RSS of the first run %.0f MB", first.SourceMix.V, first.EventsRead, resetPeakRSS())
 
 	var floor, heap, run, full time.Duration
+	var runRSS, fullRSS float64
 	var events int64
 	for b.Loop() {
 		since := time.Now().UTC().AddDate(0, 0, -benchDays)
 		start := time.Now()
-		require.Equal(b, benchForms, groupBy(b, db, "COUNT(*)", since))
+		require.Equal(b, bench.forms, groupBy(b, db, "COUNT(*)", since))
 		floor += time.Since(start)
 
 		start = time.Now()
-		require.Equal(b, benchForms, groupBy(b, db, "SUM(duration_ms)", since))
+		require.Equal(b, bench.forms, groupBy(b, db, "SUM(duration_ms)", since))
 		heap += time.Since(start)
 
+		resetPeakRSS()
 		start = time.Now()
 		_, err := r.Run(ctx, learning.RunParams{Days: benchDays})
 		run += time.Since(start)
 		require.NoError(b, err)
+		runRSS = max(runRSS, resetPeakRSS())
 
 		start = time.Now()
 		done, err := r.Run(ctx, learning.RunParams{Days: benchDays, Full: true})
 		full += time.Since(start)
 		require.NoError(b, err)
+		fullRSS = max(fullRSS, resetPeakRSS())
 		events += done.EventsRead
 	}
 	n := float64(b.N)
@@ -97,6 +119,29 @@ func BenchmarkAggregate(b *testing.B) {
 	var hintBytes float64
 	require.NoError(b, db.Raw("SELECT AVG(octet_length(style_hint::text)) FROM form_profiles").Scan(&hintBytes).Error)
 	b.ReportMetric(hintBytes, "hint-B/profile")
+	if runRSS > 0 {
+		b.ReportMetric(runRSS, "run-peakRSS-MB")
+		b.ReportMetric(fullRSS, "fullrun-peakRSS-MB")
+	}
+}
+
+// resetPeakRSS returns the process's peak resident set size so far in MB (VmHWM) and resets it
+// to the current size (clear_refs 5), after handing the free heap back to the system. Outside
+// Linux it returns 0.
+func resetPeakRSS() float64 {
+	status, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	var kb float64
+	for line := range strings.Lines(string(status)) {
+		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			_, _ = fmt.Sscanf(rest, "%f", &kb)
+		}
+	}
+	debug.FreeOSMemory()
+	_ = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0)
+	return kb / 1024
 }
 
 // BenchmarkAggregateIncremental: on the same data, 10,000 new events arrive (copies of
@@ -179,6 +224,7 @@ var bench struct {
 	db     *gorm.DB
 	admin  *sql.DB
 	schema string
+	forms  int // the forms the generator made (it drops those it gave no event)
 	err    error
 }
 
@@ -230,15 +276,24 @@ func loadBench(base string) error {
 	if err := migrations.Up(ctx, db); err != nil {
 		return err
 	}
+	events, forms, err := benchSize()
+	if err != nil {
+		return err
+	}
 	start := time.Now()
-	res, err := seeds.Seed(ctx, db, seeds.Options{Events: benchEvents, Forms: benchForms, Days: benchDays, Seed: seeds.DefaultSeed})
+	res, err := seeds.Seed(ctx, db, seeds.Options{Events: events, Forms: forms, Days: benchDays, Seed: seeds.DefaultSeed})
 	if err != nil {
 		return fmt.Errorf("load bench events: %w", err)
 	}
+	seeded := time.Since(start)
+	bench.forms = len(res.World.Forms)
+	start = time.Now()
 	if err := db.Exec("VACUUM ANALYZE autofill_events").Error; err != nil {
 		return err
 	}
-	fmt.Fprintf(os.Stderr, "bench: loaded %d events over %d forms in %s\n", res.Events, benchForms, time.Since(start).Round(time.Second))
+	fmt.Fprintf(os.Stderr, "bench: seeded %d events over %d forms in %s (writing them %s, %.0f events/s), vacuum analyze %s\n",
+		res.Events, bench.forms, seeded.Round(time.Second), res.Elapsed.Round(time.Second),
+		float64(res.Events)/res.Elapsed.Seconds(), time.Since(start).Round(time.Second))
 	return nil
 }
 

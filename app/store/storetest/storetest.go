@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -217,4 +218,18 @@ func Count(t testing.TB, db *gorm.DB, table string) int64 {
 	var n int64
 	require.NoError(t, db.Table(table).Count(&n).Error, fmt.Sprintf("count %s", table))
 	return n
+}
+
+// BenchSize is a benchmark's size from the environment variable name (digits, underscores
+// allowed: 10_000_000), or def when it is unset.
+func BenchSize(name string, def int) (int, error) {
+	s := strings.ReplaceAll(os.Getenv(name), "_", "")
+	if s == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 {
+		return 0, fmt.Errorf("%s: want a positive number, got %q", name, os.Getenv(name))
+	}
+	return n, nil
 }
