@@ -2,6 +2,7 @@ package admin_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -180,14 +181,22 @@ func TestBrowserDashboard(t *testing.T) {
 		_, err = learning.SaveEvents(ctx, db, u.ID, []models.AutofillEvent{{Host: "jobs.lever.co", SchemaHash: hash, Status: "ok", Policy: ptr("exploit")}}, nil)
 		require.NoError(t, err)
 	}
+	// The sign-in page is filled and sent by one script once it has loaded: a node that chromedp
+	// finds by id while the page is still settling can be replaced before its next action on it
+	// ("Could not find node with given id"). The waits are chromedp's queries, which outlast a
+	// navigation; the script clicks after it has returned, so no navigation cuts it off.
 	require.NoError(t, chromedp.Do(tctx,
 		chromedp.Click(css("logout")),
 		chromedp.WaitVisible(css("login-email")),
-		chromedp.SendKeys(css("login-email"), userEmail),
-		chromedp.SendKeys(css("login-password"), userPassword),
-		chromedp.Click(css("login-submit")),
-		chromedp.WaitVisible(css("my-runs-table")),
 	))
+	_, err = chromedp.Run(tctx, chromedp.Evaluate[bool](fmt.Sprintf(`(() => {
+		document.querySelector('[data-testid="login-email"]').value = %q;
+		document.querySelector('[data-testid="login-password"]').value = %q;
+		setTimeout(() => document.querySelector('[data-testid="login-submit"]').click());
+		return true;
+	})()`, userEmail, userPassword)))
+	require.NoError(t, err)
+	require.NoError(t, chromedp.Do(tctx, chromedp.WaitVisible(css("my-runs-table"))))
 	loc, err = chromedp.Run(tctx, chromedp.Location())
 	require.NoError(t, err)
 	require.Equal(t, srv.URL+admin.PathMe, loc)
