@@ -400,8 +400,7 @@ type backfillRow struct {
 // the read would make Postgres, which has no statistics on new columns, sort the table for
 // every batch.
 func (b eventsBatch) walk(tx *gorm.DB, cursor string) (last string, n int, err error) {
-	q := "SELECT " + b.text("id") + ", host, " + b.text("final_map") +
-		", event_id IS NULL, host_family IS NULL, final_map_hash IS NULL FROM autofill_events"
+	q := b.selectRows()
 	var args []any
 	if cursor != "" {
 		q += b.words.Replace(" WHERE id > CAST(? AS {uuid})")
@@ -419,9 +418,7 @@ func (b eventsBatch) walk(tx *gorm.DB, cursor string) (last string, n int, err e
 // (event_id or host_family still NULL), a batch at a time, until there are none. It reads with
 // a filter, as a sweep finds few rows if any.
 func (b eventsBatch) sweep(ctx context.Context, db *gorm.DB) error {
-	q := "SELECT " + b.text("id") + ", host, " + b.text("final_map") +
-		", event_id IS NULL, host_family IS NULL, final_map_hash IS NULL FROM autofill_events" +
-		fmt.Sprintf(" WHERE event_id IS NULL OR host_family IS NULL LIMIT %d", b.size)
+	q := b.selectRows() + fmt.Sprintf(" WHERE event_id IS NULL OR host_family IS NULL LIMIT %d", b.size)
 	for {
 		var found int
 		err := retryBatch(ctx, func() error {
@@ -449,6 +446,13 @@ func (b eventsBatch) forUpdate() string {
 		return " FOR UPDATE"
 	}
 	return ""
+}
+
+// selectRows reads what read needs of each row: its id, host and map, and which columns are
+// missing.
+func (b eventsBatch) selectRows() string {
+	return "SELECT " + b.text("id") + ", host, " + b.text("final_map") +
+		", event_id IS NULL, host_family IS NULL, final_map_hash IS NULL FROM autofill_events"
 }
 
 func (b eventsBatch) text(col string) string {
