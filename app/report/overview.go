@@ -133,7 +133,11 @@ func (o *Overview) ExploreRate() (float64, bool) {
 // from the rollup; profile numbers and the last run are live, the profile mix through mix
 // (read afresh when mix is nil).
 func LoadOverview(ctx context.Context, db *gorm.DB, mix *MixCache, days int, now time.Time) (*Overview, error) {
-	o := &Overview{Window: NewWindow(days, now)}
+	return loadOverview(ctx, db, mix, NewWindow(days, now))
+}
+
+func loadOverview(ctx context.Context, db *gorm.DB, mix *MixCache, w Window) (*Overview, error) {
+	o := &Overview{Window: w}
 	db = db.WithContext(ctx)
 	// Postgres answers the independent queries in parallel; SQLite has one connection.
 	g, _ := errgroup.WithContext(ctx)
@@ -165,7 +169,7 @@ func (o *Overview) loadRollup(db *gorm.DB) error {
 		InvProp        float64
 		InvPropVar     float64
 	}
-	err := db.Raw(sqlOverviewRollup.For(db), o.Window.FromDay).
+	err := db.Raw(sqlOverviewRollup.For(db), o.Window.rollupArgs()...).
 		Scan(&rows).Error
 	if err != nil {
 		return err
@@ -254,7 +258,7 @@ func (o *Overview) loadHeat(db *gorm.DB) error {
 		Discipline string
 		Events     int64
 	}
-	if err := db.Raw(sqlOverviewDiscs.For(db), o.Window.FromDay).Scan(&rows).Error; err != nil {
+	if err := db.Raw(sqlOverviewDiscs.For(db), o.Window.rollupArgs()...).Scan(&rows).Error; err != nil {
 		return err
 	}
 	h := Heat{Segments: SegmentsWithNone(), Disciplines: DisciplinesWithNone()}

@@ -34,6 +34,8 @@ type Window struct {
 	FromDay string    // YYYY-MM-DD, first day included
 	ToDay   string    // YYYY-MM-DD, today
 	Since   time.Time // start of FromDay
+
+	weekFrom string // the first week read from the weekly rollup (see firstWeek)
 }
 
 // NewWindow returns the window of the last days days (today included) at now.
@@ -43,7 +45,9 @@ func NewWindow(days int, now time.Time) Window {
 	}
 	today := dayStart(now)
 	since := today.AddDate(0, 0, -(days - 1))
-	return Window{Days: days, FromDay: dayKey(since), ToDay: dayKey(today), Since: since}
+	w := Window{Days: days, FromDay: dayKey(since), ToDay: dayKey(today), Since: since}
+	w.weekFrom = w.firstWeek()
+	return w
 }
 
 // ValidWindow reports whether days is one of WindowDays.

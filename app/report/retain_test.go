@@ -18,7 +18,8 @@ import (
 
 // TestRetainKeepsTheDashboardsHistory: RETENTION_DAYS deletes the events received before the
 // horizon (the start of the UTC day that many days ago), and only those. The dashboard keeps
-// its daily counts of the deleted days, through later refreshes and rebuilds; the learning
+// its daily and weekly counts of the deleted days, through later refreshes and rebuilds (the
+// 90-day overview shows the same figures); the learning
 // rollups drop them; a run over its window is unchanged.
 func TestRetainKeepsTheDashboardsHistory(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
@@ -49,6 +50,13 @@ func TestRetainKeepsTheDashboardsHistory(t *testing.T) {
 			return out
 		}
 		before := byDay()
+		overview := func() *report.Overview {
+			o, err := report.LoadOverview(ctx, db, nil, 90, now)
+			require.NoError(t, err)
+			return o
+		}
+		shown := overview()
+		require.Equal(t, old+kept, shown.Events)
 		hints := snapshotHints(t, db)
 
 		res, err := report.Retain(ctx, db, 40, now)
@@ -66,6 +74,7 @@ func TestRetainKeepsTheDashboardsHistory(t *testing.T) {
 			require.NoError(t, err)
 			require.Equal(t, full, refreshed.Rebuilt, "no drift: the deleted days are before the horizon")
 			require.Equal(t, before, byDay(), "the dashboard keeps every day's count")
+			requireSameEventFigures(t, shown, overview(), "the overview keeps the deleted days (weeks included)")
 		}
 		_, err = runner.Run(ctx, learning.RunParams{Days: 30})
 		require.NoError(t, err)

@@ -17,11 +17,13 @@ import (
 )
 
 // The rollup: report_daily_events (counts by UTC day, segment, policy, style, rating and discipline),
-// report_users and report_forms (last activity) and report_state (how far it covers).
+// report_weekly_events (the same summed by week: see weekStart), report_users and report_forms
+// (last activity) and report_state (how far it covers).
 //
 // Refresh recomputes, set-based, only the days whose events were created or rated since the
 // previous pass (minus Skew, which covers transactions that committed late and clocks that
-// differ between servers), and moves the last-activity marks forward; when the rollup's total
+// differ between servers) and the weeks that hold them, and moves the last-activity marks
+// forward; when the rollup's total
 // then differs from the events table's (events loaded with an old created_at, or deleted), it
 // rebuilds. Rebuild recomputes everything; the refresher also runs it on its first pass and
 // once a day.
@@ -183,7 +185,82 @@ func rebuildAll(tx *gorm.DB, d store.Dialect, horizon time.Time) error {
 			return fmt.Errorf("rebuild rollup: %w", err)
 		}
 	}
+	return rebuildWeeks(tx)
+}
+
+// weekStart is the Monday (UTC) that starts t's week: report_weekly_events names each week by
+// that day (YYYY-MM-DD) and sums its days from Monday through Sunday.
+func weekStart(t time.Time) time.Time {
+	d := dayStart(t)
+	return d.AddDate(0, 0, -((int(d.Weekday()) + 6) % 7))
+}
+
+// firstWeek is the first week (its Monday) that starts in w: the overview reads w's days before
+// it from report_daily_events and every week from it on from report_weekly_events. The week
+// that holds today is read as a week too: the refresh that writes a day rewrites its week.
+func (w Window) firstWeek() string {
+	m := weekStart(w.Since)
+	if m.Before(w.Since) {
+		m = m.AddDate(0, 0, 7)
+	}
+	return dayKey(m)
+}
+
+// rollupArgs are the arguments of a statement that reads w from both rollups: the weeks
+// (week >= ?) and the days before them (day >= ? AND day < ?).
+func (w Window) rollupArgs() []any {
+	return []any{w.weekFrom, w.FromDay, w.weekFrom}
+}
+
+// insertWeekly sums the daily rows of one week (days from ? to before ?) into
+// report_weekly_events under its name (?, first).
+const insertWeekly = `INSERT INTO report_weekly_events (week, segment_key, policy, gen_style_id, feedback_status, discipline,
+		events, ok_events, propensity_events, inv_propensity, inv_propensity_var)
+	SELECT ?, segment_key, policy, gen_style_id, feedback_status, discipline, SUM(events), SUM(ok_events),
+		SUM(propensity_events), SUM(inv_propensity), SUM(inv_propensity_var)
+	FROM report_daily_events WHERE day >= ? AND day < ?
+	GROUP BY segment_key, policy, gen_style_id, feedback_status, discipline`
+
+// refreshWeeks recomputes, from the daily rows, the weeks that start on the given Mondays.
+func refreshWeeks(tx *gorm.DB, mondays []time.Time) error {
+	for _, m := range mondays {
+		week := dayKey(m)
+		if err := tx.Exec("DELETE FROM report_weekly_events WHERE week = ?", week).Error; err != nil {
+			return fmt.Errorf("recompute week %s: %w", week, err)
+		}
+		if err := tx.Exec(insertWeekly, week, week, dayKey(m.AddDate(0, 0, 7))).Error; err != nil {
+			return fmt.Errorf("recompute week %s: %w", week, err)
+		}
+	}
 	return nil
+}
+
+// rebuildWeeks recomputes every week from the daily rows, the days before the retention
+// horizon included (their events are gone, their daily counts are kept).
+func rebuildWeeks(tx *gorm.DB) error {
+	var span struct{ First, Last sql.NullString }
+	if err := tx.Raw("SELECT MIN(day) AS first, MAX(day) AS last FROM report_daily_events").Scan(&span).Error; err != nil {
+		return fmt.Errorf("rebuild weeks: %w", err)
+	}
+	if err := tx.Exec("DELETE FROM report_weekly_events").Error; err != nil {
+		return fmt.Errorf("rebuild weeks: %w", err)
+	}
+	if !span.First.Valid {
+		return nil
+	}
+	first, err := time.Parse(time.DateOnly, span.First.String)
+	if err != nil {
+		return fmt.Errorf("rebuild weeks: first day %q: %w", span.First.String, err)
+	}
+	last, err := time.Parse(time.DateOnly, span.Last.String)
+	if err != nil {
+		return fmt.Errorf("rebuild weeks: last day %q: %w", span.Last.String, err)
+	}
+	var mondays []time.Time
+	for m := weekStart(first); !m.After(last); m = m.AddDate(0, 0, 7) {
+		mondays = append(mondays, m)
+	}
+	return refreshWeeks(tx, mondays)
 }
 
 // The retention horizon: events received before it were deleted (Retain), and the rollup keeps
@@ -260,6 +337,7 @@ func refreshSince(tx *gorm.DB, d store.Dialect, since time.Time) ([]string, erro
 		return nil, fmt.Errorf("find changed days: %w", err)
 	}
 	sort.Strings(days)
+	var mondays []time.Time
 	for _, day := range days {
 		from, err := time.Parse(time.DateOnly, day)
 		if err != nil {
@@ -272,6 +350,12 @@ func refreshSince(tx *gorm.DB, d store.Dialect, since time.Time) ([]string, erro
 		if err := tx.Exec(insertDaily(d, "created_at >= ? AND created_at < ?"), from, to).Error; err != nil {
 			return nil, fmt.Errorf("recompute %s: %w", day, err)
 		}
+		if m := weekStart(from); len(mondays) == 0 || !mondays[len(mondays)-1].Equal(m) {
+			mondays = append(mondays, m) // days are sorted: a week's days are adjacent
+		}
+	}
+	if err := refreshWeeks(tx, mondays); err != nil {
+		return nil, err
 	}
 	for _, s := range []string{
 		upsertLast(d, "report_users", "user_id", "created_at >= ?"),
