@@ -5,10 +5,15 @@ import (
 	"gorm.io/gorm"
 )
 
-// reportWeeklyEvents adds report_weekly_events: report_daily_events summed by week (Monday to
-// Sunday, UTC, named by its Monday), with the same keys and counts, so that the overview reads
-// a window's whole weeks as one row set each and only its edge days from the daily rows. It
-// forgets the rollup's state, so that the next refresh rebuilds it with the weeks filled.
+// reportWeeklyEvents adds to the dashboard's rollup what lets the overview of a long window
+// read few rows:
+//
+//   - report_weekly_events: report_daily_events summed by week (Monday to Sunday, UTC, named by
+//     its Monday), with the same keys and counts: a window reads its weeks from here and only
+//     the days before its first Monday from the daily rows;
+//   - report_day_totals: each day's events, for the overview's chart.
+//
+// It forgets the rollup's state, so that the next refresh rebuilds it with both filled.
 var reportWeeklyEvents = &gormigrate.Migration{
 	ID: "202612061930_report_weekly_events",
 	Migrate: func(tx *gorm.DB) error {
@@ -26,13 +31,20 @@ var reportWeeklyEvents = &gormigrate.Migration{
 			inv_propensity_var {double}     NOT NULL DEFAULT 0`); err != nil {
 			return err
 		}
+		if err := createTableIfMissing(tx, "report_day_totals", `
+			day    varchar(10) PRIMARY KEY,
+			events bigint      NOT NULL`); err != nil {
+			return err
+		}
 		return ddl(tx,
 			"CREATE INDEX IF NOT EXISTS ix_report_weekly_events_week ON report_weekly_events (week)",
 			"DELETE FROM report_state WHERE name = 'events'")
 	},
 	Rollback: func(tx *gorm.DB) error {
-		if err := dropOwnedTable(tx, "report_weekly_events"); err != nil {
-			return err
+		for _, name := range []string{"report_day_totals", "report_weekly_events"} {
+			if err := dropOwnedTable(tx, name); err != nil {
+				return err
+			}
 		}
 		return ddl(tx, "DELETE FROM report_state WHERE name = 'events'")
 	},

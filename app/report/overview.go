@@ -146,7 +146,6 @@ func loadOverview(ctx context.Context, db *gorm.DB, mix *MixCache, w Window) (*O
 	}
 	g.Go(func() error { return o.loadRollup(db) })
 	g.Go(func() error { return o.loadDaily(db) })
-	g.Go(func() error { return o.loadHeat(db) })
 	g.Go(func() error { return o.loadActivity(db) })
 	g.Go(func() error { return o.loadProfileMix(ctx, db, mix) })
 	g.Go(func() (err error) { o.LastRun, err = LastRun(ctx, db); return err })
@@ -157,12 +156,15 @@ func loadOverview(ctx context.Context, db *gorm.DB, mix *MixCache, w Window) (*O
 	return o, nil
 }
 
+// loadRollup reads the window's events by segment, policy, style, rating and discipline (one
+// pass over the rollup) and adds them up into the breakdowns, the heat map and the SRM check.
 func (o *Overview) loadRollup(db *gorm.DB) error {
 	var rows []struct {
 		SegmentKey     string
 		Policy         string
 		GenStyleID     string
 		FeedbackStatus string
+		Discipline     string
 		Events         int64
 		OKEvents       int64
 		PropEvents     int64
@@ -177,7 +179,9 @@ func (o *Overview) loadRollup(db *gorm.DB) error {
 	segs := map[string]int64{}
 	pols := map[string]int64{}
 	styles := map[string]*StyleUsage{}
+	heat := newHeat()
 	for _, r := range rows {
+		heat.add(r.SegmentKey, r.Discipline, r.Events)
 		o.Events += r.Events
 		o.OKEvents += r.OKEvents
 		seg := r.SegmentKey
@@ -210,6 +214,7 @@ func (o *Overview) loadRollup(db *gorm.DB) error {
 			su.Unhelpful += r.Events
 		}
 	}
+	o.Heat = heat
 	for _, s := range SegmentsWithNone() {
 		o.Segments = append(o.Segments, Count{Key: s, Count: segs[s]})
 	}
@@ -252,35 +257,28 @@ func (o *Overview) loadDaily(db *gorm.DB) error {
 	return nil
 }
 
-func (o *Overview) loadHeat(db *gorm.DB) error {
-	var rows []struct {
-		SegmentKey string
-		Discipline string
-		Events     int64
-	}
-	if err := db.Raw(sqlOverviewDiscs.For(db), o.Window.rollupArgs()...).Scan(&rows).Error; err != nil {
-		return err
-	}
+func newHeat() Heat {
 	h := Heat{Segments: SegmentsWithNone(), Disciplines: DisciplinesWithNone()}
 	h.Counts = make([][]int64, len(h.Segments))
 	for i := range h.Counts {
 		h.Counts[i] = make([]int64, len(h.Disciplines))
 	}
-	for _, r := range rows {
-		// Anything this build does not know counts as none.
-		i := slices.Index(h.Segments, r.SegmentKey)
-		if i < 0 || r.SegmentKey == None {
-			i = len(h.Segments) - 1
-		}
-		j := slices.Index(h.Disciplines, r.Discipline)
-		if j < 0 || r.Discipline == None {
-			j = len(h.Disciplines) - 1
-		}
-		h.Counts[i][j] += r.Events
-		h.Max = max(h.Max, h.Counts[i][j])
+	return h
+}
+
+// add counts events of a segment and discipline; anything this build does not know counts as
+// none.
+func (h *Heat) add(segment, discipline string, events int64) {
+	i := slices.Index(h.Segments, segment)
+	if i < 0 || segment == None {
+		i = len(h.Segments) - 1
 	}
-	o.Heat = h
-	return nil
+	j := slices.Index(h.Disciplines, discipline)
+	if j < 0 || discipline == None {
+		j = len(h.Disciplines) - 1
+	}
+	h.Counts[i][j] += events
+	h.Max = max(h.Max, h.Counts[i][j])
 }
 
 func (o *Overview) loadActivity(db *gorm.DB) error {

@@ -17,13 +17,13 @@ import (
 )
 
 // The rollup: report_daily_events (counts by UTC day, segment, policy, style, rating and discipline),
-// report_weekly_events (the same summed by week: see weekStart), report_users and report_forms
-// (last activity) and report_state (how far it covers).
+// report_weekly_events (the same summed by week: see weekStart) and report_day_totals (each day's
+// events), report_users and report_forms (last activity) and report_state (how far it covers).
 //
 // Refresh recomputes, set-based, only the days whose events were created or rated since the
 // previous pass (minus Skew, which covers transactions that committed late and clocks that
-// differ between servers) and the weeks that hold them, and moves the last-activity marks
-// forward; when the rollup's total
+// differ between servers), then the weeks that hold them and their days' totals, and moves the
+// last-activity marks forward; when the rollup's total
 // then differs from the events table's (events loaded with an old created_at, or deleted), it
 // rebuilds. Rebuild recomputes everything; the refresher also runs it on its first pass and
 // once a day.
@@ -221,29 +221,43 @@ const insertWeekly = `INSERT INTO report_weekly_events (week, segment_key, polic
 	FROM report_daily_events WHERE day >= ? AND day < ?
 	GROUP BY segment_key, policy, gen_style_id, feedback_status, discipline`
 
-// refreshWeeks recomputes, from the daily rows, the weeks that start on the given Mondays.
+// insertDayTotals sums the daily rows of the days from ? to before ? into report_day_totals.
+const insertDayTotals = `INSERT INTO report_day_totals (day, events)
+	SELECT day, SUM(events) FROM report_daily_events WHERE day >= ? AND day < ? GROUP BY day`
+
+// refreshWeeks recomputes, from the daily rows, the weeks that start on the given Mondays and
+// the totals of their days.
 func refreshWeeks(tx *gorm.DB, mondays []time.Time) error {
 	for _, m := range mondays {
-		week := dayKey(m)
-		if err := tx.Exec("DELETE FROM report_weekly_events WHERE week = ?", week).Error; err != nil {
-			return fmt.Errorf("recompute week %s: %w", week, err)
-		}
-		if err := tx.Exec(insertWeekly, week, week, dayKey(m.AddDate(0, 0, 7))).Error; err != nil {
-			return fmt.Errorf("recompute week %s: %w", week, err)
+		week, next := dayKey(m), dayKey(m.AddDate(0, 0, 7))
+		for _, s := range []struct {
+			sql  string
+			args []any
+		}{
+			{"DELETE FROM report_weekly_events WHERE week = ?", []any{week}},
+			{insertWeekly, []any{week, week, next}},
+			{"DELETE FROM report_day_totals WHERE day >= ? AND day < ?", []any{week, next}},
+			{insertDayTotals, []any{week, next}},
+		} {
+			if err := tx.Exec(s.sql, s.args...).Error; err != nil {
+				return fmt.Errorf("recompute week %s: %w", week, err)
+			}
 		}
 	}
 	return nil
 }
 
-// rebuildWeeks recomputes every week from the daily rows, the days before the retention
-// horizon included (their events are gone, their daily counts are kept).
+// rebuildWeeks recomputes every week and day total from the daily rows, the days before the
+// retention horizon included (their events are gone, their daily counts are kept).
 func rebuildWeeks(tx *gorm.DB) error {
 	var span struct{ First, Last sql.NullString }
 	if err := tx.Raw("SELECT MIN(day) AS first, MAX(day) AS last FROM report_daily_events").Scan(&span).Error; err != nil {
 		return fmt.Errorf("rebuild weeks: %w", err)
 	}
-	if err := tx.Exec("DELETE FROM report_weekly_events").Error; err != nil {
-		return fmt.Errorf("rebuild weeks: %w", err)
+	for _, table := range []string{"report_weekly_events", "report_day_totals"} {
+		if err := tx.Exec("DELETE FROM " + table).Error; err != nil {
+			return fmt.Errorf("rebuild weeks: %w", err)
+		}
 	}
 	if !span.First.Valid {
 		return nil

@@ -15,7 +15,6 @@ var (
 
 	sqlOverviewRollup   = store.MustStatement(sqlFiles, "sql/overview_rollup")
 	sqlOverviewDaily    = store.MustStatement(sqlFiles, "sql/overview_daily")
-	sqlOverviewDiscs    = store.MustStatement(sqlFiles, "sql/overview_disciplines")
 	sqlOverviewActivity = store.MustStatement(sqlFiles, "sql/overview_activity")
 	sqlMixSources       = store.MustStatement(sqlFiles, "sql/mix_sources")
 	sqlMixSegmentHints  = store.MustStatement(sqlFiles, "sql/mix_segment_hints")

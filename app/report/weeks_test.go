@@ -15,12 +15,12 @@ import (
 	"github.com/applylens/learning/seeds"
 )
 
-// TestOverviewWeeksEqualDays: the overview reads a window's weeks from the weekly rollup and
-// its days before the first Monday from the daily one. Every figure it shows equals the one read from the
-// daily rows alone, and its events are the events stored since the window began, for each
-// window ending on each day of a week (so that it starts and ends in partial weeks of every
-// length), after a rebuild and after an incremental refresh that added events today and rated
-// an event of a week read whole.
+// TestOverviewWeeksEqualDays: the overview reads a window's weeks from the weekly rollup, its
+// days before the first Monday from the daily one and its chart from the day totals. Every
+// figure equals the one read from the daily rows alone, and its events (in all and per day)
+// are the events stored since the window began, for windows ending on each day of a week (so
+// that they start and end in partial weeks of every length), after a rebuild and after an
+// incremental refresh that added events today and rated an event of a week read as a week.
 func TestOverviewWeeksEqualDays(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
 		ctx := context.Background()
@@ -44,10 +44,17 @@ func TestOverviewWeeksEqualDays(t *testing.T) {
 					want, err := report.LoadOverviewFromDays(ctx, db, days, now)
 					require.NoError(t, err, name)
 					requireSameEventFigures(t, want, got, name)
-					var stored int64
-					require.NoError(t, db.Raw("SELECT COUNT(*) FROM autofill_events WHERE created_at >= ?", got.Window.Since).
-						Scan(&stored).Error)
-					require.Equal(t, stored, got.Events, name)
+					var stored []time.Time
+					require.NoError(t, db.Model(&models.AutofillEvent{}).Where("created_at >= ?", got.Window.Since).
+						Pluck("created_at", &stored).Error)
+					require.Len(t, stored, int(got.Events), name)
+					perDay := map[string]int64{}
+					for _, at := range stored {
+						perDay[at.UTC().Format(time.DateOnly)]++
+					}
+					for _, d := range got.Daily {
+						require.Equal(t, perDay[d.Key], d.Count, "%s: %s", name, d.Key)
+					}
 				}
 			}
 		}

@@ -1,5 +1,4 @@
--- The window's events per day, from the daily rollup.
-SELECT day AS key, SUM(events) AS count
-FROM report_daily_events
+-- The window's events per day, from the rollup's day totals.
+SELECT day AS key, events AS count
+FROM report_day_totals
 WHERE day >= ?
-GROUP BY day
