@@ -20,7 +20,7 @@ func TestReportWeeklyEventsStep(t *testing.T) {
 		require.True(t, db.Migrator().HasTable("report_weekly_events"))
 		require.True(t, db.Migrator().HasIndex("report_weekly_events", "ix_report_weekly_events_week"))
 		require.True(t, db.Migrator().HasTable("report_day_totals"))
-		require.NoError(t, migrations.DownTo(ctx, db, stepBefore(t, "202612061930_report_weekly_events")))
+		require.NoError(t, migrations.DownTo(ctx, db, stepBefore(t, "202612062100_report_weekly_events")))
 		require.False(t, db.Migrator().HasTable("report_weekly_events"))
 		require.False(t, db.Migrator().HasTable("report_day_totals"))
 		require.True(t, db.Migrator().HasTable("report_daily_events"))

@@ -15,7 +15,7 @@ import (
 //
 // It forgets the rollup's state, so that the next refresh rebuilds it with both filled.
 var reportWeeklyEvents = &gormigrate.Migration{
-	ID: "202612061930_report_weekly_events",
+	ID: "202612062100_report_weekly_events",
 	Migrate: func(tx *gorm.DB) error {
 		if err := createTableIfMissing(tx, "report_weekly_events", `
 			week               varchar(10)  NOT NULL,
