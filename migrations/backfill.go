@@ -227,9 +227,16 @@ var ErrBackfillBusy = errors.New("another process is running the backfill")
 // On Postgres one process runs it at a time: wait says whether to wait for the one that does
 // (and then find it done) or to return ErrBackfillBusy at once. A backfill that is done, or
 // was never needed, returns at once.
+//
+// On Postgres it then carries out a pending conversion of autofill_events into monthly
+// partitions (partition.go), which needs every event_id filled.
 func RunBackfill(ctx context.Context, db *gorm.DB, wait bool, progress func(BackfillStatus)) (BackfillStatus, error) {
 	st, err := ReadBackfill(ctx, db)
-	if err != nil || !st.Pending {
+	if err != nil {
+		return st, err
+	}
+	partitions, err := partitioningPending(ctx, db)
+	if err != nil || (!st.Pending && !partitions) {
 		return st, err
 	}
 	if schema, err := ReadStatus(ctx, db); err != nil {
@@ -239,8 +246,10 @@ func RunBackfill(ctx context.Context, db *gorm.DB, wait bool, progress func(Back
 			len(schema.Pending))
 	}
 	run := func(conn *gorm.DB) error {
-		st, err = runEventsBackfill(ctx, conn, progress)
-		return err
+		if st, err = runEventsBackfill(ctx, conn, progress); err != nil {
+			return err
+		}
+		return partitionEvents(ctx, conn)
 	}
 	if !store.IsPostgres(db) {
 		return st, run(db.WithContext(ctx))
@@ -279,6 +288,7 @@ func runEventsBackfill(ctx context.Context, db *gorm.DB, progress func(BackfillS
 	}
 	pg := store.IsPostgres(db)
 	b := newEventsBatch(pg)
+	b.keys = pg && db.Migrator().HasTable("autofill_event_keys")
 	for {
 		var walked int
 		err := retryBatch(ctx, func() error {
@@ -360,6 +370,11 @@ func retry(ctx context.Context, tries int, step time.Duration, fn func() error) 
 // database's own message and code, never the statement (the caller logs or prints the whole
 // error).
 func recordBackfillError(db *gorm.DB, err error) {
+	recordBackfillErrorOf(db, EventsBackfill, err)
+}
+
+// recordBackfillErrorOf is recordBackfillError for the progress row named name.
+func recordBackfillErrorOf(db *gorm.DB, name string, err error) {
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return
 	}
@@ -368,7 +383,7 @@ func recordBackfillError(db *gorm.DB, err error) {
 	if errors.As(err, &pgErr) {
 		msg = fmt.Sprintf("%s (SQLSTATE %s)", pgErr.Message, pgErr.Code)
 	}
-	db.WithContext(context.Background()).Table(BackfillTable).Where("name = ?", EventsBackfill).
+	db.WithContext(context.Background()).Table(BackfillTable).Where("name = ?", name).
 		Update("last_error", msg)
 }
 
@@ -377,6 +392,7 @@ type eventsBatch struct {
 	pg    bool
 	size  int
 	words *strings.Replacer
+	keys  bool // the replay keys live in autofill_event_keys (a partitioned table's, Postgres)
 }
 
 func newEventsBatch(pg bool) eventsBatch {
@@ -520,7 +536,16 @@ func (b eventsBatch) write(tx *gorm.DB, rows []backfillRow) error {
 		args = append(args, r.id, r.family, derive, r.hash)
 	}
 	sb.WriteString(") AS v WHERE autofill_events.id = v.column1")
-	return tx.Exec(sb.String(), args...).Error
+	if err := tx.Exec(sb.String(), args...).Error; err != nil || !b.keys {
+		return err
+	}
+	// A row that got its event_id here gets its replay key too.
+	ids := make([]string, len(rows))
+	for i, r := range rows {
+		ids[i] = r.id
+	}
+	return tx.Exec(`INSERT INTO autofill_event_keys (user_id, event_id, created_at)
+		SELECT user_id, event_id, created_at FROM autofill_events WHERE id IN ? ON CONFLICT DO NOTHING`, ids).Error
 }
 
 // finish fills the rows that an old writer added behind the cursor (sweep) and, on Postgres,

@@ -46,6 +46,7 @@ func steps() []*gormigrate.Migration {
 		profileHintSummary,
 		eventIDDefault,
 		hintCompression,
+		eventPartitions,
 		reportWeeklyEvents,
 	}
 }

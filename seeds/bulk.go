@@ -55,9 +55,9 @@ func writeEvents(ctx context.Context, tx *gorm.DB, g *generator, progress func(d
 // rebuildMin is the size from which a seed into a table that holds fewer rows than it adds
 // drops the table's non-unique secondary indexes and foreign keys and puts them back after the
 // COPY: one sort per index and one join per key, instead of a million random index inserts and
-// key lookups (PostgreSQL's "Populating a Database" advice). Unique indexes stay: the event
-// identity (user_id, event_id) is what keeps a replayed sync from being stored twice, and the
-// database may be serving. It all happens in the seeding transaction, so a failure restores
+// key lookups (PostgreSQL's "Populating a Database" advice). Unique indexes stay, and the
+// event identity (autofill_event_keys' primary key) is not touched: it is what keeps a replayed
+// sync from being stored twice, and the database may be serving. It all happens in the seeding transaction, so a failure restores
 // everything; the events table is locked meanwhile.
 const rebuildMin = 200_000
 
@@ -93,12 +93,30 @@ func copyEvents(ctx context.Context, tx *gorm.DB, g *generator, progress func(do
 		n, err = sc.Conn().CopyFrom(ctx, pgx.Identifier{"autofill_events"}, eventColumns, src)
 		return err
 	})
-	if err != nil || later == nil {
+	if err != nil {
 		return int(n), err
 	}
-	progress(int(n), g.total())
-	notify(fmt.Sprintf("building %d indexes and checking %d foreign key(s) of autofill_events", len(later.indexes), len(later.keys)))
-	return int(n), later.restore(tx)
+	if later != nil {
+		progress(int(n), g.total())
+		notify(fmt.Sprintf("building %d indexes and checking %d foreign key(s) of autofill_events", len(later.indexes), len(later.keys)))
+		if err := later.restore(tx); err != nil {
+			return int(n), err
+		}
+	}
+	return int(n), copiedKeys(tx)
+}
+
+// copiedKeys stores the replay keys of the events this transaction copied (the events'
+// partitioned table has no unique key of its own: learning.SaveEvents). Without ON CONFLICT:
+// an event stored before, or twice in the seed, fails the seed, as the unique index it
+// replaces did.
+func copiedKeys(tx *gorm.DB) error {
+	err := tx.Exec(`INSERT INTO autofill_event_keys (user_id, event_id, created_at)
+		SELECT user_id, event_id, created_at FROM autofill_events WHERE xmin = pg_current_xact_id()::xid`).Error
+	if err != nil {
+		return fmt.Errorf("store the events' replay keys: %w", err)
+	}
+	return nil
 }
 
 // deferred holds what deferIndexesAndKeys dropped: statements that create it again.

@@ -163,9 +163,13 @@ var eventColumns = []string{"id", "event_id", "user_id", "host", "schema_hash", 
 	"application_id", "feedback_status", "edit_chars", "segment_key", "policy", "propensity", "occurred_at",
 	"feedback_at", "created_at", "final_map_hash", "edit_total", "propensity_imputed", "discipline", "discipline_rules"}
 
-// insertEvents writes rows with multi-row INSERTs that skip replays (ON CONFLICT DO NOTHING),
-// built by hand: gorm's reflection was a third of the endpoint's CPU. It returns how many rows
-// were stored.
+// insertEvents writes rows with multi-row INSERTs that skip replays, built by hand: gorm's
+// reflection was a third of the endpoint's CPU. It returns how many rows were stored. On
+// SQLite the events' unique (user_id, event_id) index skips a replay (ON CONFLICT DO NOTHING);
+// on Postgres, whose events are partitioned by month (and a unique index of a partitioned
+// table must hold created_at, so it could not see a replay received in another month), the
+// keys go first into autofill_event_keys and only the events whose key was new are stored, in
+// the same transaction: a concurrent replay waits for this one's key and then skips.
 func insertEvents(ctx context.Context, tx *gorm.DB, rows []models.AutofillEvent) (int64, error) {
 	pg := store.IsPostgres(tx)
 	// 24,000 parameters per statement on Postgres (its limit is 65,535). The SQLite driver
@@ -177,6 +181,15 @@ func insertEvents(ctx context.Context, tx *gorm.DB, rows []models.AutofillEvent)
 	var total int64
 	for start := 0; start < len(rows); start += chunk {
 		part := rows[start:min(start+chunk, len(rows))]
+		if pg {
+			var err error
+			if part, err = newKeys(ctx, tx, part); err != nil {
+				return total, err
+			}
+			if len(part) == 0 {
+				continue
+			}
+		}
 		args := make([]any, 0, len(part)*len(eventColumns))
 		for _, e := range part {
 			args = append(args, e.ID, e.EventID, e.UserID, e.Host, e.SchemaHash, e.HostFamily,
@@ -184,7 +197,7 @@ func insertEvents(ctx context.Context, tx *gorm.DB, rows []models.AutofillEvent)
 				e.ApplicationID, e.FeedbackStatus, e.EditChars, e.SegmentKey, e.Policy, e.Propensity, e.OccurredAt,
 				e.FeedbackAt, e.CreatedAt, e.FinalMapHash, e.EditTotal, e.PropensityImputed, e.Discipline, e.DisciplineRules)
 		}
-		q := store.InsertSQL("autofill_events", eventColumns, len(part), pg) + " ON CONFLICT (user_id, event_id) DO NOTHING"
+		q := store.InsertSQL("autofill_events", eventColumns, len(part), pg) + " ON CONFLICT DO NOTHING"
 		res, err := tx.Statement.ConnPool.ExecContext(ctx, q, args...)
 		if err != nil {
 			return total, err
@@ -196,6 +209,45 @@ func insertEvents(ctx context.Context, tx *gorm.DB, rows []models.AutofillEvent)
 		total += n
 	}
 	return total, nil
+}
+
+// keyColumns are the columns of autofill_event_keys.
+var keyColumns = []string{"user_id", "event_id", "created_at"}
+
+// newKeys stores the replay keys of rows (Postgres) and returns the rows whose key was new, in
+// their order.
+func newKeys(ctx context.Context, tx *gorm.DB, rows []models.AutofillEvent) ([]models.AutofillEvent, error) {
+	args := make([]any, 0, len(rows)*len(keyColumns))
+	for _, e := range rows {
+		args = append(args, e.UserID, e.EventID, e.CreatedAt)
+	}
+	q := store.InsertSQL("autofill_event_keys", keyColumns, len(rows), true) + " ON CONFLICT DO NOTHING RETURNING event_id::text"
+	res, err := tx.Statement.ConnPool.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store replay keys: %w", err)
+	}
+	defer res.Close()
+	fresh := make(map[uuid.UUID]bool, len(rows))
+	for res.Next() {
+		var id string
+		if err := res.Scan(&id); err != nil {
+			return nil, err
+		}
+		fresh[uuid.MustParse(id)] = true
+	}
+	if err := res.Err(); err != nil {
+		return nil, fmt.Errorf("store replay keys: %w", err)
+	}
+	if len(fresh) == len(rows) {
+		return rows, nil
+	}
+	kept := rows[:0:0]
+	for _, e := range rows {
+		if id, err := uuid.Parse(e.EventID); err == nil && fresh[id] {
+			kept = append(kept, e)
+		}
+	}
+	return kept, nil
 }
 
 // touchProfiles creates the profile of each form that has none and records when it was last

@@ -11,6 +11,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/applylens/learning/app/models"
+	"github.com/applylens/learning/app/store"
 )
 
 // ExportedEvent is one event as a user downloads it: what their extension sent and what the
@@ -95,7 +96,9 @@ func exported(e models.AutofillEvent) ExportedEvent {
 
 // DeleteEvents deletes every event of a user (and their profile reads) and records the deletion (who, how many, when)
 // for the admins, in one transaction. The next aggregator run no longer counts them; the
-// dashboard's rollup rebuilds when its totals no longer match the events table.
+// dashboard's rollup rebuilds when its totals no longer match the events table. Their replay
+// keys go too (Postgres keeps them apart, in autofill_event_keys): nothing of those events
+// stays, and an event the extension sends again afterwards is stored again, once.
 func DeleteEvents(ctx context.Context, db *gorm.DB, user *models.User, now time.Time) (int, error) {
 	var n int64
 	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
@@ -104,6 +107,11 @@ func DeleteEvents(ctx context.Context, db *gorm.DB, user *models.User, now time.
 			return res.Error
 		}
 		n = res.RowsAffected
+		if store.IsPostgres(tx) {
+			if err := tx.Exec("DELETE FROM autofill_event_keys WHERE user_id = ?", user.ID).Error; err != nil {
+				return err
+			}
+		}
 		if err := tx.Where("user_id = ?", user.ID).Delete(&models.ProfileRead{}).Error; err != nil {
 			return err
 		}

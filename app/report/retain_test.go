@@ -37,18 +37,7 @@ func TestRetainKeepsTheDashboardsHistory(t *testing.T) {
 		old := count("SELECT COUNT(*) FROM autofill_events WHERE created_at < ?", horizon)
 		kept := count("SELECT COUNT(*) FROM autofill_events WHERE created_at >= ?", horizon)
 		require.Positive(t, old)
-		byDay := func() map[string]int64 {
-			var rows []struct {
-				Day    string
-				Events int64
-			}
-			require.NoError(t, db.Raw("SELECT day, SUM(events) AS events FROM report_daily_events GROUP BY day").Scan(&rows).Error)
-			out := map[string]int64{}
-			for _, r := range rows {
-				out[r.Day] = r.Events
-			}
-			return out
-		}
+		byDay := func() map[string]int64 { return dailyEvents(t, db) }
 		before := byDay()
 		overview := func() *report.Overview {
 			o, err := report.LoadOverview(ctx, db, nil, 90, now)
@@ -101,6 +90,21 @@ func seededRun(t *testing.T, db *gorm.DB, opts seeds.Options) *learning.Runner {
 	_, err = runner.Run(ctx, learning.RunParams{Days: 30})
 	require.NoError(t, err)
 	return runner
+}
+
+// dailyEvents is the dashboard rollup's events by day.
+func dailyEvents(t *testing.T, db *gorm.DB) map[string]int64 {
+	t.Helper()
+	var rows []struct {
+		Day    string
+		Events int64
+	}
+	require.NoError(t, db.Raw("SELECT day, SUM(events) AS events FROM report_daily_events GROUP BY day").Scan(&rows).Error)
+	out := map[string]int64{}
+	for _, r := range rows {
+		out[r.Day] = r.Events
+	}
+	return out
 }
 
 func snapshotHints(t *testing.T, db *gorm.DB) map[string]string {

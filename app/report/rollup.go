@@ -302,11 +302,13 @@ func horizonDay(h time.Time) string {
 // RetainResult says what Retain did.
 type RetainResult struct {
 	Horizon time.Time // events received before it are gone
-	Deleted int64
+	Dropped []string  // the month partitions dropped whole (Postgres)
+	Deleted int64     // the events deleted by range
 }
 
 // Retain applies RETENTION_DAYS: it brings the rollup up to date (so that it counts the days
-// about to go), moves the horizon to the start of the UTC day days ago, and deletes the events
+// about to go), moves the horizon to the start of the UTC day days ago, drops the month
+// partitions wholly before it (learning.DropPartitions, Postgres) and deletes the other events
 // received before it (learning.PurgeEvents, in batches). The dashboard keeps its counts of
 // the deleted days; the learning rollups drop them (a run's window never reaches them).
 func Retain(ctx context.Context, db *gorm.DB, days int, now time.Time) (RetainResult, error) {
@@ -336,6 +338,9 @@ func retainRefreshed(ctx context.Context, db *gorm.DB, days int, now time.Time) 
 		return tx.Exec(upsertState, horizonName, now.UTC(), res.Horizon, now.UTC()).Error
 	})
 	if err != nil {
+		return res, fmt.Errorf("retain: %w", err)
+	}
+	if res.Dropped, err = learning.DropPartitions(ctx, db, res.Horizon); err != nil {
 		return res, fmt.Errorf("retain: %w", err)
 	}
 	res.Deleted, err = learning.PurgeEvents(ctx, db, res.Horizon)
@@ -462,13 +467,19 @@ func (r *Refresher) once(ctx context.Context, rebuildEvery time.Duration) {
 		return
 	}
 	r.Log.Debug("dashboard rollup refreshed", "rebuilt", res.Rebuilt, "days", res.Days, "took_ms", res.Took.Milliseconds())
+	switch made, err := learning.EnsurePartitions(ctx, r.DB, time.Now()); {
+	case err != nil && ctx.Err() == nil:
+		r.Log.Error("creating the events' month partitions failed", "error", err, "created", made)
+	case len(made) > 0:
+		r.Log.Info("created the events' month partitions", "partitions", made)
+	}
 	if r.RetentionDays > 0 {
 		kept, err := retainRefreshed(ctx, r.DB, r.RetentionDays, time.Now()) // refreshed just above
 		switch {
 		case err != nil && ctx.Err() == nil:
 			r.Log.Error("retention failed", "error", err, "deleted", kept.Deleted)
-		case kept.Deleted > 0:
-			r.Log.Info("retention: deleted old events", "received_before", kept.Horizon, "events", kept.Deleted)
+		case kept.Deleted > 0 || len(kept.Dropped) > 0:
+			r.Log.Info("retention: deleted old events", "received_before", kept.Horizon, "events", kept.Deleted, "dropped", kept.Dropped)
 		}
 	}
 	r.warm(ctx)

@@ -168,7 +168,7 @@ func postgresTemplate(admin *sql.DB) (string, error) {
 func schemaScript(ctx context.Context, db *sql.DB, schema string) (string, error) {
 	var odd int
 	err := db.QueryRowContext(ctx, `SELECT
-			(SELECT COUNT(*) FROM pg_class WHERE relnamespace = $1::regnamespace AND relkind NOT IN ('r', 'i', 'S'))
+			(SELECT COUNT(*) FROM pg_class WHERE relnamespace = $1::regnamespace AND relkind NOT IN ('r', 'i', 'S', 'p', 'I'))
 			+ (SELECT COUNT(*) FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
 				WHERE c.relnamespace = $1::regnamespace AND a.attnum > 0 AND (a.attidentity <> '' OR a.attgenerated <> ''))
 			+ (SELECT COUNT(*) FROM pg_proc WHERE pronamespace = $1::regnamespace AND prokind <> 'f')
@@ -180,7 +180,7 @@ func schemaScript(ctx context.Context, db *sql.DB, schema string) (string, error
 	if odd > 0 {
 		return "", fmt.Errorf("the schema has %d views, procedures, types of its own, or identity or generated columns: %w", odd, errUnsupported)
 	}
-	var b, foreign, owned strings.Builder
+	var b, foreign, owned, partRenames strings.Builder
 	// Sequences first: the columns' defaults name them.
 	err = each(ctx, db, func(r *sql.Rows) error {
 		var name, typ, table, column string
@@ -214,16 +214,17 @@ func schemaScript(ctx context.Context, db *sql.DB, schema string) (string, error
 		return "", err
 	}
 	type table struct {
-		oid  uint32
-		name string
+		oid         uint32
+		name, parts string // parts: the partition key of a partitioned table
 	}
 	var tables []table
 	if err := each(ctx, db, func(r *sql.Rows) error {
 		var tb table
-		err := r.Scan(&tb.oid, &tb.name)
+		err := r.Scan(&tb.oid, &tb.name, &tb.parts)
 		tables = append(tables, tb)
 		return err
-	}, `SELECT oid, quote_ident(relname) FROM pg_class WHERE relnamespace = $1::regnamespace AND relkind = 'r' ORDER BY relname`, schema); err != nil {
+	}, `SELECT oid, quote_ident(relname), CASE relkind WHEN 'p' THEN pg_get_partkeydef(oid) ELSE '' END FROM pg_class
+		WHERE relnamespace = $1::regnamespace AND relkind IN ('r', 'p') AND NOT relispartition ORDER BY relname`, schema); err != nil {
 		return "", err
 	}
 	for _, tb := range tables {
@@ -253,7 +254,47 @@ func schemaScript(ctx context.Context, db *sql.DB, schema string) (string, error
 		if err != nil {
 			return "", err
 		}
-		fmt.Fprintf(&b, "CREATE TABLE %s (\n\t%s\n);\n", tb.name, strings.Join(cols, ",\n\t"))
+		if tb.parts == "" {
+			fmt.Fprintf(&b, "CREATE TABLE %s (\n\t%s\n);\n", tb.name, strings.Join(cols, ",\n\t"))
+		} else {
+			// A partitioned table, then its partitions: they take its constraints, indexes
+			// and triggers as those are added below.
+			fmt.Fprintf(&b, "CREATE TABLE %s (\n\t%s\n) PARTITION BY %s;\n", tb.name, strings.Join(cols, ",\n\t"), tb.parts)
+			err = each(ctx, db, func(r *sql.Rows) error {
+				var name, bound string
+				if err := r.Scan(&name, &bound); err != nil {
+					return err
+				}
+				fmt.Fprintf(&b, "CREATE TABLE %s PARTITION OF %s %s;\n", name, tb.name, bound)
+				return nil
+			}, `SELECT quote_ident(c.relname), pg_get_expr(c.relpartbound, c.oid) FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+				WHERE i.inhparent = $1 ORDER BY c.relname`, tb.oid)
+			if err != nil {
+				return "", err
+			}
+			// The partitions' indexes are made with the parent's, named by Postgres: give them
+			// the template's names (a partition that was a table before has its own).
+			err = each(ctx, db, func(r *sql.Rows) error {
+				var parent, partition, name string
+				if err := r.Scan(&parent, &partition, &name); err != nil {
+					return err
+				}
+				fmt.Fprintf(&partRenames, `DO $$ DECLARE n text; BEGIN
+	SELECT c.relname INTO n FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_index x ON x.indexrelid = c.oid
+	WHERE i.inhparent = '%s'::regclass AND x.indrelid = '%s'::regclass;
+	IF n <> '%s' THEN EXECUTE format('ALTER INDEX %%I RENAME TO %%I', n, '%[3]s'); END IF;
+END $$;
+`, parent, partition, name)
+				return nil
+			}, `SELECT quote_ident(p.relname), quote_ident(t.relname), ci.relname FROM pg_inherits i
+				JOIN pg_class ci ON ci.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent
+				JOIN pg_index x ON x.indexrelid = ci.oid JOIN pg_class t ON t.oid = x.indrelid
+				JOIN pg_inherits ti ON ti.inhrelid = t.oid AND ti.inhparent = $1
+				ORDER BY 1, 2`, tb.oid)
+			if err != nil {
+				return "", err
+			}
+		}
 		err = each(ctx, db, func(r *sql.Rows) error {
 			var name, def, kind string
 			if err := r.Scan(&name, &def, &kind); err != nil {
@@ -277,7 +318,7 @@ func schemaScript(ctx context.Context, db *sql.DB, schema string) (string, error
 			if err := r.Scan(&def); err != nil {
 				return err
 			}
-			b.WriteString(def + ";\n")
+			b.WriteString(strings.Replace(def, " ON ONLY ", " ON ", 1) + ";\n") // a partitioned table's, for its partitions too
 			return nil
 		}, `SELECT pg_get_indexdef(i.indexrelid) FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
 			WHERE i.indrelid = $1 AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid AND k.conrelid = i.indrelid)
@@ -299,12 +340,13 @@ func schemaScript(ctx context.Context, db *sql.DB, schema string) (string, error
 	}
 	b.WriteString(owned.String())
 	b.WriteString(foreign.String())
+	b.WriteString(partRenames.String())
 	// Functions, then the triggers that call them: after the rows, so that copying the rows
 	// fires nothing.
 	for _, q := range []string{
 		`SELECT pg_get_functiondef(oid) FROM pg_proc WHERE pronamespace = $1::regnamespace ORDER BY proname, oid`,
 		`SELECT pg_get_triggerdef(g.oid) FROM pg_trigger g JOIN pg_class c ON c.oid = g.tgrelid
-			WHERE c.relnamespace = $1::regnamespace AND NOT g.tgisinternal ORDER BY c.relname, g.tgname`,
+			WHERE c.relnamespace = $1::regnamespace AND NOT g.tgisinternal AND g.tgparentid = 0 ORDER BY c.relname, g.tgname`,
 	} {
 		err := each(ctx, db, func(r *sql.Rows) error {
 			var def string

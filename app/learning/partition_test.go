@@ -1,0 +1,178 @@
+package learning_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/require"
+	"gorm.io/gorm"
+
+	"github.com/applylens/learning/app/account"
+	"github.com/applylens/learning/app/learning"
+	"github.com/applylens/learning/app/models"
+	"github.com/applylens/learning/app/store"
+	"github.com/applylens/learning/app/store/storetest"
+)
+
+// oneEvent is a valid event with a fixed event_id, received at at.
+func oneEvent(eventID string, at time.Time) []models.AutofillEvent {
+	return []models.AutofillEvent{{EventID: eventID, Host: "jobs.lever.co", SchemaHash: "part-1", Status: "ok",
+		FinalMap: models.NewJSON(models.StringMap{"#email": "email"}), CreatedAt: at}}
+}
+
+// partitionOf lists the partitions (on SQLite the table) that hold the user's event: one per copy.
+func partitionOf(t *testing.T, db *gorm.DB, userID, eventID string) []string {
+	t.Helper()
+	where := "FROM autofill_events WHERE user_id = ? AND event_id = ?"
+	q := "SELECT 'autofill_events' " + where
+	if store.IsPostgres(db) {
+		q = "SELECT tableoid::regclass::text " + where
+	}
+	var names []string
+	require.NoError(t, db.Raw(q, userID, eventID).Scan(&names).Error)
+	return names
+}
+
+// TestReplayAcrossAMonthIsStoredOnce: a replay of an event received again in the next month
+// (in another partition on Postgres, whose events table has no unique key across months) is
+// skipped, and concurrent batches of the same event store it once.
+func TestReplayAcrossAMonthIsStoredOnce(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		ctx := context.Background()
+		u, err := account.CreateUser(ctx, db, account.NewUser{Email: "replay@example.test"})
+		require.NoError(t, err)
+		// The start of the month after next: always a partition's lower bound on Postgres (the
+		// first partition ends at most there, and the months ahead are made).
+		next := time.Date(time.Now().UTC().Year(), time.Now().UTC().Month()+learning.MonthsAhead, 1, 0, 0, 0, 0, time.UTC)
+		made, err := learning.EnsurePartitions(ctx, db, time.Now())
+		require.NoError(t, err)
+		if store.IsPostgres(db) {
+			require.Contains(t, made, next.Format("autofill_events_y2006m01"))
+		} else {
+			require.Empty(t, made)
+		}
+		id := uuid.NewString()
+		first, err := learning.SaveEvents(ctx, db, u.ID, oneEvent(id, next.Add(-time.Minute)), nil)
+		require.NoError(t, err)
+		require.Equal(t, 1, first.Saved)
+		again, err := learning.SaveEvents(ctx, db, u.ID, oneEvent(id, next.Add(time.Minute)), nil)
+		require.NoError(t, err)
+		require.Equal(t, 0, again.Saved)
+		require.Equal(t, 1, again.Duplicates)
+		require.True(t, again.Events[0].Duplicate)
+		held := partitionOf(t, db, u.ID, id)
+		require.Len(t, held, 1, "stored once")
+		if store.IsPostgres(db) {
+			require.NotEqual(t, next.Format("autofill_events_y2006m01"), held[0], "the first copy is in the month before")
+			res, err := learning.SaveEvents(ctx, db, u.ID, oneEvent(uuid.NewString(), next.Add(time.Minute)), nil)
+			require.NoError(t, err)
+			require.Equal(t, []string{next.Format("autofill_events_y2006m01")}, partitionOf(t, db, u.ID, res.Events[0].EventID),
+				"where the replay would have gone")
+		}
+
+		// Concurrent syncs of one event (each a batch with a new event too) store it once.
+		shared := uuid.NewString()
+		errs := make(chan error, 4)
+		for range 4 {
+			go func() {
+				evs := append(oneEvent(shared, next.Add(time.Hour)), oneEvent(uuid.NewString(), next.Add(time.Hour))...)
+				_, err := learning.SaveEvents(ctx, db, u.ID, evs, nil)
+				errs <- err
+			}()
+		}
+		for range 4 {
+			require.NoError(t, <-errs)
+		}
+		require.Len(t, partitionOf(t, db, u.ID, shared), 1)
+	})
+}
+
+// TestDeletedEventsMayBeSentAgain: deleting a user's events deletes their replay keys too, so
+// nothing of them stays; an event the extension sends again afterwards is a new event (stored
+// once more), and its own replays are skipped again.
+func TestDeletedEventsMayBeSentAgain(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		ctx := context.Background()
+		u, err := account.CreateUser(ctx, db, account.NewUser{Email: "again@example.test"})
+		require.NoError(t, err)
+		id := uuid.NewString()
+		now := time.Now().UTC()
+		_, err = learning.SaveEvents(ctx, db, u.ID, oneEvent(id, now), nil)
+		require.NoError(t, err)
+		n, err := learning.DeleteEvents(ctx, db, u, now)
+		require.NoError(t, err)
+		require.Equal(t, 1, n)
+		if store.IsPostgres(db) {
+			var keys int64
+			require.NoError(t, db.Raw("SELECT COUNT(*) FROM autofill_event_keys WHERE user_id = ?", u.ID).Scan(&keys).Error)
+			require.Zero(t, keys, "the keys go with the events")
+		}
+		res, err := learning.SaveEvents(ctx, db, u.ID, oneEvent(id, now), nil)
+		require.NoError(t, err)
+		require.Equal(t, 1, res.Saved, "sent again after the deletion: stored")
+		res, err = learning.SaveEvents(ctx, db, u.ID, oneEvent(id, now.Add(time.Second)), nil)
+		require.NoError(t, err)
+		require.Equal(t, 1, res.Duplicates, "and its replay skipped")
+		require.Len(t, partitionOf(t, db, u.ID, id), 1)
+	})
+}
+
+// TestPartitionsAheadAndDropped (Postgres): EnsurePartitions makes the months ahead once, and
+// moves into a new month the rows the default partition held for it; DropPartitions drops the
+// months wholly before a horizon, with their rows, and marks their learning cells for the
+// next fold.
+func TestPartitionsAheadAndDropped(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		if !store.IsPostgres(db) {
+			t.Skip("SQLite keeps one events table")
+		}
+		ctx := context.Background()
+		u, err := account.CreateUser(ctx, db, account.NewUser{Email: "months@example.test"})
+		require.NoError(t, err)
+		now := time.Now().UTC()
+		month := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC)
+		_, err = learning.EnsurePartitions(ctx, db, now)
+		require.NoError(t, err)
+		again, err := learning.EnsurePartitions(ctx, db, now)
+		require.NoError(t, err)
+		require.Empty(t, again, "once")
+
+		// Four months ahead has no partition yet: its event waits in the default one.
+		far := month.AddDate(0, 4, 3)
+		res, err := learning.SaveEvents(ctx, db, u.ID, oneEvent(uuid.NewString(), far), nil)
+		require.NoError(t, err)
+		farID := res.Events[0].EventID
+		require.Equal(t, []string{"autofill_events_default"}, partitionOf(t, db, u.ID, farID))
+		made, err := learning.EnsurePartitions(ctx, db, far)
+		require.NoError(t, err)
+		require.Contains(t, made, far.Format("autofill_events_y2006m01"))
+		require.Equal(t, []string{far.Format("autofill_events_y2006m01")}, partitionOf(t, db, u.ID, farID), "moved to its month")
+
+		inNext := month.AddDate(0, learning.MonthsAhead, 5) // always in a month of its own
+		res, err = learning.SaveEvents(ctx, db, u.ID, oneEvent(uuid.NewString(), inNext), nil)
+		require.NoError(t, err)
+		nextID := res.Events[0].EventID
+		_, err = learning.FoldRollups(ctx, db, false)
+		require.NoError(t, err)
+		require.NoError(t, db.Exec("DELETE FROM learning_dirty").Error)
+
+		// A horizon inside the month after: every partition before it goes.
+		dropped, err := learning.DropPartitions(ctx, db, month.AddDate(0, learning.MonthsAhead+1, 10))
+		require.NoError(t, err)
+		require.Contains(t, dropped, "autofill_events_history")
+		require.Contains(t, dropped, inNext.Format("autofill_events_y2006m01"))
+		require.NotContains(t, dropped, far.Format("autofill_events_y2006m01"))
+		require.Empty(t, partitionOf(t, db, u.ID, nextID))
+		require.Len(t, partitionOf(t, db, u.ID, farID), 1, "a month after the horizon stays")
+		var marked int64
+		require.NoError(t, db.Raw("SELECT COUNT(*) FROM learning_dirty WHERE day = ?", inNext.Format(time.DateOnly)).Scan(&marked).Error)
+		require.Positive(t, marked, "the dropped days' cells are marked")
+		_, err = learning.FoldRollups(ctx, db, false)
+		require.NoError(t, err)
+		var cells int64
+		require.NoError(t, db.Raw("SELECT COUNT(*) FROM learning_cells WHERE day = ?", inNext.Format(time.DateOnly)).Scan(&cells).Error)
+		require.Zero(t, cells, "and the fold drops them")
+	})
+}
