@@ -21,7 +21,7 @@ import (
 // then times, in one transaction on to, what the seed does minus generating and encoding the
 // events: the same secondary indexes and foreign keys dropped (from rebuildMin rows on), COPY …
 // FROM STDIN of the file (the mark trigger fires as it does for the seed), the indexes and keys
-// put back. It returns the rows and the time of that transaction.
+// put back, the replay keys stored. It returns the rows and the time of that transaction.
 func CopyBaseline(ctx context.Context, from, to *gorm.DB, dir string) (int64, time.Duration, error) {
 	cols := strings.Join(eventColumns, ", ")
 	f, err := os.CreateTemp(dir, "events-*.copy")
@@ -69,10 +69,15 @@ func CopyBaseline(ctx context.Context, from, to *gorm.DB, dir string) (int64, ti
 			n = tag.RowsAffected()
 			return err
 		})
-		if err != nil || later == nil {
+		if err != nil {
 			return err
 		}
-		return later.restore(tx)
+		if later != nil {
+			if err := later.restore(tx); err != nil {
+				return err
+			}
+		}
+		return copiedKeys(tx) // the replay keys, as the seed stores them
 	})
 	return n, time.Since(start), err
 }

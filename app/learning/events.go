@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -163,13 +165,55 @@ var eventColumns = []string{"id", "event_id", "user_id", "host", "schema_hash", 
 	"application_id", "feedback_status", "edit_chars", "segment_key", "policy", "propensity", "occurred_at",
 	"feedback_at", "created_at", "final_map_hash", "edit_total", "propensity_imputed", "discipline", "discipline_rules"}
 
+// eventTypes are the Postgres types of eventColumns, for the first row of keyedInsertSQL's
+// VALUES (a VALUES list outside an INSERT takes its column types from there).
+var eventTypes = []string{"uuid", "uuid", "varchar", "text", "text", "varchar",
+	"jsonb", "jsonb", "text", "jsonb", "integer", "jsonb", "text",
+	"integer", "text", "integer", "varchar", "varchar", "double precision", "timestamptz",
+	"timestamptz", "timestamptz", "bigint", "bigint", "boolean", "varchar", "smallint"}
+
+// keyedInsertSQL is the Postgres insert of rows events in one statement: their replay keys
+// first (autofill_event_keys, ON CONFLICT DO NOTHING RETURNING), then the events whose key
+// was new.
+func keyedInsertSQL(rows int) string {
+	cols := strings.Join(eventColumns, ", ")
+	var b strings.Builder
+	b.Grow(512 + rows*len(eventColumns)*6)
+	b.WriteString("WITH v (" + cols + ") AS (VALUES ")
+	n := 0
+	for r := range rows {
+		if r > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteByte('(')
+		for c := range eventColumns {
+			if c > 0 {
+				b.WriteByte(',')
+			}
+			n++
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(n))
+			if r == 0 {
+				b.WriteString("::" + eventTypes[c])
+			}
+		}
+		b.WriteByte(')')
+	}
+	b.WriteString(`), k AS (INSERT INTO autofill_event_keys (user_id, event_id, created_at)
+		SELECT user_id, event_id, created_at FROM v ON CONFLICT DO NOTHING RETURNING user_id, event_id)
+	INSERT INTO autofill_events (` + cols + `) SELECT ` + cols + ` FROM v
+	WHERE (user_id, event_id) IN (SELECT user_id, event_id FROM k) ON CONFLICT DO NOTHING`)
+	return b.String()
+}
+
 // insertEvents writes rows with multi-row INSERTs that skip replays, built by hand: gorm's
 // reflection was a third of the endpoint's CPU. It returns how many rows were stored. On
 // SQLite the events' unique (user_id, event_id) index skips a replay (ON CONFLICT DO NOTHING);
 // on Postgres, whose events are partitioned by month (and a unique index of a partitioned
 // table must hold created_at, so it could not see a replay received in another month), the
 // keys go first into autofill_event_keys and only the events whose key was new are stored, in
-// the same transaction: a concurrent replay waits for this one's key and then skips.
+// the same statement (keyedInsertSQL): a concurrent replay waits for this one's key and then
+// skips.
 func insertEvents(ctx context.Context, tx *gorm.DB, rows []models.AutofillEvent) (int64, error) {
 	pg := store.IsPostgres(tx)
 	// 24,000 parameters per statement on Postgres (its limit is 65,535). The SQLite driver
@@ -181,15 +225,6 @@ func insertEvents(ctx context.Context, tx *gorm.DB, rows []models.AutofillEvent)
 	var total int64
 	for start := 0; start < len(rows); start += chunk {
 		part := rows[start:min(start+chunk, len(rows))]
-		if pg {
-			var err error
-			if part, err = newKeys(ctx, tx, part); err != nil {
-				return total, err
-			}
-			if len(part) == 0 {
-				continue
-			}
-		}
 		args := make([]any, 0, len(part)*len(eventColumns))
 		for _, e := range part {
 			args = append(args, e.ID, e.EventID, e.UserID, e.Host, e.SchemaHash, e.HostFamily,
@@ -198,6 +233,9 @@ func insertEvents(ctx context.Context, tx *gorm.DB, rows []models.AutofillEvent)
 				e.FeedbackAt, e.CreatedAt, e.FinalMapHash, e.EditTotal, e.PropensityImputed, e.Discipline, e.DisciplineRules)
 		}
 		q := store.InsertSQL("autofill_events", eventColumns, len(part), pg) + " ON CONFLICT DO NOTHING"
+		if pg {
+			q = keyedInsertSQL(len(part))
+		}
 		res, err := tx.Statement.ConnPool.ExecContext(ctx, q, args...)
 		if err != nil {
 			return total, err
@@ -209,45 +247,6 @@ func insertEvents(ctx context.Context, tx *gorm.DB, rows []models.AutofillEvent)
 		total += n
 	}
 	return total, nil
-}
-
-// keyColumns are the columns of autofill_event_keys.
-var keyColumns = []string{"user_id", "event_id", "created_at"}
-
-// newKeys stores the replay keys of rows (Postgres) and returns the rows whose key was new, in
-// their order.
-func newKeys(ctx context.Context, tx *gorm.DB, rows []models.AutofillEvent) ([]models.AutofillEvent, error) {
-	args := make([]any, 0, len(rows)*len(keyColumns))
-	for _, e := range rows {
-		args = append(args, e.UserID, e.EventID, e.CreatedAt)
-	}
-	q := store.InsertSQL("autofill_event_keys", keyColumns, len(rows), true) + " ON CONFLICT DO NOTHING RETURNING event_id::text"
-	res, err := tx.Statement.ConnPool.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, fmt.Errorf("store replay keys: %w", err)
-	}
-	defer res.Close()
-	fresh := make(map[uuid.UUID]bool, len(rows))
-	for res.Next() {
-		var id string
-		if err := res.Scan(&id); err != nil {
-			return nil, err
-		}
-		fresh[uuid.MustParse(id)] = true
-	}
-	if err := res.Err(); err != nil {
-		return nil, fmt.Errorf("store replay keys: %w", err)
-	}
-	if len(fresh) == len(rows) {
-		return rows, nil
-	}
-	kept := rows[:0:0]
-	for _, e := range rows {
-		if id, err := uuid.Parse(e.EventID); err == nil && fresh[id] {
-			kept = append(kept, e)
-		}
-	}
-	return kept, nil
 }
 
 // touchProfiles creates the profile of each form that has none and records when it was last
