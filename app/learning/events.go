@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -177,33 +176,11 @@ var eventTypes = []string{"uuid", "uuid", "varchar", "text", "text", "varchar",
 // was new.
 func keyedInsertSQL(rows int) string {
 	cols := strings.Join(eventColumns, ", ")
-	var b strings.Builder
-	b.Grow(512 + rows*len(eventColumns)*6)
-	b.WriteString("WITH v (" + cols + ") AS (VALUES ")
-	n := 0
-	for r := range rows {
-		if r > 0 {
-			b.WriteByte(',')
-		}
-		b.WriteByte('(')
-		for c := range eventColumns {
-			if c > 0 {
-				b.WriteByte(',')
-			}
-			n++
-			b.WriteByte('$')
-			b.WriteString(strconv.Itoa(n))
-			if r == 0 {
-				b.WriteString("::" + eventTypes[c])
-			}
-		}
-		b.WriteByte(')')
-	}
-	b.WriteString(`), k AS (INSERT INTO autofill_event_keys (user_id, event_id, created_at)
+	return "WITH v (" + cols + ") AS (VALUES " + store.ValuesSQL(len(eventColumns), rows, true, eventTypes) +
+		`), k AS (INSERT INTO autofill_event_keys (user_id, event_id, created_at)
 		SELECT user_id, event_id, created_at FROM v ON CONFLICT DO NOTHING RETURNING user_id, event_id)
 	INSERT INTO autofill_events (` + cols + `) SELECT ` + cols + ` FROM v
-	WHERE (user_id, event_id) IN (SELECT user_id, event_id FROM k) ON CONFLICT DO NOTHING`)
-	return b.String()
+	WHERE (user_id, event_id) IN (SELECT user_id, event_id FROM k) ON CONFLICT DO NOTHING`
 }
 
 // insertEvents writes rows with multi-row INSERTs that skip replays, built by hand: gorm's

@@ -9,13 +9,15 @@ import (
 // placeholders, or Postgres's "$n" ones when dollar is true (for statements sent to the
 // driver directly, past gorm). Callers append their ON CONFLICT clause.
 func InsertSQL(table string, columns []string, rows int, dollar bool) string {
+	return "INSERT INTO " + table + " (" + strings.Join(columns, ", ") + ") VALUES " + ValuesSQL(len(columns), rows, dollar, nil)
+}
+
+// ValuesSQL is the "(…), (…)" of a VALUES list of rows rows of columns placeholders, as
+// InsertSQL writes them. With types (Postgres, one per column), the first row's placeholders
+// are cast to them: a VALUES list that is not an INSERT's takes its column types from there.
+func ValuesSQL(columns, rows int, dollar bool, types []string) string {
 	var b strings.Builder
-	b.Grow(32 + len(table) + 16*len(columns) + rows*len(columns)*5)
-	b.WriteString("INSERT INTO ")
-	b.WriteString(table)
-	b.WriteString(" (")
-	b.WriteString(strings.Join(columns, ", "))
-	b.WriteString(") VALUES ")
+	b.Grow(rows*columns*5 + 16*len(types))
 	n := 0
 	for r := range rows {
 		if r > 0 {
@@ -32,6 +34,9 @@ func InsertSQL(table string, columns []string, rows int, dollar bool) string {
 				b.WriteString(strconv.Itoa(n))
 			} else {
 				b.WriteByte('?')
+			}
+			if r == 0 && types != nil {
+				b.WriteString("::" + types[c])
 			}
 		}
 		b.WriteByte(')')
