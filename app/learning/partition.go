@@ -117,21 +117,46 @@ func EnsurePartitions(ctx context.Context, db *gorm.DB, now time.Time) ([]string
 			continue
 		}
 		name := fmt.Sprintf("autofill_events_y%04dm%02d", from.Year(), from.Month())
-		if err := createPartition(db, parts, name, from, to); err != nil {
+		made, err := createPartition(db, parts, name, from, to)
+		if err != nil {
 			return created, fmt.Errorf("create partition %s: %w", name, err)
 		}
-		created = append(created, name)
+		if made {
+			created = append(created, name)
+		}
 	}
 	return created, nil
 }
 
-// createPartition creates name for [from, to) and attaches it: ATTACH takes a lighter lock on
-// the parent than CREATE … PARTITION OF, so syncs go on meanwhile.
-func createPartition(db *gorm.DB, parts []eventsPartition, name string, from, to time.Time) error {
-	lit := func(t time.Time) string { return "'" + t.Format(time.RFC3339) + "'" }
+// partitionTx runs fn in a transaction that waits at most a second for each lock and holds
+// the partitions' advisory lock (every serve's refresher makes and drops them). fn learns
+// whether the table called name exists, as seen under the lock.
+func partitionTx(db *gorm.DB, name string, fn func(tx *gorm.DB, exists bool) error) error {
 	return db.Transaction(func(tx *gorm.DB) error {
+		if err := tx.Exec("SET LOCAL lock_timeout = '1s'").Error; err != nil {
+			return err
+		}
+		if err := store.AdvisoryXactLock(tx, store.LockPartitions); err != nil {
+			return err
+		}
+		var found int64
+		if err := tx.Raw("SELECT COUNT(*) FROM pg_class WHERE oid = to_regclass(?)", name).Scan(&found).Error; err != nil {
+			return err
+		}
+		return fn(tx, found == 1)
+	})
+}
+
+// createPartition creates name for [from, to) and attaches it, unless another process just
+// did: ATTACH takes a lighter lock on the parent than CREATE … PARTITION OF, so syncs go on
+// meanwhile.
+func createPartition(db *gorm.DB, parts []eventsPartition, name string, from, to time.Time) (made bool, err error) {
+	lit := func(t time.Time) string { return "'" + t.Format(time.RFC3339) + "'" }
+	err = partitionTx(db, name, func(tx *gorm.DB, exists bool) error {
+		if exists {
+			return nil
+		}
 		stmts := []string{
-			"SET LOCAL lock_timeout = '1s'",
 			"CREATE TABLE " + name + " (LIKE autofill_events INCLUDING DEFAULTS INCLUDING COMPRESSION INCLUDING STORAGE)",
 		}
 		for _, p := range parts {
@@ -148,8 +173,10 @@ func createPartition(db *gorm.DB, parts []eventsPartition, name string, from, to
 				return err
 			}
 		}
+		made = true
 		return nil
 	})
+	return made, err
 }
 
 // DropPartitions drops the partitions of autofill_events whose every row was received before
@@ -175,9 +202,10 @@ func DropPartitions(ctx context.Context, db *gorm.DB, before time.Time) ([]strin
 			from = p.From.Format(time.DateOnly)
 		}
 		to := p.To.Format(time.DateOnly)
-		err := db.Transaction(func(tx *gorm.DB) error {
-			if err := tx.Exec("SET LOCAL lock_timeout = '1s'").Error; err != nil {
-				return err
+		gone := false
+		err := partitionTx(db, p.Name, func(tx *gorm.DB, exists bool) error {
+			if gone = !exists; gone {
+				return nil // another process dropped it
 			}
 			if err := tx.Exec(`INSERT INTO learning_dirty (day, host, schema_hash)
 				SELECT day, host, schema_hash FROM learning_cells WHERE day >= ? AND day < ?
@@ -189,7 +217,9 @@ func DropPartitions(ctx context.Context, db *gorm.DB, before time.Time) ([]strin
 		if err != nil {
 			return dropped, fmt.Errorf("drop partition %s: %w", p.Name, err)
 		}
-		dropped = append(dropped, p.Name)
+		if !gone {
+			dropped = append(dropped, p.Name)
+		}
 	}
 	return dropped, nil
 }

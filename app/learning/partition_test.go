@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"gorm.io/gorm"
 
@@ -133,8 +134,25 @@ func TestPartitionsAheadAndDropped(t *testing.T) {
 		require.NoError(t, err)
 		now := time.Now().UTC()
 		month := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC)
-		_, err = learning.EnsurePartitions(ctx, db, now)
-		require.NoError(t, err)
+		// Every serve's refresher does this: at once, they make each partition once.
+		made := make(chan []string, 3)
+		for range 3 {
+			go func() {
+				m, err := learning.EnsurePartitions(ctx, db, now)
+				assert.NoError(t, err)
+				made <- m
+			}()
+		}
+		names := map[string]int{}
+		for range 3 {
+			for _, n := range <-made {
+				names[n]++
+			}
+		}
+		require.NotEmpty(t, names)
+		for n, times := range names {
+			require.Equal(t, 1, times, n)
+		}
 		again, err := learning.EnsurePartitions(ctx, db, now)
 		require.NoError(t, err)
 		require.Empty(t, again, "once")
@@ -145,9 +163,9 @@ func TestPartitionsAheadAndDropped(t *testing.T) {
 		require.NoError(t, err)
 		farID := res.Events[0].EventID
 		require.Equal(t, []string{"autofill_events_default"}, partitionOf(t, db, u.ID, farID))
-		made, err := learning.EnsurePartitions(ctx, db, far)
+		moved, err := learning.EnsurePartitions(ctx, db, far)
 		require.NoError(t, err)
-		require.Contains(t, made, far.Format("autofill_events_y2006m01"))
+		require.Contains(t, moved, far.Format("autofill_events_y2006m01"))
 		require.Equal(t, []string{far.Format("autofill_events_y2006m01")}, partitionOf(t, db, u.ID, farID), "moved to its month")
 
 		inNext := month.AddDate(0, learning.MonthsAhead, 5) // always in a month of its own

@@ -18,6 +18,8 @@ const (
 	LockLearningRollup = "learning-rollup"
 	// LockBackfill: the adoption backfill (migrations.RunBackfill), for its whole run
 	LockBackfill = "backfill"
+	// LockPartitions: creating or dropping a partition of the events (every serve's refresher does).
+	LockPartitions = "partitions"
 )
 
 // AdvisoryKeySQL is the SQL expression of the Postgres advisory lock called name. Advisory
