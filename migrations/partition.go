@@ -72,6 +72,16 @@ func partitioningPending(ctx context.Context, db *gorm.DB) (bool, error) {
 	return n > 0, err
 }
 
+// RowWorkPending reports whether RunBackfill has anything to do: the events backfill, or the
+// conversion of the events table into partitions.
+func RowWorkPending(ctx context.Context, db *gorm.DB) (bool, error) {
+	st, err := ReadBackfill(ctx, db)
+	if err != nil || st.Pending {
+		return st.Pending, err
+	}
+	return partitioningPending(ctx, db)
+}
+
 // partitionBound is the first partition's upper bound: the one recorded, or the first of the
 // month after both tomorrow and the newest row (so that no row of the table, nor a sync while
 // the conversion runs, falls outside it), then recorded.

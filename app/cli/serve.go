@@ -110,13 +110,13 @@ func runServe(ctx context.Context, env *Env, opts serveOptions) error {
 // process is running, or retries one that failed.
 var backfillRetry = 15 * time.Second
 
-// backfillInBackground runs the adoption backfill (migrations.RunBackfill) until it is done,
-// logging its progress. One process runs it at a time: the others look again every
+// backfillInBackground runs the adoption backfill (migrations.RunBackfill, which also converts
+// the events table into month partitions) until it is done, logging its progress. One process runs it at a time: the others look again every
 // backfillRetry, so that one of them takes over if the process running it (`migrate up`, or
 // another replica) stops. Returns at once when there is nothing to fill.
 func backfillInBackground(ctx context.Context, db *gorm.DB, log *slog.Logger) {
 	log = log.With("component", "backfill")
-	if st, err := migrations.ReadBackfill(ctx, db); err == nil && !st.Pending {
+	if pending, err := migrations.RowWorkPending(ctx, db); err == nil && !pending {
 		return
 	}
 	for {
