@@ -235,7 +235,7 @@ func RunBackfill(ctx context.Context, db *gorm.DB, wait bool, progress func(Back
 	if err != nil {
 		return st, err
 	}
-	partitions, err := partitioningPending(ctx, db)
+	partitions, err := PartitioningPending(ctx, db)
 	if err != nil || (!st.Pending && !partitions) {
 		return st, err
 	}

@@ -62,8 +62,9 @@ func forgetPartitioning(tx *gorm.DB) error {
 	return tx.Exec("DELETE FROM "+BackfillTable+" WHERE name = ?", PartitionsBackfill).Error
 }
 
-// partitioningPending reports whether a conversion is recorded and not finished.
-func partitioningPending(ctx context.Context, db *gorm.DB) (bool, error) {
+// PartitioningPending reports whether a conversion of the events table into month partitions
+// is recorded and not finished (Postgres).
+func PartitioningPending(ctx context.Context, db *gorm.DB) (bool, error) {
 	if !isPostgres(db) || !db.WithContext(ctx).Migrator().HasTable(BackfillTable) {
 		return false, nil
 	}
@@ -79,7 +80,7 @@ func RowWorkPending(ctx context.Context, db *gorm.DB) (bool, error) {
 	if err != nil || st.Pending {
 		return st.Pending, err
 	}
-	return partitioningPending(ctx, db)
+	return PartitioningPending(ctx, db)
 }
 
 // partitionBound is the first partition's upper bound: the one recorded, or the first of the
@@ -117,7 +118,7 @@ func boundAfter(now time.Time, newest *time.Time) time.Time {
 // the events backfill, under the backfill's lock.
 func partitionEvents(ctx context.Context, db *gorm.DB) error {
 	db = db.Session(&gorm.Session{Logger: db.Logger.LogMode(logger.Error)}).WithContext(ctx)
-	pending, err := partitioningPending(ctx, db)
+	pending, err := PartitioningPending(ctx, db)
 	if err != nil || !pending {
 		return err
 	}

@@ -54,11 +54,12 @@ in the background; --no-backfill leaves it to them. The aggregator waits for it.
 					fmt.Fprintf(env.Out, "Applied %d step(s) in %s; schema is at %s.\n", max(applied, 0),
 						time.Since(start).Round(time.Millisecond), after.Applied[len(after.Applied)-1])
 				}
-				if !after.Backfill.Pending {
-					return nil
+				pending, err := migrations.RowWorkPending(ctx, a.db)
+				if err != nil || !pending {
+					return err
 				}
 				if noBackfill {
-					fmt.Fprintf(env.Out, "%s; serve fills the rest in the background.\n", after.Backfill)
+					fmt.Fprintf(env.Out, "%s; serve fills the rest (and partitions the events by month) in the background.\n", after.Backfill)
 					return nil
 				}
 				return runBackfill(ctx, env, a)
@@ -118,6 +119,10 @@ func runBackfill(ctx context.Context, env *Env, a *app) error {
 			last = time.Now()
 		}
 	}
+	partitions, err := migrations.PartitioningPending(ctx, a.db)
+	if err != nil {
+		return err
+	}
 	st, err := migrations.RunBackfill(ctx, a.db, false, progress)
 	if errors.Is(err, migrations.ErrBackfillBusy) {
 		fmt.Fprintf(env.Out, "A serve process is running it (%s); waiting for it to finish (Ctrl-C is safe).\n", st)
@@ -126,8 +131,13 @@ func runBackfill(ctx context.Context, env *Env, a *app) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(env.Out, "Backfill done: %d rows in %s (%.0f rows/s).\n", st.Done,
-		st.FinishedAt.Sub(st.StartedAt).Round(time.Second), st.RowsPerSecond())
+	if !st.StartedAt.IsZero() {
+		fmt.Fprintf(env.Out, "Backfill done: %d rows in %s (%.0f rows/s).\n", st.Done,
+			st.FinishedAt.Sub(st.StartedAt).Round(time.Second), st.RowsPerSecond())
+	}
+	if partitions {
+		fmt.Fprintln(env.Out, "The events table is partitioned by month (the existing rows are its first partition).")
+	}
 	return nil
 }
 
