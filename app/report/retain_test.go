@@ -92,6 +92,21 @@ func seededRun(t *testing.T, db *gorm.DB, opts seeds.Options) *learning.Runner {
 	return runner
 }
 
+// requireDaysKept: after retention, a refresh finds no drift (the removed days are before the
+// horizon) and a rebuild too, and both keep the dashboard's count of every day (before).
+func requireDaysKept(t *testing.T, db *gorm.DB, before map[string]int64) {
+	t.Helper()
+	for _, full := range []bool{false, true} {
+		refreshed, err := report.Refresh(context.Background(), db)
+		if full {
+			refreshed, err = report.Rebuild(context.Background(), db)
+		}
+		require.NoError(t, err)
+		require.Equal(t, full, refreshed.Rebuilt, "no drift: the removed days are before the horizon")
+		require.Equal(t, before, dailyEvents(t, db), "the dashboard keeps every day's count")
+	}
+}
+
 // dailyEvents is the dashboard rollup's events by day.
 func dailyEvents(t *testing.T, db *gorm.DB) map[string]int64 {
 	t.Helper()
