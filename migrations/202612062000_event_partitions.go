@@ -46,6 +46,12 @@ var eventPartitions = &gormigrate.Migration{
 		if err != nil || done {
 			return err
 		}
+		// Locked before it is read: a lock taken after reading would be an upgrade, which
+		// deadlocks with a serving process's statements (the table is converted or left
+		// alone at once, either way a moment).
+		if err := ddl(tx, "LOCK TABLE autofill_events IN ACCESS EXCLUSIVE MODE"); err != nil {
+			return err
+		}
 		var found []int
 		if err := tx.Raw("SELECT 1 FROM autofill_events LIMIT 1").Scan(&found).Error; err != nil {
 			return fmt.Errorf("look for events: %w", err)
@@ -68,6 +74,10 @@ var eventPartitions = &gormigrate.Migration{
 			return err
 		}
 		if done {
+			// As above: every partition locked before any is read.
+			if err := ddl(tx, "LOCK TABLE autofill_events IN ACCESS EXCLUSIVE MODE"); err != nil {
+				return err
+			}
 			if err := unpartitionEvents(tx); err != nil {
 				return err
 			}
