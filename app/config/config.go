@@ -53,6 +53,7 @@ type Config struct {
 	AggregatorInterval time.Duration // AGGREGATOR_INTERVAL: 0 turns the scheduler off
 	AggregatorDays     int           // AGGREGATOR_DAYS: lookback window of scheduled runs (0 = all time)
 	RetentionDays      int           // RETENTION_DAYS: events older than this many days are deleted (0 = kept forever)
+	AggregatorChunk    int           // AGGREGATOR_CHUNK_FORMS: forms a run plans and writes at once (bounds its memory)
 	MinFormRuns        int           // MIN_FORM_RUNS
 	MinSegmentRuns     int           // MIN_SEGMENT_RUNS
 	MinFamilyRuns      int           // MIN_FAMILY_RUNS
@@ -151,6 +152,7 @@ func Load(getenv func(string) string) (Config, error) {
 		AggregatorInterval: r.duration("AGGREGATOR_INTERVAL", 6*time.Hour),
 		AggregatorDays:     r.integer("AGGREGATOR_DAYS", 30, 0, MaxDays),
 		RetentionDays:      r.integer("RETENTION_DAYS", 0, 0, MaxDays),
+		AggregatorChunk:    r.integer("AGGREGATOR_CHUNK_FORMS", 2000, 1, MaxChunkForms),
 		MinFormRuns:        r.integer("MIN_FORM_RUNS", 5, 1, 1_000_000),
 		MinSegmentRuns:     r.integer("MIN_SEGMENT_RUNS", 5, 1, 1_000_000),
 		MinFamilyRuns:      r.integer("MIN_FAMILY_RUNS", 10, 1, 1_000_000),

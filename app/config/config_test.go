@@ -24,6 +24,7 @@ func TestDefaults(t *testing.T) {
 	require.Equal(t, 6*time.Hour, c.AggregatorInterval)
 	require.Equal(t, 30, c.AggregatorDays)
 	require.Equal(t, 5, c.MinFormRuns)
+	require.Equal(t, 2000, c.AggregatorChunk)
 	require.Equal(t, 5, c.MinSegmentRuns)
 	require.Equal(t, 10, c.MinFamilyRuns)
 	require.True(t, c.BanditEnabled)
@@ -57,6 +58,7 @@ func TestErrorsNameTheVariable(t *testing.T) {
 		"config: RETENTION_DAYS must be 0 (keep every event) or more than AGGREGATOR_DAYS (30": {"RETENTION_DAYS": "30"},
 		"config: RETENTION_DAYS must be 0 (keep every event) or more than AGGREGATOR_DAYS (0":  {"RETENTION_DAYS": "90", "AGGREGATOR_DAYS": "0"},
 		"config: RETENTION_DAYS must be between 0 and":                                         {"RETENTION_DAYS": "-1"},
+		"config: AGGREGATOR_CHUNK_FORMS must be between 1 and 10000":                           {"AGGREGATOR_CHUNK_FORMS": "20000"},
 	}
 	for want, vars := range cases {
 		_, err := config.Load(env(vars))

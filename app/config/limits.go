@@ -19,3 +19,8 @@ const (
 	MaxApplicationID = 1<<31 - 1        // application_id (an integer column)
 	MaxClockAhead    = 24 * time.Hour   // how far occurred_at may be ahead of the server's clock
 )
+
+// MaxChunkForms is the most forms AGGREGATOR_CHUNK_FORMS lets a run plan at once: a chunk
+// reads its stored profiles in one statement with two parameters a form, within SQLite's
+// 32,766 and Postgres's 65,535.
+const MaxChunkForms = 10_000

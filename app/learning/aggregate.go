@@ -14,14 +14,18 @@ import (
 )
 
 // One run folds what changed into the rollups (rollup.go), reads the window from them with
-// one statement (windowSQL: the style statistics and the canonical-map votes), reads the
-// profiles and styles, and writes the profiles that changed with bulk upserts of writeBatch
-// rows and the style weights with one UPDATE: a fixed number of statements for up to
-// writeBatch forms, and one more per writeBatch beyond. On Postgres the writes happen in one
-// transaction, so a run that fails leaves the previous profiles intact; on SQLite they commit
-// in pieces (writeInPieces, which says what a failed run leaves).
+// one statement (windowSQL: the style statistics and the canonical-map votes), fits the model
+// once, and then plans and writes the profiles chunkForms forms at a time: each chunk reads its
+// stored profiles, plans them against the one fit, and writes those that changed with bulk
+// upserts of writeBatch rows (chunkForms is AGGREGATOR_CHUNK_FORMS); the style weights take
+// one UPDATE. A run holds one chunk's hints,
+// never every form's, so its memory follows the window's statistics, not the number of stored
+// hints (300,000 forms' hints, held together, ran a run out of 10 GB). The statements are a
+// fixed number for up to chunkForms forms, and a few more per chunk beyond. On Postgres the
+// writes happen in one transaction, so a run that fails leaves the previous profiles intact;
+// on SQLite they commit in pieces (writeInPieces, which says what a failed run leaves).
 
-// writeBatch is how many profiles one upsert writes; progress is reported after each.
+// writeBatch is how many profiles one upsert writes.
 const writeBatch = 500
 
 // settings are what one aggregation needs to know.
@@ -33,6 +37,7 @@ type settings struct {
 	now        func() time.Time
 	thresholds models.Thresholds
 	policy     string // models.PolicyBayes or models.PolicyThreshold
+	chunkForms int    // forms planned at once (AGGREGATOR_CHUNK_FORMS): a chunk holds their stored and planned hints
 	postgres   bool
 }
 
@@ -49,12 +54,12 @@ func (s settings) since() time.Time {
 type result struct {
 	eventsRead   int64
 	fold         FoldResult // what bringing the rollups up to date did
-	profiles     []profileRow
+	forms        int        // profiles planned: every stored one and one per new form of the window
+	written      int        // of those, the profiles written (hint or figures changed)
 	hintsChanged int
-	picks        runDiff        // the (form, segment) picks that changed
-	kappas       models.Kappas  // the bayes model's concentrations (zero under threshold)
-	mix          map[string]int // profiles by the source of their overall hint
-	choices      []choiceLabel  // one per profile, for the style-choice metric
+	picks        runDiff             // the (form, segment) picks that changed
+	mix          map[string]int      // profiles by the source of their overall hint
+	choices      map[choiceLabel]int // profiles by source, family and segment: the style-choice metric
 	weights      map[string]float64
 }
 
@@ -64,11 +69,11 @@ type choiceLabel struct{ source, family, segment string }
 // On Postgres it reads and writes in one transaction (a read-only one for a dry run, which
 // writes nothing), so that a run that fails leaves the previous hints intact.
 //
-// On SQLite, which has one writer, the window is read and the picks are planned in a read
-// transaction on the reader pool (WAL: a consistent snapshot that holds no lock), and only the
-// writes take the writer, in pieces short enough for syncs to interleave (writeInPieces). A
-// sync that lands meanwhile is simply counted by the next run; the upsert keeps the ids and
-// last_seen_at of profiles it created meanwhile.
+// On SQLite, which has one writer, the window is read and each chunk of profiles is planned in
+// a read transaction on the reader pool (WAL: one consistent snapshot for the whole run, which
+// holds no lock), and only the writes take the writer, in pieces short enough for syncs to
+// interleave (writeInPieces). A sync that lands meanwhile is simply counted by the next run;
+// the upsert keeps the ids and last_seen_at of profiles it created meanwhile.
 //
 // The rollups are brought up to date first (FoldRollups, its own transaction), a dry run's
 // included: a fold changes no hint, only what the runs read.
@@ -81,18 +86,18 @@ func aggregate(ctx context.Context, conn *gorm.DB, s settings, progress func(tot
 	var res *result
 	if s.postgres || s.dryRun {
 		err = conn.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-			var err error
-			if res, err = planRun(tx, d, s); err != nil || s.dryRun {
+			p, err := planRun(tx, d, s)
+			if err != nil {
 				return err
 			}
-			return writeRun(tx, d, s, res, progress)
+			res = p.res
+			if s.dryRun {
+				return p.eachChunk(tx, func([]profileRow) error { return nil }, progress)
+			}
+			return writeRun(tx, d, s, p, progress)
 		}, &sql.TxOptions{ReadOnly: s.dryRun})
-	} else if res, err = planOnReaders(ctx, conn, d, s); err == nil {
-		if sqliteInPieces {
-			err = writeInPieces(ctx, conn, d, s, res, progress)
-		} else {
-			err = conn.WithContext(ctx).Transaction(func(tx *gorm.DB) error { return writeRun(tx, d, s, res, progress) })
-		}
+	} else {
+		res, err = runOnReaders(ctx, conn, d, s, progress)
 	}
 	if res != nil {
 		res.fold = fold
@@ -100,36 +105,45 @@ func aggregate(ctx context.Context, conn *gorm.DB, s settings, progress func(tot
 	return res, err
 }
 
-// planOnReaders plans a run in a read transaction on SQLite's reader pool: one snapshot of the
-// window, the profiles and the styles, with no need of the writer.
-func planOnReaders(ctx context.Context, conn *gorm.DB, d dialect, s settings) (*result, error) {
+// runOnReaders runs on SQLite: it plans in a read transaction on the reader pool (one snapshot
+// of the window, the profiles and the styles, with no need of the writer) and writes each
+// chunk through the writer, in pieces (writeInPieces).
+func runOnReaders(ctx context.Context, conn *gorm.DB, d dialect, s settings, progress func(total, done int)) (*result, error) {
 	var res *result
-	err := conn.WithContext(ctx).Clauses(dbresolver.Read).Transaction(func(tx *gorm.DB) error {
-		var err error
-		res, err = planRun(tx, d, s)
-		return err
+	err := conn.WithContext(ctx).Clauses(dbresolver.Read).Transaction(func(rtx *gorm.DB) error {
+		p, err := planRun(rtx, d, s)
+		if err != nil {
+			return err
+		}
+		res = p.res
+		if sqliteInPieces {
+			return writeInPieces(ctx, conn, rtx, d, s, p, progress)
+		}
+		var all []profileRow // BenchmarkSQLiteWritesDuringRun's one-transaction write, after planning
+		if err := p.eachChunk(rtx, func(rows []profileRow) error { all = append(all, rows...); return nil }, func(int, int) {}); err != nil {
+			return err
+		}
+		return conn.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+			if err := writeProfiles(tx, d, all, nil); err != nil {
+				return fmt.Errorf("write form profiles: %w", err)
+			}
+			return writeRunEnd(tx, d, s, p.res)
+		})
 	}, &sql.TxOptions{ReadOnly: true})
 	return res, err
 }
 
-// planRun reads the window, the stored profiles and the styles, and plans every profile.
-func planRun(tx *gorm.DB, d dialect, s settings) (*result, error) {
-	if s.postgres {
-		// The window's GROUP BY holds one group per (form, family, segment, style, map fingerprint):
-		// give its hash tables room instead of spilling to disk. JIT compiling the one big
-		// statement costs more (60–90 ms on a million events) than it saves.
-		if err := tx.Exec("SET LOCAL work_mem = '64MB'").Error; err != nil {
-			return nil, err
-		}
-		if err := tx.Exec("SET LOCAL jit = off").Error; err != nil {
-			return nil, err
-		}
+// planRun reads the window, the keys of the stored profiles and the styles, and fits the
+// model: what every chunk of profiles is planned against (runPlan.eachChunk).
+func planRun(tx *gorm.DB, d dialect, s settings) (*runPlan, error) {
+	if err := d.tune(tx); err != nil {
+		return nil, err
 	}
 	w := newWindow()
 	if err := w.readWindow(tx, d, s.since()); err != nil {
 		return nil, fmt.Errorf("read the window's events: %w", err)
 	}
-	stored, err := readProfiles(tx)
+	stored, err := readProfileKeys(tx)
 	if err != nil {
 		return nil, fmt.Errorf("read form profiles: %w", err)
 	}
@@ -140,26 +154,38 @@ func planRun(tx *gorm.DB, d dialect, s settings) (*result, error) {
 	return w.plan(stored, styles, s), nil
 }
 
-// toWrite is the profiles a run writes: those whose hint or figures changed.
-func (r *result) toWrite() []profileRow {
-	changed := make([]profileRow, 0, len(r.profiles))
-	for _, p := range r.profiles {
-		if !p.unchanged {
-			changed = append(changed, p)
-		}
+// tune sets, on Postgres, what the aggregator's big statements need for the rest of the
+// transaction: the window's GROUP BY holds one group per (form, family, segment, style, map
+// fingerprint), and a fold's or rebuild's one per (day, form, …) cell or fingerprint, so their
+// hash tables get room instead of spilling to disk; and JIT compiling such a statement costs
+// more (60–90 ms on a million events) than it saves.
+func (d dialect) tune(tx *gorm.DB) error {
+	if !d.Postgres {
+		return nil
 	}
-	return changed
+	// set_config(…, true) is SET LOCAL: both in one statement.
+	return tx.Exec("SELECT set_config('work_mem', '64MB', true), set_config('jit', 'off', true)").Error
 }
 
-// writeRun writes a planned run: the profiles whose hint or figures changed (a profile that
-// is the same keeps its row, with the computed_at and run_id of the run that last changed
-// it), the style weights and the changed picks.
-func writeRun(tx *gorm.DB, d dialect, s settings, res *result, progress func(total, done int)) error {
-	changed := res.toWrite()
-	progress(len(changed), 0)
-	if err := writeProfiles(tx, d, changed, func(done int) { progress(len(changed), done) }); err != nil {
-		return fmt.Errorf("write form profiles: %w", err)
+// writeRun plans and writes a run in tx: the profiles whose hint or figures changed, chunk by
+// chunk (a profile that is the same keeps its row, with the computed_at and run_id of the run
+// that last changed it), then the style weights and the changed picks.
+func writeRun(tx *gorm.DB, d dialect, s settings, p *runPlan, progress func(total, done int)) error {
+	err := p.eachChunk(tx, func(rows []profileRow) error {
+		if err := writeProfiles(tx, d, rows, func(last formKey) { progress(len(p.keys), p.formsUpTo(last)) }); err != nil {
+			return fmt.Errorf("write form profiles: %w", err)
+		}
+		return nil
+	}, progress)
+	if err != nil {
+		return err
 	}
+	return writeRunEnd(tx, d, s, p.res)
+}
+
+// writeRunEnd writes what a run knows once every chunk is planned: the style weights and the
+// changed picks.
+func writeRunEnd(tx *gorm.DB, d dialect, s settings, res *result) error {
 	if err := writeWeights(tx, d, res.weights, s.now()); err != nil {
 		return fmt.Errorf("write style weights: %w", err)
 	}

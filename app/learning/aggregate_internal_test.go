@@ -2,10 +2,13 @@ package learning
 
 import (
 	"context"
+	"database/sql"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"gorm.io/gorm"
+	"gorm.io/plugin/dbresolver"
 
 	"github.com/applylens/learning/app/models"
 	"github.com/applylens/learning/app/store"
@@ -41,8 +44,15 @@ func TestSQLitePlansWithoutTheWriter(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	s := settings{days: 30, now: time.Now, policy: models.PolicyBayes, runID: "r"}
-	res, err := planOnReaders(ctx, db, dialect{store.Dialect{}}, s)
+	var planned []profileRow
+	err := db.WithContext(ctx).Clauses(dbresolver.Read).Transaction(func(rtx *gorm.DB) error {
+		p, err := planRun(rtx, dialect{store.Dialect{}}, s)
+		if err != nil {
+			return err
+		}
+		return p.eachChunk(rtx, func(rows []profileRow) error { planned = append(planned, rows...); return nil }, func(int, int) {})
+	}, &sql.TxOptions{ReadOnly: true})
 	require.NoError(t, err, "planning needs no writer")
-	require.Len(t, res.profiles, 1, "the stored profile was read")
-	require.Equal(t, "jobs.lever.co", res.profiles[0].key.host)
+	require.Len(t, planned, 1, "the stored profile was read and planned")
+	require.Equal(t, "jobs.lever.co", planned[0].key.host)
 }

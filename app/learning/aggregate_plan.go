@@ -2,6 +2,7 @@ package learning
 
 import (
 	"cmp"
+	"fmt"
 	"maps"
 	"math"
 	"runtime"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"gorm.io/gorm"
 
 	"github.com/applylens/learning/app/models"
 )
@@ -33,53 +35,49 @@ type profileRow struct {
 	unchanged     bool // the stored row holds this already (hint and figures): not rewritten
 }
 
-// plan computes every profile (each stored one, and one for each form of the window that has
-// none yet), the hints changed and the style weights to write.
-func (w *window) plan(stored map[formKey]*storedProfile, styles map[string]float64, s settings) *result {
-	now := s.now()
-	keys := make([]formKey, 0, len(stored)+len(w.forms))
-	for k := range stored {
-		keys = append(keys, k)
+// compareKeys orders forms by host, then schema hash: the order a run plans and writes them in.
+func compareKeys(a, b formKey) int {
+	return cmp.Or(cmp.Compare(a.host, b.host), cmp.Compare(a.schemaHash, b.schemaHash))
+}
+
+// runPlan is a run planned up to its profiles: the window read, the model fitted, the style
+// weights found and the forms listed (each stored profile's, and each form of the window that
+// has none yet, sorted). eachChunk plans the profiles s.chunkForms at a time against that one fit.
+type runPlan struct {
+	w     *window
+	model *Model
+	s     settings
+	now   time.Time
+	keys  []formKey
+	res   *result
+}
+
+// plan fits the model to the window and lists the forms to plan: stored holds the keys of the
+// stored profiles.
+func (w *window) plan(stored []formKey, styles map[string]float64, s settings) *runPlan {
+	keys := slices.Clone(stored)
+	have := make(map[formKey]bool, len(stored))
+	for _, k := range stored {
+		have[k] = true
 	}
 	for k := range w.forms {
-		if _, ok := stored[k]; !ok {
+		if !have[k] {
 			keys = append(keys, k)
 		}
 	}
-	slices.SortFunc(keys, func(a, b formKey) int {
-		return cmp.Or(cmp.Compare(a.host, b.host), cmp.Compare(a.schemaHash, b.schemaHash))
-	})
+	slices.SortFunc(keys, compareKeys)
 
 	res := &result{
 		eventsRead: w.events,
-		profiles:   make([]profileRow, 0, len(keys)),
+		forms:      len(keys),
 		mix:        map[string]int{},
+		choices:    map[choiceLabel]int{},
 		weights:    map[string]float64{},
 	}
 	for _, src := range Sources() {
 		res.mix[src] = 0
 	}
 	model := Fit(w.ev, Params{Policy: s.policy, Thresholds: s.thresholds, Styles: slices.Sorted(maps.Keys(styles))})
-	res.kappas = model.Kappas()
-	rows := make([]profileRow, len(keys))
-	same := make([]bool, len(keys))
-	changes := make([][]PickChange, len(keys))
-	parallel(len(keys), func(i int) {
-		var was *models.StyleHint
-		rows[i], same[i], was = w.planProfile(keys[i], stored[keys[i]], model, s, now)
-		if !same[i] { // here, on every core
-			changes[i] = pickChanges(keys[i], was, rows[i].hint)
-		}
-	})
-	for i, p := range rows {
-		if !same[i] {
-			res.hintsChanged++
-			res.picks.note(changes[i])
-		}
-		res.mix[p.hint.Source]++
-		res.choices = append(res.choices, choiceLabel{p.hint.Source, p.family, p.hint.SegmentKey})
-	}
-	res.profiles = rows
 	for id, stored := range styles {
 		acc := w.ev.global[id]
 		if acc == nil {
@@ -89,7 +87,70 @@ func (w *window) plan(stored map[formKey]*storedProfile, styles map[string]float
 			res.weights[id] = wt
 		}
 	}
-	return res
+	return &runPlan{w: w, model: model, s: s, now: s.now(), keys: keys, res: res}
+}
+
+// eachChunk plans the profiles s.chunkForms forms at a time, in key order: it reads the chunk's
+// stored profiles, plans them (on every core), counts them into the result and hands write the
+// rows that changed, then reports progress in forms. Only one chunk's rows and stored hints
+// are held at a time.
+func (p *runPlan) eachChunk(tx *gorm.DB, write func(rows []profileRow) error, progress func(total, done int)) error {
+	total := len(p.keys)
+	size := p.s.chunkForms
+	if size <= 0 {
+		size = max(total, 1) // settings made outside a Runner: one chunk
+	}
+	progress(total, 0)
+	for start := 0; start < total; start += size {
+		keys := p.keys[start:min(start+size, total)]
+		stored, err := readProfiles(tx, keys)
+		if err != nil {
+			return fmt.Errorf("read form profiles: %w", err)
+		}
+		if err := write(p.planChunk(keys, stored)); err != nil {
+			return err
+		}
+		progress(total, start+len(keys))
+	}
+	return nil
+}
+
+// formsUpTo is how many forms come before k in the run's order, k included: the progress of
+// a run that has written k.
+func (p *runPlan) formsUpTo(k formKey) int {
+	i, _ := slices.BinarySearchFunc(p.keys, k, compareKeys)
+	return i + 1
+}
+
+// planChunk plans the profiles of keys (stored: those of them that are stored), counts them
+// into the result (hints changed, changed picks, source mix, choices) and returns the rows to
+// write: those whose hint or figures changed.
+func (p *runPlan) planChunk(keys []formKey, stored map[formKey]*storedProfile) []profileRow {
+	rows := make([]profileRow, len(keys))
+	same := make([]bool, len(keys))
+	changes := make([][]PickChange, len(keys))
+	parallel(len(keys), func(i int) {
+		var was *models.StyleHint
+		rows[i], same[i], was = p.w.planProfile(keys[i], stored[keys[i]], p.model, p.s, p.now)
+		if !same[i] { // here, on every core
+			changes[i] = pickChanges(keys[i], was, rows[i].hint)
+		}
+	})
+	res := p.res
+	changed := make([]profileRow, 0, len(rows))
+	for i, r := range rows {
+		if !same[i] {
+			res.hintsChanged++
+			res.picks.note(changes[i])
+		}
+		res.mix[r.hint.Source]++
+		res.choices[choiceLabel{r.hint.Source, r.family, r.hint.SegmentKey}]++
+		if !r.unchanged {
+			changed = append(changed, r)
+		}
+	}
+	res.written += len(changed)
+	return changed
 }
 
 // planProfile computes one form's row, keeping what the stored profile (nil: none) holds that

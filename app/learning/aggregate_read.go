@@ -156,14 +156,41 @@ type storedProfile struct {
 	updatedAt     store.NullTime
 }
 
-func readProfiles(tx *gorm.DB) (map[formKey]*storedProfile, error) {
-	rows, err := tx.Raw(`SELECT id, host, schema_hash, host_family, fields, style_hint, success_rate, avg_edit_chars,
-		avg_duration_ms, event_count, last_event_at, last_seen_at, updated_at, hint_summary IS NOT NULL FROM form_profiles`).Rows()
+// readProfileKeys returns the key of every stored profile.
+func readProfileKeys(tx *gorm.DB) ([]formKey, error) {
+	rows, err := tx.Raw("SELECT host, schema_hash FROM form_profiles").Rows()
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	out := map[formKey]*storedProfile{}
+	var keys []formKey
+	for rows.Next() {
+		var k formKey
+		if err := rows.Scan(&k.host, &k.schemaHash); err != nil {
+			return nil, err
+		}
+		keys = append(keys, k)
+	}
+	return keys, rows.Err()
+}
+
+// readProfiles returns the stored profiles of keys (those that are stored), in one statement.
+func readProfiles(tx *gorm.DB, keys []formKey) (map[formKey]*storedProfile, error) {
+	out := make(map[formKey]*storedProfile, len(keys))
+	if len(keys) == 0 {
+		return out, nil
+	}
+	args := make([]any, 0, 2*len(keys))
+	for _, k := range keys {
+		args = append(args, k.host, k.schemaHash)
+	}
+	rows, err := tx.Raw(`SELECT id, host, schema_hash, host_family, fields, style_hint, success_rate, avg_edit_chars,
+		avg_duration_ms, event_count, last_event_at, last_seen_at, updated_at, hint_summary IS NOT NULL FROM form_profiles
+		WHERE (host, schema_hash) IN (VALUES `+store.ValueRows(len(keys), 2, false)+`)`, args...).Rows()
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
 	for rows.Next() {
 		var (
 			p            storedProfile

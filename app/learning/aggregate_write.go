@@ -13,8 +13,9 @@ import (
 	"github.com/applylens/learning/app/models"
 )
 
-// writeProfiles upserts every profile, writeBatch rows a statement, and reports after each.
-func writeProfiles(tx *gorm.DB, d dialect, rows []profileRow, progress func(done int)) error {
+// writeProfiles upserts rows, writeBatch rows a statement, and after each calls wrote (unless
+// nil) with the key of the last row written.
+func writeProfiles(tx *gorm.DB, d dialect, rows []profileRow, wrote func(last formKey)) error {
 	for start := 0; start < len(rows); start += writeBatch {
 		batch := rows[start:min(start+writeBatch, len(rows))]
 		args, err := upsertArgs(batch)
@@ -24,7 +25,9 @@ func writeProfiles(tx *gorm.DB, d dialect, rows []profileRow, progress func(done
 		if err := tx.Exec(d.upsertSQL(len(batch)), args...).Error; err != nil {
 			return err
 		}
-		progress(start + len(batch))
+		if wrote != nil {
+			wrote(batch[len(batch)-1].key)
+		}
 	}
 	return nil
 }
@@ -105,42 +108,49 @@ const pieceRows = 100
 // off, to measure the one-transaction write on the same data.
 var sqliteInPieces = true
 
-// writeInPieces writes a planned run on SQLite in pieces, each its own short transaction on the
+// writeInPieces writes a run on SQLite in pieces, each its own short transaction on the
 // writer, so that the syncs waiting for the writer get it between two pieces: first the style
-// weights (one statement), then the profiles, pieceRows at a time (their values encoded before
-// the writer is taken), then the run's changed picks.
+// weights (one statement), then each chunk's changed profiles as the read transaction rtx plans
+// them, pieceRows at a time (their values encoded before the writer is taken), then the run's
+// changed picks.
 //
 // A run that fails part-way has written the pieces before the failure, and we accept that
 // rather than hold the writer for the whole run: every profile row is self-consistent (its
 // counts and hint come from the one snapshot the run planned from, and the hint names the run
 // in run_id), and the profiles not yet written keep the previous run's hints, which were being
 // served a moment before. Nothing takes the failed run as complete: it is recorded as failed,
-// its error says how many profiles it wrote, forms_done shows the same, profiles_updated stays
-// 0 and no changed picks are recorded for it (they are written last); the next run rewrites
-// every profile from a fresh snapshot. A failure writing the weights, the first piece, leaves
-// everything as it was, as one transaction would. (Postgres, where a sync waits only for the
-// rows it touches, keeps the whole run in one transaction: see aggregate.)
-func writeInPieces(ctx context.Context, conn *gorm.DB, d dialect, s settings, res *result, progress func(total, done int)) error {
-	rows := res.toWrite()
-	total := len(rows)
+// its error says how many profiles it wrote, forms_done shows how far it got, profiles_updated
+// stays 0 and no changed picks are recorded for it (they are written last); the next run
+// rewrites every profile from a fresh snapshot. A failure writing the weights, the first piece,
+// leaves everything as it was, as one transaction would. (Postgres, where a sync waits only for
+// the rows it touches, keeps the whole run in one transaction: see aggregate.)
+func writeInPieces(ctx context.Context, conn, rtx *gorm.DB, d dialect, s settings, p *runPlan, progress func(total, done int)) error {
 	inTx := func(write func(tx *gorm.DB) error) error { return conn.WithContext(ctx).Transaction(write) }
-	progress(total, 0)
-	if err := inTx(func(tx *gorm.DB) error { return writeWeights(tx, d, res.weights, s.now()) }); err != nil {
+	if err := inTx(func(tx *gorm.DB) error { return writeWeights(tx, d, p.res.weights, s.now()) }); err != nil {
 		return fmt.Errorf("write style weights: %w", err)
 	}
-	for start := 0; start < total; start += pieceRows {
-		piece := rows[start:min(start+pieceRows, total)]
-		args, err := upsertArgs(piece)
-		if err == nil {
-			err = inTx(func(tx *gorm.DB) error { return tx.Exec(d.upsertSQL(len(piece)), args...).Error })
+	wrote, total := 0, len(p.keys)
+	err := p.eachChunk(rtx, func(rows []profileRow) error {
+		for start := 0; start < len(rows); start += pieceRows {
+			piece := rows[start:min(start+pieceRows, len(rows))]
+			done := p.formsUpTo(piece[len(piece)-1].key)
+			args, err := upsertArgs(piece)
+			if err == nil {
+				err = inTx(func(tx *gorm.DB) error { return tx.Exec(d.upsertSQL(len(piece)), args...).Error })
+			}
+			if err != nil {
+				return fmt.Errorf("write form profiles: wrote %d before this failure, up to form %d of %d (they hold this run's hints, "+
+					"the others keep their previous ones): %w", wrote, p.formsUpTo(piece[0].key)-1, total, err)
+			}
+			wrote += len(piece)
+			progress(total, done)
 		}
-		if err != nil {
-			return fmt.Errorf("write form profiles: wrote %d of %d before this failure (they hold this run's hints, "+
-				"the others keep their previous ones): %w", start, total, err)
-		}
-		progress(total, start+len(piece))
+		return nil
+	}, progress)
+	if err != nil {
+		return err
 	}
-	if err := inTx(func(tx *gorm.DB) error { return writePickChanges(tx, s.runID, res.picks.kept) }); err != nil {
+	if err := inTx(func(tx *gorm.DB) error { return writePickChanges(tx, s.runID, p.res.picks.kept) }); err != nil {
 		return fmt.Errorf("write the run's changed picks (every profile is written): %w", err)
 	}
 	return nil

@@ -569,9 +569,7 @@ func (m *Model) fitKappas() {
 	// Forms of a family and forms of hosts in no family are estimated apart: the latter's
 	// parent pools every family, so they spread around it more.
 	var inFamily, noFamily []kid
-	forms := slices.SortedFunc(maps.Keys(m.ev.forms), func(a, b formKey) int {
-		return cmp.Or(cmp.Compare(a.host, b.host), cmp.Compare(a.schemaHash, b.schemaHash))
-	})
+	forms := slices.SortedFunc(maps.Keys(m.ev.forms), compareKeys)
 	for _, k := range forms {
 		family := m.ev.formFamily[k]
 		for _, seg := range slices.Sorted(maps.Keys(m.ev.forms[k])) {

@@ -58,6 +58,9 @@ func FoldRollups(ctx context.Context, db *gorm.DB, full bool) (FoldResult, error
 		if err := store.AdvisoryXactLock(tx, store.LockLearningRollup); err != nil {
 			return err
 		}
+		if err := d.tune(tx); err != nil {
+			return err
+		}
 		var built int64
 		if err := tx.Raw("SELECT COUNT(*) FROM report_state WHERE name = ?", rollupState).Scan(&built).Error; err != nil {
 			return fmt.Errorf("read the rollups' state: %w", err)

@@ -313,12 +313,12 @@ func (r *Runner) execute(ctx context.Context, j *begunRun) (*models.AggregatorRu
 	run.DurationMS = &ms
 	if res != nil {
 		run.EventsRead = res.eventsRead
-		run.FormsTotal = len(res.profiles)
+		run.FormsTotal = res.forms
 	}
 	if err == nil {
 		run.Status = StatusOK
 		run.FormsDone = run.FormsTotal
-		run.ProfilesUpdated = len(res.profiles)
+		run.ProfilesUpdated = res.forms
 		run.HintsChanged = res.hintsChanged
 		run.PicksChanged = res.picks.total
 		run.SourceMix = models.NewJSON(res.mix)
@@ -346,7 +346,7 @@ func (r *Runner) execute(ctx context.Context, j *begunRun) (*models.AggregatorRu
 		return run, err
 	}
 	r.log.Info("aggregator run finished", "run_id", run.ID, "trigger", run.Trigger, "days", run.Days,
-		"dry_run", run.DryRun, "events", run.EventsRead, "profiles", run.ProfilesUpdated,
+		"dry_run", run.DryRun, "events", run.EventsRead, "profiles", run.ProfilesUpdated, "profiles_written", res.written,
 		"hints_changed", run.HintsChanged, "mix", run.SourceMix.V, "duration", dur,
 		"fold_rebuilt", res.fold.Rebuilt, "fold_cells", res.fold.Cells, "fold_derived", res.fold.Derived, "fold_duration", res.fold.Took)
 	return run, nil
@@ -363,8 +363,9 @@ func (r *Runner) settings(run models.AggregatorRun) settings {
 			Segment: r.cfg.MinSegmentRuns,
 			Family:  r.cfg.MinFamilyRuns,
 		},
-		policy:   r.cfg.LearningPolicy,
-		postgres: store.IsPostgres(r.db),
+		policy:     r.cfg.LearningPolicy,
+		chunkForms: r.cfg.AggregatorChunk,
+		postgres:   store.IsPostgres(r.db),
 	}
 }
 
@@ -432,8 +433,8 @@ func (r *Runner) observe(run *models.AggregatorRun, res *result, dur time.Durati
 		return
 	}
 	r.m.ProfilesUpdated.Add(float64(run.ProfilesUpdated))
-	for _, c := range res.choices {
-		r.m.StyleChoice.WithLabelValues(c.source, FamilyLabel(c.family), c.segment).Inc()
+	for c, n := range res.choices {
+		r.m.StyleChoice.WithLabelValues(c.source, FamilyLabel(c.family), c.segment).Add(float64(n))
 	}
 	for _, src := range Sources() {
 		r.m.HintsBySource.WithLabelValues(src).Set(float64(res.mix[src]))

@@ -218,7 +218,7 @@ func TestRunFailingPartWay(t *testing.T) {
 		written := 0
 		if db.Dialector.Name() == "sqlite" {
 			written = 100
-			require.Contains(t, *stored.Error, "wrote 100 of 250 before this failure")
+			require.Contains(t, *stored.Error, "wrote 100 before this failure, up to form 100 of 250")
 		}
 		require.Equal(t, written, stored.FormsDone)
 		for i, f := range forms {
