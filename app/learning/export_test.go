@@ -1,5 +1,11 @@
 package learning
 
+import (
+	"gorm.io/gorm"
+
+	"github.com/applylens/learning/app/store"
+)
+
 // PieceRows is how many profiles one piece of a run's writes on SQLite commits.
 const PieceRows = pieceRows
 
@@ -10,3 +16,6 @@ func SetSQLiteInPieces(on bool) (restore func()) {
 	sqliteInPieces = on
 	return func() { sqliteInPieces = was }
 }
+
+// DeriveBatch is how many rows one batch of the fold's derivation reads and fills on db.
+func DeriveBatch(db *gorm.DB) int { return dialect{store.DialectOf(db)}.deriveBatch() }

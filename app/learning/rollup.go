@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -267,23 +268,53 @@ func (d dialect) deriveBatch() int {
 // computed by the aggregator's own rule (dialect.edits) in the UPDATE, which reads the row as it
 // was; the family is Family of the host, as a writer stores it. A map that is not a JSON object
 // keeps no fingerprint: it does not vote, and its edits are read from edit_stats as before.
+//
+// It reads and fills deriveBatch rows at a time in id order, so that a bulk import of millions
+// of such rows costs one batch of memory, not one entry per row.
 func deriveMissing(tx *gorm.DB, d dialect, from string) (int, error) {
-	mapText := "e.final_map"
+	mapText, after := "e.final_map", "e.id > ?"
 	if d.Postgres {
-		mapText = "e.final_map::text"
+		mapText, after = "e.final_map::text", "e.id > CAST(? AS uuid)"
 	}
-	rows, err := tx.Raw("SELECT e.id, e.host, " + mapText + ", e.final_map_hash IS NULL AND e.final_map IS NOT NULL, " +
+	q := "SELECT e.id, e.host, " + mapText + ", e.final_map_hash IS NULL AND e.final_map IS NOT NULL, " +
 		"e.host_family IS NULL FROM " + from +
-		" WHERE (e.final_map_hash IS NULL AND e.final_map IS NOT NULL) OR e.host_family IS NULL").Rows()
+		" WHERE ((e.final_map_hash IS NULL AND e.final_map IS NOT NULL) OR e.host_family IS NULL)"
+	filled := 0
+	for last := ""; ; {
+		where, args := "", []any{}
+		if last != "" {
+			where, args = " AND "+after, []any{last}
+		}
+		fills, read, err := underived(tx, q+where+" ORDER BY e.id LIMIT "+strconv.Itoa(d.deriveBatch()), args)
+		if err != nil {
+			return 0, fmt.Errorf("find events with no derived columns: %w", err)
+		}
+		if err := fillDerived(tx, d, fills); err != nil {
+			return 0, err
+		}
+		filled += len(fills)
+		if len(read) < d.deriveBatch() {
+			return filled, nil
+		}
+		last = read[len(read)-1]
+	}
+}
+
+// derivedFill is what deriveMissing writes to one event.
+type derivedFill struct {
+	id     string
+	hash   any // nil: the fingerprint stays as it is
+	family any // nil: the family stays as it is
+}
+
+// underived reads one batch of events lacking derived columns (q, args) and returns what to
+// fill and the ids read, in order.
+func underived(tx *gorm.DB, q string, args []any) (fills []derivedFill, read []string, err error) {
+	rows, err := tx.Raw(q, args...).Rows()
 	if err != nil {
-		return 0, fmt.Errorf("find events with no derived columns: %w", err)
+		return nil, nil, err
 	}
-	type fill struct {
-		id     string
-		hash   any // nil: the fingerprint stays as it is
-		family any // nil: the family stays as it is
-	}
-	var fills []fill
+	defer rows.Close()
 	for rows.Next() {
 		var (
 			id, host         string
@@ -291,10 +322,10 @@ func deriveMissing(tx *gorm.DB, d dialect, from string) (int, error) {
 			noHash, noFamily bool
 		)
 		if err := rows.Scan(&id, &host, &text, &noHash, &noFamily); err != nil {
-			rows.Close()
-			return 0, err
+			return nil, nil, err
 		}
-		f := fill{id: id}
+		read = append(read, id)
+		f := derivedFill{id: id}
 		if noHash {
 			if h, ok := votingMapHash(text.String); ok {
 				f.hash = h
@@ -307,35 +338,36 @@ func deriveMissing(tx *gorm.DB, d dialect, from string) (int, error) {
 			fills = append(fills, f)
 		}
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return 0, err
+	return fills, read, rows.Err()
+}
+
+// fillDerived writes one batch of derived columns in one UPDATE.
+func fillDerived(tx *gorm.DB, d dialect, fills []derivedFill) error {
+	if len(fills) == 0 {
+		return nil
 	}
 	uuid, bigint, text := "?", "?", "?"
 	if d.Postgres {
 		uuid, bigint, text = "CAST(? AS uuid)", "CAST(? AS bigint)", "CAST(? AS varchar(32))"
 	}
-	for start := 0; start < len(fills); start += d.deriveBatch() {
-		end := min(start+d.deriveBatch(), len(fills))
-		var sb strings.Builder
-		sb.WriteString("UPDATE autofill_events SET " +
-			"final_map_hash = COALESCE(final_map_hash, v.column2), " +
-			"edit_total = CASE WHEN final_map_hash IS NULL AND v.column2 IS NOT NULL THEN " + d.edits() + " ELSE edit_total END, " +
-			"host_family = COALESCE(host_family, v.column3) FROM (VALUES ")
-		args := make([]any, 0, 3*(end-start))
-		for i := start; i < end; i++ {
-			if i > start {
-				sb.WriteString(", ")
-			}
-			sb.WriteString("(" + uuid + ", " + bigint + ", " + text + ")")
-			args = append(args, fills[i].id, fills[i].hash, fills[i].family)
+	var sb strings.Builder
+	sb.WriteString("UPDATE autofill_events SET " +
+		"final_map_hash = COALESCE(final_map_hash, v.column2), " +
+		"edit_total = CASE WHEN final_map_hash IS NULL AND v.column2 IS NOT NULL THEN " + d.edits() + " ELSE edit_total END, " +
+		"host_family = COALESCE(host_family, v.column3) FROM (VALUES ")
+	args := make([]any, 0, 3*len(fills))
+	for i, f := range fills {
+		if i > 0 {
+			sb.WriteString(", ")
 		}
-		sb.WriteString(") AS v WHERE autofill_events.id = v.column1")
-		if err := tx.Exec(sb.String(), args...).Error; err != nil {
-			return 0, fmt.Errorf("fill derived columns: %w", err)
-		}
+		sb.WriteString("(" + uuid + ", " + bigint + ", " + text + ")")
+		args = append(args, f.id, f.hash, f.family)
 	}
-	return len(fills), nil
+	sb.WriteString(") AS v WHERE autofill_events.id = v.column1")
+	if err := tx.Exec(sb.String(), args...).Error; err != nil {
+		return fmt.Errorf("fill derived columns: %w", err)
+	}
+	return nil
 }
 
 // checkFingerprints finds the (form, fingerprint) groups of the events read (from) whose maps

@@ -184,3 +184,30 @@ func TestFoldSeesEveryWriter(t *testing.T) {
 		require.Zero(t, h.profile(ghAcme, "w").EventCount)
 	})
 }
+
+// TestDeriveInBatches: rows stored without their derived columns (a bulk import) are read and
+// filled a batch at a time, in id order, however many there are; a row whose map is not a JSON
+// object keeps no fingerprint and is read once, not in every batch.
+func TestDeriveInBatches(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		ctx := context.Background()
+		h := bayesHarness(t, db)
+		h.run(30) // the rollups exist: the next fold is incremental
+		n := 2*learning.DeriveBatch(db) + 3
+		h.insert(seeds.Ev{Host: ghAcme, SchemaHash: "bulk", Style: concise, FinalMap: map[string]string{"#q": "x"}, Added: seeds.Int(2)}.Times(n))
+		require.NoError(t, db.Exec("UPDATE autofill_events SET final_map_hash = NULL, edit_total = NULL, host_family = NULL").Error)
+		require.NoError(t, db.Exec(`UPDATE autofill_events SET final_map = '[1]', host_family = ?
+			WHERE id = (SELECT id FROM autofill_events ORDER BY id LIMIT 1)`, learning.Family(ghAcme)).Error)
+
+		fold, err := learning.FoldRollups(ctx, db, false)
+		require.NoError(t, err)
+		require.Equal(t, n-1, fold.Derived, "every row filled once but the one with no object to fingerprint")
+		var missing int64
+		require.NoError(t, db.Raw("SELECT COUNT(*) FROM autofill_events WHERE final_map_hash IS NULL OR host_family IS NULL OR edit_total IS NULL").
+			Scan(&missing).Error)
+		require.EqualValues(t, 1, missing, "the row whose map is an array")
+		var counted int64
+		require.NoError(t, db.Raw("SELECT COALESCE(SUM(events), 0) FROM learning_map_days WHERE schema_hash = 'bulk'").Scan(&counted).Error)
+		require.EqualValues(t, n-1, counted, "every fingerprinted row votes")
+	})
+}
