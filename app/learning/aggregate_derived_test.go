@@ -151,3 +151,20 @@ func profilesNow(t *testing.T, db *gorm.DB) []storedProfile {
 	}
 	return out
 }
+
+// TestFingerprintDiffersFromStoredMap: new events whose maps agree with each other but not with
+// the map stored for their fingerprint (a collision with a map of earlier days) are caught by
+// the fold, which reads only the new day's events, and each map counts on its own.
+func TestFingerprintDiffersFromStoredMap(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		h := newHarness(t, db)
+		h.insert(seeds.Ev{Host: noFamily, SchemaHash: "f", FinalMap: map[string]string{"#a": "x"}, Age: 48 * time.Hour}.Times(2))
+		require.NoError(t, db.Exec("UPDATE autofill_events SET final_map_hash = 42").Error)
+		h.run(30) // stores {"#a":"x"} as fingerprint 42's map
+		h.insert(seeds.Ev{Host: noFamily, SchemaHash: "f", FinalMap: map[string]string{"#a": "y", "#b": "a long value"}}.Times(3))
+		require.NoError(t, db.Exec("UPDATE autofill_events SET final_map_hash = 42 WHERE final_map_hash <> 42").Error)
+		h.run(30)
+		require.Equal(t, models.StringMap{"#a": "y", "#b": "a long value"}, h.profile(noFamily, "f").Fields.V,
+			"#a: y 3 votes against x 2, not 5 votes for the stored map")
+	})
+}

@@ -382,13 +382,14 @@ func checkFingerprints(tx *gorm.DB, d dialect, from string) error {
 	if d.Postgres {
 		size, stored = "pg_column_size(e.final_map)", "pg_column_size(m.final_map)"
 	}
-	q := `SELECT e.host, e.schema_hash, e.final_map_hash FROM ` + from + `
-WHERE e.final_map_hash IS NOT NULL
-GROUP BY e.host, e.schema_hash, e.final_map_hash HAVING MIN(` + size + `) <> MAX(` + size + `)
-UNION
-SELECT e.host, e.schema_hash, e.final_map_hash FROM ` + from + `
-JOIN learning_maps m ON m.host = e.host AND m.schema_hash = e.schema_hash AND m.map_hash = e.final_map_hash
-WHERE ` + stored + ` <> ` + size
+	// One pass over the events: each group's smallest and largest map, then the stored map.
+	q := `SELECT g.host, g.schema_hash, g.map_hash AS final_map_hash
+FROM (SELECT e.host, e.schema_hash, e.final_map_hash AS map_hash, MIN(` + size + `) AS lo, MAX(` + size + `) AS hi
+	FROM ` + from + `
+	WHERE e.final_map_hash IS NOT NULL
+	GROUP BY e.host, e.schema_hash, e.final_map_hash) g
+LEFT JOIN learning_maps m ON m.host = g.host AND m.schema_hash = g.schema_hash AND m.map_hash = g.map_hash
+WHERE g.lo <> g.hi OR ` + stored + ` <> g.lo`
 	var groups []struct {
 		Host, SchemaHash string
 		FinalMapHash     int64
