@@ -48,6 +48,7 @@ func steps() []*gormigrate.Migration {
 		hintCompression,
 		eventPartitions,
 		reportWeeklyEvents,
+		mapDaysByForm,
 	}
 }
 

@@ -14,9 +14,9 @@ import (
 )
 
 // One run folds what changed into the rollups (rollup.go), reads the window from them with
-// one statement (windowSQL: the style statistics and the canonical-map votes), fits the model
-// once, and then plans and writes the profiles chunkForms forms at a time: each chunk reads its
-// stored profiles, plans them against the one fit, and writes those that changed with bulk
+// one statement (windowSQL: the style statistics), fits the model once, and then plans and
+// writes the profiles chunkForms forms at a time: each chunk reads its stored profiles and its
+// forms' canonical-map votes (votesSQL), plans them against the one fit, and writes those that changed with bulk
 // upserts of writeBatch rows (chunkForms is AGGREGATOR_CHUNK_FORMS); the style weights take
 // one UPDATE. A run holds one chunk's hints,
 // never every form's, so its memory follows the window's statistics, not the number of stored
@@ -151,7 +151,7 @@ func planRun(tx *gorm.DB, d dialect, s settings) (*runPlan, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read styles: %w", err)
 	}
-	return w.plan(stored, styles, s), nil
+	return w.plan(d, stored, styles, s), nil
 }
 
 // tune sets, on Postgres, what the aggregator's big statements need for the rest of the

@@ -44,6 +44,7 @@ func compareKeys(a, b formKey) int {
 // weights found and the forms listed (each stored profile's, and each form of the window that
 // has none yet, sorted). eachChunk plans the profiles s.chunkForms at a time against that one fit.
 type runPlan struct {
+	d     dialect
 	w     *window
 	model *Model
 	s     settings
@@ -54,7 +55,7 @@ type runPlan struct {
 
 // plan fits the model to the window and lists the forms to plan: stored holds the keys of the
 // stored profiles.
-func (w *window) plan(stored []formKey, styles map[string]float64, s settings) *runPlan {
+func (w *window) plan(d dialect, stored []formKey, styles map[string]float64, s settings) *runPlan {
 	keys := slices.Clone(stored)
 	have := make(map[formKey]bool, len(stored))
 	for _, k := range stored {
@@ -87,7 +88,7 @@ func (w *window) plan(stored []formKey, styles map[string]float64, s settings) *
 			res.weights[id] = wt
 		}
 	}
-	return &runPlan{w: w, model: model, s: s, now: s.now(), keys: keys, res: res}
+	return &runPlan{d: d, w: w, model: model, s: s, now: s.now(), keys: keys, res: res}
 }
 
 // eachChunk plans the profiles s.chunkForms forms at a time, in key order: it reads the chunk's
@@ -107,7 +108,12 @@ func (p *runPlan) eachChunk(tx *gorm.DB, write func(rows []profileRow) error, pr
 		if err != nil {
 			return fmt.Errorf("read form profiles: %w", err)
 		}
-		if err := write(p.planChunk(keys, stored)); err != nil {
+		if err := p.w.readVotes(tx, p.d, p.s.since(), keys); err != nil {
+			return fmt.Errorf("read the window's map votes: %w", err)
+		}
+		rows := p.planChunk(keys, stored)
+		p.w.dropVotes(keys)
+		if err := write(rows); err != nil {
 			return err
 		}
 		progress(total, start+len(keys))

@@ -48,31 +48,32 @@ func (d dialect) edits() string {
 	return "CASE WHEN final_map_hash IS NOT NULL THEN edit_total ELSE COALESCE(" + a + " + " + b + ", " + a + ", " + b + ") END"
 }
 
-// windowSQL reads a run's window from the rollups (rollup.go) with one statement, two kinds
-// of rows:
-//
-//	kind 0: one per (form, family, segment, discipline, style): the sums over the window's
-//	        days; the profiles and every level of the style statistics come from these;
-//	kind 1: one per (form, key) of a map with a string value: the canonical-map votes, the
-//	        events of the window that ended with each distinct map, its entries unpacked
-//	        once per map.
-//
-// where (windowClause) filters the days and appears twice: its arguments are passed twice.
+// windowSQL reads a run's style statistics from the rollups (rollup.go): one row (kind 0) per
+// (form, family, segment, discipline, style), the sums over the window's days (where,
+// windowClause); the profiles' figures and every level of the style statistics come from
+// these.
 func (d dialect) windowSQL(where string) string {
-	entries, join := d.mapEntries("t.final_map")
 	return `SELECT 0, host, schema_hash, host_family, segment_key, discipline, gen_style_id, '', '',
 	CAST(SUM(runs) AS BIGINT), CAST(SUM(ok_runs) AS BIGINT), CAST(SUM(helpful) AS BIGINT), CAST(SUM(unhelpful) AS BIGINT),
 	CAST(SUM(edit_sum) AS BIGINT), CAST(SUM(edit_n) AS BIGINT), CAST(SUM(chars_sum) AS BIGINT), CAST(SUM(chars_n) AS BIGINT),
 	CAST(SUM(dur_sum) AS BIGINT), CAST(SUM(dur_n) AS BIGINT), MAX(last_at)
 FROM learning_cells
 WHERE ` + where + `
-GROUP BY host, schema_hash, host_family, segment_key, discipline, gen_style_id
-UNION ALL
-SELECT 1, m.host, m.schema_hash, '', '', '', '', ` + entries + `
+GROUP BY host, schema_hash, host_family, segment_key, discipline, gen_style_id`
+}
+
+// votesSQL reads the canonical-map votes of forms forms over the window's days (where): one
+// row (kind 1, the shape of windowSQL's) per (form, key) of a map with a string value, the
+// events of the window that ended with each distinct map, its entries unpacked once per map.
+// The forms' keys follow where's arguments, two a form. A run reads them a chunk of forms at
+// a time (runPlan.eachChunk), by the index on (host, schema_hash, day).
+func (d dialect) votesSQL(where string, forms int) string {
+	entries, join := d.mapEntries("t.final_map")
+	return `SELECT 1, m.host, m.schema_hash, '', '', '', '', ` + entries + `
 FROM (
 	SELECT host, schema_hash, map_hash, SUM(events) AS n
 	FROM learning_map_days
-	WHERE ` + where + `
+	WHERE ` + where + ` AND (host, schema_hash) IN (VALUES ` + store.ValueRows(forms, 2, false) + `)
 	GROUP BY host, schema_hash, map_hash
 ) m
 JOIN learning_maps t ON t.host = m.host AND t.schema_hash = m.schema_hash AND t.map_hash = m.map_hash` + join
