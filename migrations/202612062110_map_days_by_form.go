@@ -11,7 +11,7 @@ import (
 // (about 216 B per event-day of a form), so the index builds in seconds on a database of any
 // size; only the fold waits for it.
 var mapDaysByForm = &gormigrate.Migration{
-	ID: "202612062000_map_days_by_form",
+	ID: "202612062110_map_days_by_form",
 	Migrate: func(tx *gorm.DB) error {
 		return ddl(tx, "CREATE INDEX IF NOT EXISTS ix_learning_map_days_form ON learning_map_days (host, schema_hash, day)")
 	},
