@@ -21,6 +21,6 @@ const (
 )
 
 // MaxChunkForms is the most forms AGGREGATOR_CHUNK_FORMS lets a run plan at once: a chunk
-// reads its stored profiles in one statement with two parameters a form, within SQLite's
-// 32,766 and Postgres's 65,535.
+// holds its forms' stored and planned hints, tens of kilobytes each, so 10,000 forms already
+// hold several hundred megabytes.
 const MaxChunkForms = 10_000

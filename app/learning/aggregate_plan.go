@@ -104,7 +104,7 @@ func (p *runPlan) eachChunk(tx *gorm.DB, write func(rows []profileRow) error, pr
 	progress(total, 0)
 	for start := 0; start < total; start += size {
 		keys := p.keys[start:min(start+size, total)]
-		stored, err := readProfiles(tx, keys)
+		stored, err := readProfiles(tx, p.d, keys)
 		if err != nil {
 			return fmt.Errorf("read form profiles: %w", err)
 		}

@@ -112,10 +112,11 @@ func (w *window) readVotes(tx *gorm.DB, d dialect, since time.Time, keys []formK
 		return nil
 	}
 	where, args := windowClause(since)
-	for _, k := range keys {
-		args = append(args, k.host, k.schemaHash)
+	forms, err := formsArg(keys)
+	if err != nil {
+		return err
 	}
-	return w.readRows(tx, d.votesSQL(where, len(keys)), args)
+	return w.readRows(tx, d.votesSQL(where), append(args, forms))
 }
 
 func (w *window) dropVotes(keys []formKey) {
@@ -225,18 +226,18 @@ func readProfileKeys(tx *gorm.DB) ([]formKey, error) {
 }
 
 // readProfiles returns the stored profiles of keys (those that are stored), in one statement.
-func readProfiles(tx *gorm.DB, keys []formKey) (map[formKey]*storedProfile, error) {
+func readProfiles(tx *gorm.DB, d dialect, keys []formKey) (map[formKey]*storedProfile, error) {
 	out := make(map[formKey]*storedProfile, len(keys))
 	if len(keys) == 0 {
 		return out, nil
 	}
-	args := make([]any, 0, 2*len(keys))
-	for _, k := range keys {
-		args = append(args, k.host, k.schemaHash)
+	forms, err := formsArg(keys)
+	if err != nil {
+		return nil, err
 	}
 	rows, err := tx.Raw(`SELECT id, host, schema_hash, host_family, fields, style_hint, success_rate, avg_edit_chars,
 		avg_duration_ms, event_count, last_event_at, last_seen_at, updated_at, hint_summary IS NOT NULL FROM form_profiles
-		WHERE (host, schema_hash) IN (VALUES `+store.ValueRows(len(keys), 2, false)+`)`, args...).Rows()
+		WHERE `+d.formsIn(), forms).Rows()
 	if err != nil {
 		return nil, err
 	}

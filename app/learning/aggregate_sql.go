@@ -1,6 +1,7 @@
 package learning
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -62,21 +63,48 @@ WHERE ` + where + `
 GROUP BY host, schema_hash, host_family, segment_key, discipline, gen_style_id`
 }
 
-// votesSQL reads the canonical-map votes of forms forms over the window's days (where): one
+// votesSQL reads the canonical-map votes of some forms over the window's days (where): one
 // row (kind 1, the shape of windowSQL's) per (form, key) of a map with a string value, the
 // events of the window that ended with each distinct map, its entries unpacked once per map.
-// The forms' keys follow where's arguments, two a form. A run reads them a chunk of forms at
-// a time (runPlan.eachChunk), by the index on (host, schema_hash, day).
-func (d dialect) votesSQL(where string, forms int) string {
+// The forms are one argument after where's (formsIn). A run reads them a chunk of forms at a
+// time (runPlan.eachChunk): each form's days by the index on (host, schema_hash, day), then
+// each map by its key (on Postgres a LATERAL … LIMIT 1 keeps the planner from hashing every
+// stored map for a chunk's few thousand).
+func (d dialect) votesSQL(where string) string {
 	entries, join := d.mapEntries("t.final_map")
+	maps := `JOIN learning_maps t ON t.host = m.host AND t.schema_hash = m.schema_hash AND t.map_hash = m.map_hash`
+	if d.Postgres {
+		maps = `CROSS JOIN LATERAL (SELECT final_map FROM learning_maps
+	WHERE host = m.host AND schema_hash = m.schema_hash AND map_hash = m.map_hash LIMIT 1) t`
+	}
 	return `SELECT 1, m.host, m.schema_hash, '', '', '', '', ` + entries + `
 FROM (
 	SELECT host, schema_hash, map_hash, SUM(events) AS n
 	FROM learning_map_days
-	WHERE ` + where + ` AND (host, schema_hash) IN (VALUES ` + store.ValueRows(forms, 2, false) + `)
+	WHERE ` + where + ` AND ` + d.formsIn() + `
 	GROUP BY host, schema_hash, map_hash
 ) m
-JOIN learning_maps t ON t.host = m.host AND t.schema_hash = m.schema_hash AND t.map_hash = m.map_hash` + join
+` + maps + join
+}
+
+// formsIn is the condition that (host, schema_hash) is one of a set of forms given as one
+// argument, a JSON array of [host, schema_hash] pairs (formsArg): one parameter whatever the
+// number of forms, and a statement short enough to log.
+func (d dialect) formsIn() string {
+	if d.Postgres {
+		return "(host, schema_hash) IN (SELECT k ->> 0, k ->> 1 FROM jsonb_array_elements(CAST(? AS jsonb)) AS k)"
+	}
+	return "(host, schema_hash) IN (SELECT json_extract(k.value, '$[0]'), json_extract(k.value, '$[1]') FROM json_each(?) AS k)"
+}
+
+// formsArg is the argument of formsIn for keys.
+func formsArg(keys []formKey) (string, error) {
+	pairs := make([][2]string, len(keys))
+	for i, k := range keys {
+		pairs[i] = [2]string{k.host, k.schemaHash}
+	}
+	b, err := json.Marshal(pairs)
+	return string(b), err
 }
 
 // mapEntries unpacks the map (when it is a JSON object) into its keys and string values: the
