@@ -140,7 +140,8 @@ func planRun(tx *gorm.DB, d dialect, s settings) (*runPlan, error) {
 		return nil, err
 	}
 	w := newWindow()
-	if err := w.readWindow(tx, d, s.since()); err != nil {
+	since := s.since() // once: a run that crosses midnight reads every chunk over the same days
+	if err := w.readWindow(tx, d, since); err != nil {
 		return nil, fmt.Errorf("read the window's events: %w", err)
 	}
 	stored, err := readProfileKeys(tx)
@@ -151,7 +152,7 @@ func planRun(tx *gorm.DB, d dialect, s settings) (*runPlan, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read styles: %w", err)
 	}
-	return w.plan(d, stored, styles, s), nil
+	return w.plan(d, since, stored, styles, s), nil
 }
 
 // tune sets, on Postgres, what the aggregator's big statements need for the rest of the

@@ -56,3 +56,44 @@ func TestSQLitePlansWithoutTheWriter(t *testing.T) {
 	require.Len(t, planned, 1, "the stored profile was read and planned")
 	require.Equal(t, "jobs.lever.co", planned[0].key.host)
 }
+
+// TestChunksReadVotesOverTheRunsWindow: every chunk reads its map votes over the days the run
+// read its statistics over, even when the run crosses midnight UTC (the window is computed once:
+// read again, the later chunks would lose a day of votes while keeping it in their figures).
+// Here the clock moves a day after planning begins.
+func TestChunksReadVotesOverTheRunsWindow(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		ctx := context.Background()
+		start := time.Now().UTC()
+		require.NoError(t, db.Create(&models.User{ID: "u-hrev", Email: "hrev@example.test"}).Error)
+		s := settings{days: 30, policy: models.PolicyBayes, runID: "r", chunkForms: 1}
+		since := settings{days: 30, now: func() time.Time { return start }}.since()
+		_, err := SaveEvents(ctx, db, "u-hrev", []models.AutofillEvent{{Host: "jobs.lever.co", SchemaHash: "midnight", Status: "ok",
+			FinalMap: models.NewJSON(models.StringMap{"#email": "email"}), CreatedAt: since.Add(time.Hour)}}, nil)
+		require.NoError(t, err)
+		_, err = FoldRollups(ctx, db, false)
+		require.NoError(t, err)
+
+		calls := 0
+		s.now = func() time.Time { // the run's first two readings of the clock, then the next day
+			calls++
+			if calls <= 2 {
+				return start
+			}
+			return start.Add(24 * time.Hour)
+		}
+		d := dialect{store.DialectOf(db)}
+		var planned []profileRow
+		err = db.Transaction(func(tx *gorm.DB) error {
+			p, err := planRun(tx, d, s)
+			if err != nil {
+				return err
+			}
+			return p.eachChunk(tx, func(rows []profileRow) error { planned = append(planned, rows...); return nil }, func(int, int) {})
+		})
+		require.NoError(t, err)
+		require.Len(t, planned, 1)
+		require.EqualValues(t, 1, planned[0].eventCount, "the statistics count the event")
+		require.Equal(t, models.StringMap{"#email": "email"}, planned[0].fields, "and its map votes")
+	})
+}

@@ -45,6 +45,7 @@ func compareKeys(a, b formKey) int {
 // has none yet, sorted). eachChunk plans the profiles s.chunkForms at a time against that one fit.
 type runPlan struct {
 	d     dialect
+	since time.Time // the window's first day, read once (settings.since)
 	w     *window
 	model *Model
 	s     settings
@@ -55,7 +56,7 @@ type runPlan struct {
 
 // plan fits the model to the window and lists the forms to plan: stored holds the keys of the
 // stored profiles.
-func (w *window) plan(d dialect, stored []formKey, styles map[string]float64, s settings) *runPlan {
+func (w *window) plan(d dialect, since time.Time, stored []formKey, styles map[string]float64, s settings) *runPlan {
 	keys := slices.Clone(stored)
 	have := make(map[formKey]bool, len(stored))
 	for _, k := range stored {
@@ -88,7 +89,7 @@ func (w *window) plan(d dialect, stored []formKey, styles map[string]float64, s 
 			res.weights[id] = wt
 		}
 	}
-	return &runPlan{d: d, w: w, model: model, s: s, now: s.now(), keys: keys, res: res}
+	return &runPlan{d: d, since: since, w: w, model: model, s: s, now: s.now(), keys: keys, res: res}
 }
 
 // eachChunk plans the profiles s.chunkForms forms at a time, in key order: it reads the chunk's
@@ -108,7 +109,7 @@ func (p *runPlan) eachChunk(tx *gorm.DB, write func(rows []profileRow) error, pr
 		if err != nil {
 			return fmt.Errorf("read form profiles: %w", err)
 		}
-		if err := p.w.readVotes(tx, p.d, p.s.since(), keys); err != nil {
+		if err := p.w.readVotes(tx, p.d, p.since, keys); err != nil {
 			return fmt.Errorf("read the window's map votes: %w", err)
 		}
 		rows := p.planChunk(keys, stored)

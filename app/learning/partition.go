@@ -118,6 +118,9 @@ func EnsurePartitions(ctx context.Context, db *gorm.DB, now time.Time) ([]string
 		}
 		name := fmt.Sprintf("autofill_events_y%04dm%02d", from.Year(), from.Month())
 		made, err := createPartition(db, parts, name, from, to)
+		if store.LockNotAvailable(err) {
+			continue // busy now (a reader of the default partition): the next pass makes it
+		}
 		if err != nil {
 			return created, fmt.Errorf("create partition %s: %w", name, err)
 		}
@@ -181,8 +184,9 @@ func createPartition(db *gorm.DB, parts []eventsPartition, name string, from, to
 
 // DropPartitions drops the partitions of autofill_events whose every row was received before
 // before (the retention horizon), each in its own transaction that waits at most a second for
-// its locks (a partition it cannot drop now is deleted by range by PurgeEvents, or dropped by
-// the next pass). Dropping fires no trigger, so it marks the learning rollups' cells of those
+// its locks: dropping locks autofill_events itself, so a partition it cannot lock now (a
+// reader of the events, a fold, an export) is skipped, its rows deleted by range by
+// PurgeEvents, and itself dropped by a later pass. Dropping fires no trigger, so it marks the learning rollups' cells of those
 // days itself, in the same transaction: the next fold finds them empty and drops them, as it
 // does after PurgeEvents. The caller makes sure the dashboard's rollup holds those days first
 // (report.Retain). It returns the partitions it dropped.
@@ -214,6 +218,9 @@ func DropPartitions(ctx context.Context, db *gorm.DB, before time.Time) ([]strin
 			}
 			return tx.Exec("DROP TABLE " + p.Name).Error
 		})
+		if store.LockNotAvailable(err) {
+			continue // in use (DROP locks the parent too): PurgeEvents deletes its rows by range
+		}
 		if err != nil {
 			return dropped, fmt.Errorf("drop partition %s: %w", p.Name, err)
 		}

@@ -194,3 +194,29 @@ func TestPartitionsAheadAndDropped(t *testing.T) {
 		require.Zero(t, cells, "and the fold drops them")
 	})
 }
+
+// TestDropPartitionsLeavesABusyPartition (Postgres): a partition DropPartitions cannot lock
+// within a second (a reader of that month: a long fold, a rebuild, an export) is skipped, not
+// an error that would stop the retention pass before PurgeEvents; the others are dropped.
+func TestDropPartitionsLeavesABusyPartition(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		if !store.IsPostgres(db) {
+			t.Skip("SQLite keeps one events table")
+		}
+		ctx := context.Background()
+		now := time.Now().UTC()
+		made, err := learning.EnsurePartitions(ctx, db, now)
+		require.NoError(t, err)
+		require.NotEmpty(t, made)
+		busy := made[0]
+		reader := db.Begin()
+		defer reader.Rollback()
+		require.NoError(t, reader.Exec("SELECT COUNT(*) FROM "+busy).Error)
+
+		month := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC)
+		dropped, err := learning.DropPartitions(ctx, db, month.AddDate(0, learning.MonthsAhead+1, 0))
+		require.NoError(t, err, "a partition in use is left for the next pass")
+		require.NotContains(t, dropped, busy)
+		require.Subset(t, dropped, made[1:], "the months nobody reads are dropped")
+	})
+}

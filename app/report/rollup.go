@@ -459,20 +459,21 @@ func (r *Refresher) once(ctx context.Context, rebuildEvery time.Duration) {
 	if st, err := ReadState(ctx, r.DB); err == nil && st != nil && time.Since(st.RebuiltAt) > rebuildEvery {
 		full = true
 	}
-	res, err := refresh(ctx, r.DB, full)
-	if err != nil {
-		if ctx.Err() == nil {
-			r.Log.Error("dashboard rollup refresh failed", "error", err)
-		}
-		return
-	}
-	r.Log.Debug("dashboard rollup refreshed", "rebuilt", res.Rebuilt, "days", res.Days, "took_ms", res.Took.Milliseconds())
+	// The months ahead first, whatever the dashboard's refresh does: syncs need them.
 	switch made, err := learning.EnsurePartitions(ctx, r.DB, time.Now()); {
 	case err != nil && ctx.Err() == nil:
 		r.Log.Error("creating the events' month partitions failed", "error", err, "created", made)
 	case len(made) > 0:
 		r.Log.Info("created the events' month partitions", "partitions", made)
 	}
+	res, err := refresh(ctx, r.DB, full)
+	if err != nil {
+		if ctx.Err() == nil {
+			r.Log.Error("dashboard rollup refresh failed", "error", err)
+		}
+		return // retention purges only days the dashboard's rollup holds
+	}
+	r.Log.Debug("dashboard rollup refreshed", "rebuilt", res.Rebuilt, "days", res.Days, "took_ms", res.Took.Milliseconds())
 	if r.RetentionDays > 0 {
 		kept, err := retainRefreshed(ctx, r.DB, r.RetentionDays, time.Now()) // refreshed just above
 		switch {

@@ -42,3 +42,10 @@ func Unavailable(err error) bool {
 	}
 	return false
 }
+
+// LockNotAvailable reports whether err is Postgres giving up on a lock within lock_timeout
+// (SQLSTATE 55P03): the statement is fine, the table was busy; a later attempt may get it.
+func LockNotAvailable(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && pgErr.Code == "55P03"
+}
