@@ -1,8 +1,6 @@
 package migrations
 
 import (
-	"fmt"
-
 	"github.com/go-gormigrate/gormigrate/v2"
 	"gorm.io/gorm"
 )
@@ -19,9 +17,9 @@ import (
 // becomes (id, created_at).
 //
 // The existing table becomes the first partition, without a copy (partition.go): on an empty
-// table this step does it at once; on one with rows it only creates the key table and records
-// the conversion, which RunBackfill carries out after the events backfill (it needs event_id
-// filled), outside any step: the keys are filled in batches, a CHECK constraint validated while
+// table that it can lock within lockWait this step does it at once; otherwise it only creates
+// the key table and records the conversion, without locking the table, which RunBackfill
+// carries out after the events backfill (it needs event_id filled), outside any step: the keys are filled in batches, a CHECK constraint validated while
 // writes go on lets ATTACH skip its scan, the new indexes are built concurrently, and a moment's
 // lock renames the table and attaches it. The months ahead are made by the service's refresher
 // (learning.EnsurePartitions); a DEFAULT partition holds whatever no month takes.
@@ -46,19 +44,12 @@ var eventPartitions = &gormigrate.Migration{
 		if err != nil || done {
 			return err
 		}
-		// Locked before it is read: a lock taken after reading would be an upgrade, which
-		// deadlocks with a serving process's statements (the table is converted or left
-		// alone at once, either way a moment).
-		if err := ddl(tx, "LOCK TABLE autofill_events IN ACCESS EXCLUSIVE MODE"); err != nil {
+		// An empty table is converted at once, if it can be locked within lockWait; one with
+		// rows, or in use, is left to the backfill, and the step locks nothing: gormigrate
+		// holds a step's locks until the last pending step commits.
+		converted, err := convertEmptyEvents(tx)
+		if err != nil || converted {
 			return err
-		}
-		var found []int
-		if err := tx.Raw("SELECT 1 FROM autofill_events LIMIT 1").Scan(&found).Error; err != nil {
-			return fmt.Errorf("look for events: %w", err)
-		}
-		if len(found) == 0 {
-			// Nothing to copy or wait for: convert inside the step.
-			return convertEvents(tx, nil)
 		}
 		return requirePartitioning(tx)
 	},
@@ -74,13 +65,16 @@ var eventPartitions = &gormigrate.Migration{
 			return err
 		}
 		if done {
-			// As above: every partition locked before any is read.
+			// Every partition locked before any is read: a lock taken after reading would be
+			// an upgrade, which deadlocks with a serving process's statements.
 			if err := ddl(tx, "LOCK TABLE autofill_events IN ACCESS EXCLUSIVE MODE"); err != nil {
 				return err
 			}
 			if err := unpartitionEvents(tx); err != nil {
 				return err
 			}
+		} else if err := dropConversionLeftovers(tx); err != nil {
+			return err
 		}
 		return dropOwnedTable(tx, "autofill_event_keys")
 	},

@@ -117,6 +117,15 @@ func ensureBackfillTable(tx *gorm.DB) error {
 	)`)
 }
 
+// eventsExist reports whether autofill_events has a row.
+func eventsExist(tx *gorm.DB) (bool, error) {
+	var found []int
+	if err := tx.Raw("SELECT 1 FROM autofill_events LIMIT 1").Scan(&found).Error; err != nil {
+		return false, fmt.Errorf("look for events: %w", err)
+	}
+	return len(found) > 0, nil
+}
+
 // requireBackfill is called by a step that added columns the events backfill fills: the
 // backfill starts over (it fills only what is NULL, so walking again is harmless). A table
 // with no rows needs nothing.
@@ -124,14 +133,14 @@ func requireBackfill(tx *gorm.DB) error {
 	if err := ensureBackfillTable(tx); err != nil {
 		return err
 	}
-	var found []int
-	if err := tx.Raw("SELECT 1 FROM autofill_events LIMIT 1").Scan(&found).Error; err != nil {
-		return fmt.Errorf("look for events to backfill: %w", err)
+	found, err := eventsExist(tx)
+	if err != nil {
+		return err
 	}
 	if err := tx.Exec("DELETE FROM "+BackfillTable+" WHERE name = ?", EventsBackfill).Error; err != nil {
 		return err
 	}
-	if len(found) == 0 {
+	if !found {
 		// Nothing to fill, and the step's transaction holds the table: NOT NULL at once.
 		if isPostgres(tx) {
 			return ddl(tx, "ALTER TABLE autofill_events ALTER COLUMN event_id SET NOT NULL")

@@ -1,11 +1,15 @@
 package migrations
 
 import (
+	"cmp"
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
 )
@@ -13,7 +17,7 @@ import (
 // The conversion of autofill_events into a table partitioned by month of created_at, on
 // Postgres (step 202612062000_event_partitions). The existing table is not copied: it becomes
 // the first partition, autofill_events_history, which takes every created_at before a bound
-// (the first of a month after its newest row and after tomorrow). In order:
+// (partitionBound). In order:
 //
 //  1. the keys of its rows go into autofill_event_keys, a batch per transaction (a sync stores
 //     its own keys from the step on, so only older rows need it);
@@ -28,7 +32,14 @@ import (
 //     building them), the marks' triggers moved to it, the old table attached, and a DEFAULT
 //     partition created.
 //
-// On an empty table the step runs the same statements in its own transaction.
+// The CHECK refuses every row from the bound on, a sync's too, until the conversion ends: the
+// bound is chosen a week ahead at least (boundLead), and a conversion resumed when its bound is
+// less than boundMargin ahead (it stopped and was carried on late), or found so under the lock
+// of step 4, drops the CHECK, chooses a new bound and does 2 again (the indexes of 3 do not
+// depend on it).
+//
+// On an empty table the step runs the same statements in its own transaction
+// (convertEmptyEvents).
 
 // PartitionsBackfill names the pending conversion in schema_backfills (its last_id holds the
 // chosen bound, so that a conversion that stopped carries on with the same one).
@@ -83,35 +94,84 @@ func RowWorkPending(ctx context.Context, db *gorm.DB) (bool, error) {
 	return PartitioningPending(ctx, db)
 }
 
-// partitionBound is the first partition's upper bound: the one recorded, or the first of the
-// month after both tomorrow and the newest row (so that no row of the table, nor a sync while
-// the conversion runs, falls outside it), then recorded.
+// The bound's margins: a bound is the first of the month after now + boundLead (and after the
+// newest row), and is kept, when a conversion carries on and again under its final lock, only
+// while it is more than boundMargin ahead.
+const (
+	boundLead   = 7 * 24 * time.Hour
+	boundMargin = 2 * 24 * time.Hour
+)
+
+// boundUsable reports whether bound is more than boundMargin after now and after newest (when
+// not nil): the CHECK (created_at < bound) then refuses no sync for a while yet, nor any row
+// the table holds.
+func boundUsable(bound, now time.Time, newest *time.Time) bool {
+	return bound.After(now.Add(boundMargin)) && (newest == nil || newest.Before(bound))
+}
+
+// partitionBound is the first partition's upper bound: the one recorded if still usable,
+// otherwise a new one (boundAfter), recorded after the CHECK of the old one is dropped, so that
+// a CHECK on the table always is the recorded bound's.
 func partitionBound(ctx context.Context, db *gorm.DB) (time.Time, error) {
 	db = db.WithContext(ctx)
 	var recorded []string
 	if err := db.Table(BackfillTable).Where("name = ?", PartitionsBackfill).Pluck("last_id", &recorded).Error; err != nil {
 		return time.Time{}, err
 	}
-	if len(recorded) == 1 && recorded[0] != "" {
-		return time.Parse(time.RFC3339, recorded[0])
-	}
-	var newest *time.Time
-	if err := db.Raw("SELECT MAX(created_at) FROM autofill_events").Scan(&newest).Error; err != nil {
+	var newestAt sql.NullTime
+	if err := db.Raw("SELECT MAX(created_at) FROM autofill_events").Row().Scan(&newestAt); err != nil {
 		return time.Time{}, fmt.Errorf("find the newest event: %w", err)
 	}
-	bound := boundAfter(time.Now(), newest)
+	var newest *time.Time // nil on an empty table
+	if newestAt.Valid {
+		newest = &newestAt.Time
+	}
+	now := time.Now().UTC()
+	if len(recorded) == 1 && recorded[0] != "" {
+		bound, err := time.Parse(time.RFC3339, recorded[0])
+		if err != nil {
+			return time.Time{}, fmt.Errorf("the recorded bound %q: %w", recorded[0], err)
+		}
+		if boundUsable(bound, now, newest) {
+			return bound, nil
+		}
+	}
+	if err := dropHistoryRange(ctx, db); err != nil {
+		return time.Time{}, err
+	}
+	bound := boundAfter(now, newest)
 	err := db.Table(BackfillTable).Where("name = ?", PartitionsBackfill).
-		Updates(map[string]any{"last_id": bound.Format(time.RFC3339), "started_at": time.Now().UTC(), "updated_at": time.Now().UTC()}).Error
+		Updates(map[string]any{"last_id": bound.Format(time.RFC3339), "started_at": now, "updated_at": now}).Error
 	return bound, err
 }
 
-// boundAfter is the first of the month after both now + 1 day and newest (when not nil), UTC.
+// boundAfter is the first of the month after both now + boundLead and newest (when not nil),
+// UTC.
 func boundAfter(now time.Time, newest *time.Time) time.Time {
-	t := now.UTC().Add(24 * time.Hour)
+	t := now.UTC().Add(boundLead)
 	if newest != nil && newest.After(t) {
 		t = newest.UTC()
 	}
 	return time.Date(t.Year(), t.Month()+1, 1, 0, 0, 0, 0, time.UTC)
+}
+
+// hasHistoryRange reports whether autofill_events has the CHECK of a conversion.
+func hasHistoryRange(db *gorm.DB) (bool, error) {
+	var checks []string
+	err := db.Raw("SELECT conname FROM pg_constraint WHERE conrelid = to_regclass('autofill_events') AND conname = ?", historyRange).Scan(&checks).Error
+	return len(checks) > 0, err
+}
+
+// dropHistoryRange drops the CHECK of a bound that is no longer used, if there is one.
+func dropHistoryRange(ctx context.Context, db *gorm.DB) error {
+	found, err := hasHistoryRange(db)
+	if err != nil || !found {
+		return err
+	}
+	if err := withLockWait(ctx, db, "ALTER TABLE autofill_events DROP CONSTRAINT IF EXISTS "+historyRange); err != nil {
+		return fmt.Errorf("drop the CHECK of a passed bound: %w", err)
+	}
+	return nil
 }
 
 // partitionEvents carries out a recorded conversion (see the top of this file). It runs after
@@ -127,41 +187,16 @@ func partitionEvents(ctx context.Context, db *gorm.DB) error {
 		return err
 	}
 	if !done {
-		bound, err := partitionBound(ctx, db)
-		if err != nil {
-			return fmt.Errorf("partition autofill_events: %w", err)
-		}
 		since := time.Now().UTC().Add(-keyFillSkew)
 		if err := fillKeys(ctx, db); err != nil {
 			return fmt.Errorf("partition autofill_events: %w", err)
 		}
-		for _, s := range prepareStatements(db, bound, true) {
-			run := withLockWait
-			if strings.Contains(s, "CONCURRENTLY") {
-				run = concurrently
-			}
-			if err := run(ctx, db, s); err != nil {
-				return fmt.Errorf("partition autofill_events: %s: %w", firstLine(s), err)
-			}
+		// A bound that came too close while the indexes were built is replaced, and 2 and 3
+		// done again; a bound is chosen a week ahead, so once is enough unless they took days.
+		err = errBoundTooClose
+		for try := 0; try < 3 && errors.Is(err, errBoundTooClose); try++ {
+			err = convertOnline(ctx, db, since)
 		}
-		err = retry(ctx, lockTries, 200*time.Millisecond, func() error {
-			return db.Transaction(func(tx *gorm.DB) error {
-				if err := tx.Exec("SET LOCAL lock_timeout = '" + lockWait + "'").Error; err != nil {
-					return err
-				}
-				if err := tx.Exec("LOCK TABLE autofill_events IN ACCESS EXCLUSIVE MODE").Error; err != nil {
-					return err
-				}
-				// Rows stored since the fill began by a writer that stores no key (an older
-				// replica of this service): under the lock, none can come.
-				if err := tx.Exec(`INSERT INTO autofill_event_keys (user_id, event_id, created_at)
-					SELECT user_id, event_id, created_at FROM autofill_events WHERE created_at >= ?
-					ON CONFLICT DO NOTHING`, since).Error; err != nil {
-					return err
-				}
-				return convertLocked(tx, bound)
-			})
-		})
 		if err != nil {
 			recordBackfillErrorOf(db, PartitionsBackfill, err)
 			return fmt.Errorf("partition autofill_events: %w", err)
@@ -169,6 +204,57 @@ func partitionEvents(ctx context.Context, db *gorm.DB) error {
 	}
 	return db.Table(BackfillTable).Where("name = ?", PartitionsBackfill).
 		Updates(map[string]any{"finished_at": time.Now().UTC(), "updated_at": time.Now().UTC(), "last_error": ""}).Error
+}
+
+// errBoundTooClose is what step 4 returns when the bound is no longer usable (boundUsable).
+var errBoundTooClose = fmt.Errorf("the first partition's bound is less than %s ahead", boundMargin)
+
+// convertOnline is steps 2 to 4 with a usable bound; since is when the keys' fill began.
+func convertOnline(ctx context.Context, db *gorm.DB, since time.Time) error {
+	bound, err := partitionBound(ctx, db)
+	if err != nil {
+		return err
+	}
+	for _, s := range prepareStatements(db, bound, true) {
+		run := withLockWait
+		if strings.Contains(s, "CONCURRENTLY") {
+			run = concurrently
+		}
+		if err := run(ctx, db, s); err != nil {
+			return fmt.Errorf("%s: %w", firstLine(s), err)
+		}
+	}
+	tooClose := false
+	err = retry(ctx, lockTries, 200*time.Millisecond, func() error {
+		err := db.Transaction(func(tx *gorm.DB) error {
+			if err := tx.Exec("SET LOCAL lock_timeout = '" + lockWait + "'").Error; err != nil {
+				return err
+			}
+			if err := tx.Exec("LOCK TABLE autofill_events IN ACCESS EXCLUSIVE MODE").Error; err != nil {
+				return err
+			}
+			if !boundUsable(bound, time.Now(), nil) {
+				return errBoundTooClose
+			}
+			// Rows stored since the fill began by a writer that stores no key (an older
+			// replica of this service): under the lock, none can come.
+			if err := tx.Exec(`INSERT INTO autofill_event_keys (user_id, event_id, created_at)
+				SELECT user_id, event_id, created_at FROM autofill_events WHERE created_at >= ?
+				ON CONFLICT DO NOTHING`, since).Error; err != nil {
+				return err
+			}
+			return convertLocked(tx, bound)
+		})
+		if errors.Is(err, errBoundTooClose) {
+			tooClose = true // not retried: the caller chooses another bound
+			return nil
+		}
+		return err
+	})
+	if err == nil && tooClose {
+		return errBoundTooClose
+	}
+	return err
 }
 
 // concurrently runs a statement that cannot run in a transaction (CREATE or DROP INDEX
@@ -221,18 +307,22 @@ func prepareStatements(db *gorm.DB, bound time.Time, online bool) []string {
 	for _, name := range invalid {
 		stmts = append(stmts, "DROP INDEX "+concurrently+"IF EXISTS "+name)
 	}
-	var checks []string
-	db.Raw("SELECT conname FROM pg_constraint WHERE conrelid = to_regclass('autofill_events') AND conname = ?", historyRange).Scan(&checks)
-	if len(checks) == 0 {
+	if found, _ := hasHistoryRange(db); !found {
 		stmts = append(stmts, fmt.Sprintf("ALTER TABLE autofill_events ADD CONSTRAINT %s CHECK (created_at IS NOT NULL AND created_at < '%s') NOT VALID",
 			historyRange, bound.Format(time.RFC3339)))
 	}
 	return append(stmts,
 		"ALTER TABLE autofill_events VALIDATE CONSTRAINT "+historyRange,
-		"CREATE UNIQUE INDEX "+concurrently+"IF NOT EXISTS "+historyPartition+"_pkey ON autofill_events (id, created_at)",
-		"CREATE INDEX "+concurrently+"IF NOT EXISTS "+historyPartition+"_user_event ON autofill_events (user_id, event_id)",
+		"CREATE UNIQUE INDEX "+concurrently+"IF NOT EXISTS "+historyPkey+" ON autofill_events (id, created_at)",
+		"CREATE INDEX "+concurrently+"IF NOT EXISTS "+historyUserEvent+" ON autofill_events (user_id, event_id)",
 	)
 }
+
+// The indexes that step 3 builds on the table for its first partition.
+const (
+	historyPkey      = historyPartition + "_pkey"
+	historyUserEvent = historyPartition + "_user_event"
+)
 
 // historyRange is the CHECK constraint that lets ATTACH skip its scan.
 const historyRange = "autofill_events_history_range"
@@ -270,7 +360,7 @@ func convertLocked(tx *gorm.DB, bound time.Time) error {
 		}
 		parent = append(parent, "ALTER TABLE autofill_events ADD CONSTRAINT "+quoteIdent(k.Name)+" "+k.Def)
 	}
-	stmts = append(stmts, "ALTER TABLE "+historyPartition+" ADD CONSTRAINT "+historyPartition+"_pkey PRIMARY KEY USING INDEX "+historyPartition+"_pkey")
+	stmts = append(stmts, "ALTER TABLE "+historyPartition+" ADD CONSTRAINT "+historyPkey+" PRIMARY KEY USING INDEX "+historyPkey)
 	for _, ix := range indexes {
 		if replaced[ix.Name] {
 			stmts = append(stmts, "DROP INDEX "+quoteIdent(ix.Name))
@@ -308,13 +398,72 @@ func historyIndexName(name string) string {
 
 func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
 
-// convertEvents converts an empty autofill_events inside the step's transaction.
-func convertEvents(tx *gorm.DB, newest *time.Time) error {
-	bound := boundAfter(time.Now(), newest)
-	if err := ddl(tx, prepareStatements(tx, bound, false)...); err != nil {
-		return err
+// convertEmptyEvents converts autofill_events inside the step's transaction if it is empty:
+// in a savepoint that waits at most lockWait for each lock and finds the table still empty
+// under its own. It reports false, having changed nothing and let go of the locks, when the
+// table has rows or is in use: the backfill then converts it online.
+func convertEmptyEvents(tx *gorm.DB) (bool, error) {
+	// The rows are looked for in a savepoint rolled back at once, which lets go of the read's
+	// lock: holding it, the LOCK TABLE below would be an upgrade, which deadlocks with a
+	// serving process's statements.
+	var found bool
+	errLooked := errors.New("looked")
+	err := tx.Transaction(func(sp *gorm.DB) error {
+		var err error
+		if found, err = eventsExist(sp); err != nil {
+			return err
+		}
+		return errLooked
+	})
+	if !errors.Is(err, errLooked) {
+		return false, err
 	}
-	return convertLocked(tx, bound)
+	if found {
+		return false, nil
+	}
+	var wait string
+	if err := tx.Raw("SELECT current_setting('lock_timeout')").Scan(&wait).Error; err != nil {
+		return false, err
+	}
+	errBusy := errors.New("rows came")
+	err = tx.Transaction(func(sp *gorm.DB) error {
+		if err := ddl(sp, "SET LOCAL lock_timeout = '"+lockWait+"'", "LOCK TABLE autofill_events IN ACCESS EXCLUSIVE MODE"); err != nil {
+			return err
+		}
+		if found, err := eventsExist(sp); err != nil || found {
+			return cmp.Or(err, errBusy)
+		}
+		bound := boundAfter(time.Now(), nil)
+		if err := ddl(sp, prepareStatements(sp, bound, false)...); err != nil {
+			return err
+		}
+		return convertLocked(sp, bound)
+	})
+	var pgErr *pgconn.PgError
+	if errors.Is(err, errBusy) || errors.As(err, &pgErr) && pgErr.Code == lockNotAvailable {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	// The steps after this one wait for their locks as before.
+	return true, tx.Exec("SELECT set_config('lock_timeout', ?, true)", wait).Error
+}
+
+// lockNotAvailable is the SQLSTATE of a lock not granted within lock_timeout.
+const lockNotAvailable = "55P03"
+
+// dropConversionLeftovers drops what a conversion that stopped before its end added to the
+// plain table (the step's rollback): the CHECK, which would go on refusing rows from the bound
+// on, and the first partition's indexes.
+func dropConversionLeftovers(tx *gorm.DB) error {
+	stmts := []string{"DROP INDEX IF EXISTS " + historyPkey, "DROP INDEX IF EXISTS " + historyUserEvent}
+	if found, err := hasHistoryRange(tx); err != nil {
+		return err
+	} else if found {
+		stmts = append(stmts, "ALTER TABLE autofill_events DROP CONSTRAINT "+historyRange)
+	}
+	return ddl(tx, stmts...)
 }
 
 // unpartitionEvents turns autofill_events back into one table (the step's rollback). Unlike
