@@ -9,9 +9,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgconn"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
+
+	"github.com/applylens/learning/app/store"
 )
 
 // The conversion of autofill_events into a table partitioned by month of created_at, on
@@ -439,8 +440,7 @@ func convertEmptyEvents(tx *gorm.DB) (bool, error) {
 		}
 		return convertLocked(sp, bound)
 	})
-	var pgErr *pgconn.PgError
-	if errors.Is(err, errBusy) || errors.As(err, &pgErr) && pgErr.Code == lockNotAvailable {
+	if errors.Is(err, errBusy) || store.LockNotAvailable(err) {
 		return false, nil
 	}
 	if err != nil {
@@ -449,9 +449,6 @@ func convertEmptyEvents(tx *gorm.DB) (bool, error) {
 	// The steps after this one wait for their locks as before.
 	return true, tx.Exec("SELECT set_config('lock_timeout', ?, true)", wait).Error
 }
-
-// lockNotAvailable is the SQLSTATE of a lock not granted within lock_timeout.
-const lockNotAvailable = "55P03"
 
 // dropConversionLeftovers drops what a conversion that stopped before its end added to the
 // plain table (the step's rollback): the CHECK, which would go on refusing rows from the bound
