@@ -229,8 +229,9 @@ GROUP BY ` + day + `, e.host, e.schema_hash, e.final_map_hash`
 }
 
 // foldMapsSQL stores the map of each (form, fingerprint) read that has none stored yet: one
-// representative event's map (on Postgres the smallest row address, read back by a TID scan,
-// so that the maps themselves are never sorted or compared).
+// representative event's map (on Postgres the smallest row address in the first partition that
+// holds one, read back by a TID scan, so that the maps themselves are never sorted or
+// compared; a row address is unique only within its partition, hence the tableoid).
 func (d dialect) foldMapsSQL(marked bool) string {
 	from, _ := d.foldSource(marked)
 	missing := `e.final_map_hash IS NOT NULL AND NOT EXISTS (SELECT 1 FROM learning_maps m
@@ -238,10 +239,12 @@ func (d dialect) foldMapsSQL(marked bool) string {
 	if d.Postgres {
 		return `INSERT INTO learning_maps (host, schema_hash, map_hash, final_map)
 SELECT r.host, r.schema_hash, r.map_hash, x.final_map
-FROM (SELECT e.host, e.schema_hash, e.final_map_hash AS map_hash, MIN(e.ctid) AS rep
-	FROM ` + from + ` WHERE ` + missing + `
-	GROUP BY e.host, e.schema_hash, e.final_map_hash) r
-JOIN autofill_events x ON x.ctid = r.rep
+FROM (SELECT DISTINCT ON (host, schema_hash, map_hash) host, schema_hash, map_hash, tbl, rep
+	FROM (SELECT e.host, e.schema_hash, e.final_map_hash AS map_hash, e.tableoid AS tbl, MIN(e.ctid) AS rep
+		FROM ` + from + ` WHERE ` + missing + `
+		GROUP BY e.host, e.schema_hash, e.final_map_hash, e.tableoid) g
+	ORDER BY host, schema_hash, map_hash, tbl) r
+JOIN autofill_events x ON x.tableoid = r.tbl AND x.ctid = r.rep
 ON CONFLICT DO NOTHING`
 	}
 	return `INSERT INTO learning_maps (host, schema_hash, map_hash, final_map)

@@ -2,6 +2,7 @@ package learning_test
 
 import (
 	"context"
+	"encoding/json"
 	"testing"
 	"time"
 
@@ -10,6 +11,7 @@ import (
 
 	"github.com/applylens/learning/app/learning"
 	"github.com/applylens/learning/app/models"
+	"github.com/applylens/learning/app/store"
 	"github.com/applylens/learning/app/store/storetest"
 	"github.com/applylens/learning/seeds"
 )
@@ -209,5 +211,39 @@ func TestDeriveInBatches(t *testing.T) {
 		var counted int64
 		require.NoError(t, db.Raw("SELECT COALESCE(SUM(events), 0) FROM learning_map_days WHERE schema_hash = 'bulk'").Scan(&counted).Error)
 		require.EqualValues(t, n-1, counted, "every fingerprinted row votes")
+	})
+}
+
+// TestMapsAcrossPartitions (Postgres): the map stored for a fingerprint is one of its own
+// events' maps, when forms' events lie in different month partitions whose rows have the same
+// row addresses (a row address is unique only within its partition).
+func TestMapsAcrossPartitions(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		if !store.IsPostgres(db) {
+			t.Skip("SQLite keeps one events table")
+		}
+		h := newHarness(t, db)
+		h.insert( // now (the first partition) and a year ahead (the default partition)
+			seeds.Ev{Host: noFamily, SchemaHash: "now", FinalMap: map[string]string{"#a": "x"}}.Times(2),
+			seeds.Ev{Host: noFamily, SchemaHash: "ahead", FinalMap: map[string]string{"#b": "a longer value"}, Age: -365 * 24 * time.Hour}.Times(2),
+		)
+		var parts int64
+		require.NoError(t, db.Raw("SELECT COUNT(DISTINCT tableoid) FROM autofill_events").Scan(&parts).Error)
+		require.EqualValues(t, 2, parts, "the two forms' events lie in two partitions")
+		h.run(60)
+		require.Equal(t, models.StringMap{"#a": "x"}, h.profile(noFamily, "now").Fields.V)
+		require.Equal(t, models.StringMap{"#b": "a longer value"}, h.profile(noFamily, "ahead").Fields.V)
+		var maps []struct {
+			SchemaHash string
+			MapHash    int64
+			FinalMap   string
+		}
+		require.NoError(t, db.Raw("SELECT schema_hash, map_hash, final_map::text AS final_map FROM learning_maps").Scan(&maps).Error)
+		require.Len(t, maps, 2)
+		for _, m := range maps {
+			var fm models.StringMap
+			require.NoError(t, json.Unmarshal([]byte(m.FinalMap), &fm))
+			require.Equal(t, learning.FinalMapHash(fm), m.MapHash, "%s: the map stored is its own", m.SchemaHash)
+		}
 	})
 }
