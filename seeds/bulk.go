@@ -122,13 +122,19 @@ func copiedKeys(tx *gorm.DB) error {
 // deferred holds what deferIndexesAndKeys dropped: statements that create it again.
 type deferred struct{ indexes, keys []pgObject }
 
-type pgObject struct{ Name, Def string }
+// pgObject is an index or a constraint: its name and the statement (or definition) that makes
+// it. An index of the partitioned events table also lists its partitions' indexes (parts).
+type pgObject struct {
+	Oid       uint32
+	Name, Def string
+	parts     []pgObject
+}
 
 // deferIndexesAndKeys drops the indexes of autofill_events that back no constraint and are not
 // unique (all but the primary key and the event identity), and its foreign keys.
 func deferIndexesAndKeys(tx *gorm.DB) (*deferred, error) {
 	d := &deferred{}
-	err := tx.Raw(`SELECT format('%I.%I', n.nspname, i.relname) AS name, pg_get_indexdef(i.oid) AS def
+	err := tx.Raw(`SELECT i.oid, format('%I.%I', n.nspname, i.relname) AS name, pg_get_indexdef(i.oid) AS def
 		FROM pg_index x
 		JOIN pg_class i ON i.oid = x.indexrelid
 		JOIN pg_namespace n ON n.oid = i.relnamespace
@@ -137,6 +143,14 @@ func deferIndexesAndKeys(tx *gorm.DB) (*deferred, error) {
 		ORDER BY i.relname`).Scan(&d.indexes).Error
 	if err != nil {
 		return nil, fmt.Errorf("list indexes: %w", err)
+	}
+	for i, ix := range d.indexes {
+		err := tx.Raw(`SELECT format('%I.%I', n.nspname, c.relname) AS name, pg_get_indexdef(c.oid) AS def
+			FROM pg_inherits h JOIN pg_class c ON c.oid = h.inhrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+			WHERE h.inhparent = ? ORDER BY c.relname`, ix.Oid).Scan(&d.indexes[i].parts).Error
+		if err != nil {
+			return nil, fmt.Errorf("list the partitions' indexes of %s: %w", ix.Name, err)
+		}
 	}
 	err = tx.Raw(`SELECT format('%I', conname) AS name, pg_get_constraintdef(oid) AS def FROM pg_constraint
 		WHERE conrelid = 'autofill_events'::regclass AND contype = 'f' ORDER BY conname`).Scan(&d.keys).Error
@@ -156,7 +170,10 @@ func deferIndexesAndKeys(tx *gorm.DB) (*deferred, error) {
 	return d, nil
 }
 
-// restore builds the indexes again and adds the foreign keys back, checking every row.
+// restore builds the indexes again, as they were, and adds the foreign keys back, checking
+// every row. An index of the partitioned table is made the way PostgreSQL makes one by hand:
+// on the parent alone (its definition says ON ONLY, and leaves it invalid), then each
+// partition's, under its own name, attached to it, which makes it valid once all are.
 func (d *deferred) restore(tx *gorm.DB) error {
 	if err := tx.Exec("SET LOCAL maintenance_work_mem = '256MB'").Error; err != nil {
 		return err
@@ -164,6 +181,14 @@ func (d *deferred) restore(tx *gorm.DB) error {
 	for _, ix := range d.indexes {
 		if err := tx.Exec(ix.Def).Error; err != nil {
 			return fmt.Errorf("rebuild index %s: %w", ix.Name, err)
+		}
+		for _, part := range ix.parts {
+			if err := tx.Exec(part.Def).Error; err != nil {
+				return fmt.Errorf("rebuild index %s: %w", part.Name, err)
+			}
+			if err := tx.Exec("ALTER INDEX " + ix.Name + " ATTACH PARTITION " + part.Name).Error; err != nil {
+				return fmt.Errorf("attach index %s to %s: %w", part.Name, ix.Name, err)
+			}
 		}
 	}
 	for _, k := range d.keys {

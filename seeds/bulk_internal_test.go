@@ -36,3 +36,38 @@ func TestBulkLoadKeepsTheEventIdentity(t *testing.T) {
 		require.Error(t, copiedKeys(tx), "a second copy of the event is refused while the indexes are down")
 	})
 }
+
+// TestBulkLoadRestoresEveryIndex: the indexes a large seed drops come back as they were, on the
+// events' partitions too. (On the partitioned table pg_get_indexdef says ON ONLY, which built
+// each index on the parent alone, marked invalid: every partition was left with its primary
+// key only, and every read of the events by form or day became a scan of the whole table.)
+func TestBulkLoadRestoresEveryIndex(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		if db.Dialector.Name() != "postgres" {
+			t.Skip("SQLite is seeded with its indexes in place")
+		}
+		// Every index of the events' table and of its partitions, with whether it is usable.
+		indexes := func(tx *gorm.DB) []string {
+			var out []string
+			require.NoError(t, tx.Raw(`SELECT c.relname || ' on ' || t.relname || CASE WHEN x.indisvalid THEN '' ELSE ' (invalid)' END
+				FROM pg_index x JOIN pg_class c ON c.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid
+				WHERE x.indrelid = 'autofill_events'::regclass
+				   OR x.indrelid IN (SELECT relid FROM pg_partition_tree('autofill_events') WHERE relid <> 'autofill_events'::regclass)
+				ORDER BY 1`).Scan(&out).Error)
+			return out
+		}
+		tx := db.Begin()
+		defer tx.Rollback()
+		before := indexes(tx)
+		require.Greater(t, len(before), 10, "the events and their partitions have secondary indexes")
+		for _, ix := range before {
+			require.NotContains(t, ix, "(invalid)")
+		}
+		d, err := deferIndexesAndKeys(tx)
+		require.NoError(t, err)
+		require.NotEmpty(t, d.indexes)
+		require.Less(t, len(indexes(tx)), len(before))
+		require.NoError(t, d.restore(tx))
+		require.Equal(t, before, indexes(tx))
+	})
+}
