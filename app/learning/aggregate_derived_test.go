@@ -8,7 +8,9 @@ import (
 	"github.com/stretchr/testify/require"
 	"gorm.io/gorm"
 
+	"github.com/applylens/learning/app/learning"
 	"github.com/applylens/learning/app/models"
+	"github.com/applylens/learning/app/store"
 	"github.com/applylens/learning/app/store/storetest"
 	"github.com/applylens/learning/migrations"
 	"github.com/applylens/learning/seeds"
@@ -166,5 +168,37 @@ func TestFingerprintDiffersFromStoredMap(t *testing.T) {
 		h.run(30)
 		require.Equal(t, models.StringMap{"#a": "y", "#b": "a long value"}, h.profile(noFamily, "f").Fields.V,
 			"#a: y 3 votes against x 2, not 5 votes for the stored map")
+	})
+}
+
+// TestMapsDifferingInWhatDoesNotVote: maps that differ only in an entry that is not a string
+// share a fingerprint rightly (only strings vote). The fingerprint check flags such a group,
+// since its maps differ, but must leave it alone: a fold after one new day recounts that day's
+// cell, not every day of the form, and the form's map is the same as before.
+func TestMapsDifferingInWhatDoesNotVote(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		h := newHarness(t, db)
+		m := map[string]string{"#a": "x"}
+		for _, age := range []time.Duration{48 * time.Hour, 72 * time.Hour, 96 * time.Hour} {
+			h.insert(seeds.Ev{Host: noFamily, SchemaHash: "f", FinalMap: m, Age: age}.Times(2))
+		}
+		// withNumber adds a number to the map of one event of each day since.
+		withNumber := func(since time.Time) {
+			t.Helper()
+			require.NoError(t, db.Exec(`UPDATE autofill_events SET final_map = '{"#a": "x", "n": 1}'
+				WHERE CAST(id AS TEXT) IN (SELECT MIN(CAST(id AS TEXT)) FROM autofill_events WHERE created_at >= ? GROUP BY `+
+				store.DialectOf(db).Day("created_at")+`)`, since).Error)
+		}
+		withNumber(time.Time{})
+		h.run(30)
+		require.Equal(t, models.StringMap{"#a": "x"}, h.profile(noFamily, "f").Fields.V)
+
+		h.insert(seeds.Ev{Host: noFamily, SchemaHash: "f", FinalMap: m}.Times(2))
+		withNumber(time.Now().Add(-time.Hour))
+		fold, err := learning.FoldRollups(context.Background(), db, false)
+		require.NoError(t, err)
+		require.Equal(t, 1, fold.Cells, "today's cell alone")
+		h.run(30)
+		require.Equal(t, models.StringMap{"#a": "x"}, h.profile(noFamily, "f").Fields.V)
 	})
 }

@@ -374,12 +374,12 @@ func fillDerived(tx *gorm.DB, d dialect, fills []derivedFill) error {
 }
 
 // checkFingerprints finds the (form, fingerprint) groups of the events read (from) whose maps
-// differ from each other or from the map stored for them, which the fingerprint rule makes
-// impossible unless a writer stored a wrong fingerprint, and repairs them: every event of such
-// a group gets the fingerprint of its own map, the group's stored map is dropped, and every
-// cell that holds one of its events is marked, so that this fold recounts them. The check is
-// cheap: on SQLite the smallest and largest map texts, on Postgres their stored sizes (exact
-// comparison of every map costs more there than the fold).
+// differ from each other or from the map stored for them, and repairs those whose fingerprint
+// is wrong, which the fingerprint rule makes impossible unless a writer stored a wrong one. The
+// check is cheap: on SQLite the smallest and largest map texts, on Postgres their stored sizes
+// (exact comparison of every map costs more there than the fold). It also finds groups whose
+// maps differ only in entries that are not strings, which do not vote and so share a
+// fingerprint rightly: repairFingerprint tells them apart and leaves them alone.
 func checkFingerprints(tx *gorm.DB, d dialect, from string) error {
 	size, stored := "e.final_map", "m.final_map"
 	if d.Postgres {
@@ -393,40 +393,72 @@ FROM (SELECT e.host, e.schema_hash, e.final_map_hash AS map_hash, MIN(` + size +
 	GROUP BY e.host, e.schema_hash, e.final_map_hash) g
 LEFT JOIN learning_maps m ON m.host = g.host AND m.schema_hash = g.schema_hash AND m.map_hash = g.map_hash
 WHERE g.lo <> g.hi OR ` + stored + ` <> g.lo`
-	var groups []struct {
-		Host, SchemaHash string
-		FinalMapHash     int64
-	}
+	var groups []fingerprintGroup
 	if err := tx.Raw(q).Scan(&groups).Error; err != nil {
 		return fmt.Errorf("check fingerprints: %w", err)
 	}
+	for _, g := range groups {
+		if err := repairFingerprint(tx, d, g); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// fingerprintGroup is one form's events of one fingerprint.
+type fingerprintGroup struct {
+	Host, SchemaHash string
+	FinalMapHash     int64
+}
+
+// repairFingerprint fingerprints again every event of a group that checkFingerprints flagged,
+// and the map stored for it. When all of them are right (the maps differ only in entries that
+// do not vote) it changes nothing: dropping the map and recounting the cells would change no
+// vote, and would happen again at every fold that reads the group. Otherwise every event gets
+// the fingerprint of its own map, the group's stored map is dropped, and every cell that holds
+// one of its events is marked, so that this fold recounts them.
+func repairFingerprint(tx *gorm.DB, d dialect, g fingerprintGroup) error {
 	mapText := "final_map"
 	if d.Postgres {
 		mapText = "final_map::text"
 	}
-	for _, g := range groups {
-		var evs []struct{ ID, Map string }
-		if err := tx.Raw("SELECT id, "+mapText+" AS map FROM autofill_events WHERE host = ? AND schema_hash = ? AND final_map_hash = ?",
-			g.Host, g.SchemaHash, g.FinalMapHash).Scan(&evs).Error; err != nil {
-			return fmt.Errorf("read a fingerprint's events: %w", err)
+	var evs []struct{ ID, Map string }
+	if err := tx.Raw("SELECT id, "+mapText+" AS map FROM autofill_events WHERE host = ? AND schema_hash = ? AND final_map_hash = ?",
+		g.Host, g.SchemaHash, g.FinalMapHash).Scan(&evs).Error; err != nil {
+		return fmt.Errorf("read a fingerprint's events: %w", err)
+	}
+	var stored []string
+	if err := tx.Raw("SELECT "+mapText+" FROM learning_maps WHERE host = ? AND schema_hash = ? AND map_hash = ?",
+		g.Host, g.SchemaHash, g.FinalMapHash).Scan(&stored).Error; err != nil {
+		return fmt.Errorf("read a fingerprint's map: %w", err)
+	}
+	wrong := map[string]int64{} // event id → its map's fingerprint
+	for _, e := range evs {
+		if h, ok := votingMapHash(e.Map); ok && h != g.FinalMapHash {
+			wrong[e.ID] = h
 		}
-		if err := tx.Exec("INSERT INTO learning_dirty (day, host, schema_hash) SELECT DISTINCT "+d.Day("created_at")+
-			", host, schema_hash FROM autofill_events WHERE host = ? AND schema_hash = ? AND final_map_hash = ?",
-			g.Host, g.SchemaHash, g.FinalMapHash).Error; err != nil {
-			return fmt.Errorf("mark a fingerprint's cells: %w", err)
+	}
+	storedWrong := false
+	for _, m := range stored {
+		if h, ok := votingMapHash(m); !ok || h != g.FinalMapHash {
+			storedWrong = true
 		}
-		if err := tx.Exec("DELETE FROM learning_maps WHERE host = ? AND schema_hash = ? AND map_hash = ?",
-			g.Host, g.SchemaHash, g.FinalMapHash).Error; err != nil {
-			return fmt.Errorf("drop a fingerprint's map: %w", err)
-		}
-		for _, e := range evs {
-			h, ok := votingMapHash(e.Map)
-			if !ok || h == g.FinalMapHash {
-				continue
-			}
-			if err := tx.Exec("UPDATE autofill_events SET final_map_hash = ? WHERE id = ?", h, e.ID).Error; err != nil {
-				return fmt.Errorf("repair a fingerprint: %w", err)
-			}
+	}
+	if len(wrong) == 0 && !storedWrong {
+		return nil
+	}
+	if err := tx.Exec("INSERT INTO learning_dirty (day, host, schema_hash) SELECT DISTINCT "+d.Day("created_at")+
+		", host, schema_hash FROM autofill_events WHERE host = ? AND schema_hash = ? AND final_map_hash = ?",
+		g.Host, g.SchemaHash, g.FinalMapHash).Error; err != nil {
+		return fmt.Errorf("mark a fingerprint's cells: %w", err)
+	}
+	if err := tx.Exec("DELETE FROM learning_maps WHERE host = ? AND schema_hash = ? AND map_hash = ?",
+		g.Host, g.SchemaHash, g.FinalMapHash).Error; err != nil {
+		return fmt.Errorf("drop a fingerprint's map: %w", err)
+	}
+	for id, h := range wrong {
+		if err := tx.Exec("UPDATE autofill_events SET final_map_hash = ? WHERE id = ?", h, id).Error; err != nil {
+			return fmt.Errorf("repair a fingerprint: %w", err)
 		}
 	}
 	return nil
