@@ -30,6 +30,7 @@ type profileRow struct {
 	eventCount    int64
 	lastEventAt   *time.Time
 	hint          *models.StyleHint
+	digest        string // hintDigest(hint)
 	createdAt     time.Time
 	updatedAt     time.Time
 	unchanged     bool // the stored row holds this already (hint and figures): not rewritten
@@ -112,7 +113,10 @@ func (p *runPlan) eachChunk(tx *gorm.DB, write func(rows []profileRow) error, pr
 		if err := p.w.readVotes(tx, p.d, p.since, keys); err != nil {
 			return fmt.Errorf("read the window's map votes: %w", err)
 		}
-		rows := p.planChunk(keys, stored)
+		rows, err := p.planChunk(tx, keys, stored)
+		if err != nil {
+			return err
+		}
 		p.w.dropVotes(keys)
 		if err := write(rows); err != nil {
 			return err
@@ -132,20 +136,54 @@ func (p *runPlan) formsUpTo(k formKey) int {
 // planChunk plans the profiles of keys (stored: those of them that are stored), counts them
 // into the result (hints changed, changed picks, source mix, choices) and returns the rows to
 // write: those whose hint or figures changed.
-func (p *runPlan) planChunk(keys []formKey, stored map[formKey]*storedProfile) []profileRow {
+//
+// A planned hint is compared with the stored one by digest (the stored summary's): a stored
+// hint itself, tens of kilobytes, is read and parsed only when the summary has no digest (an
+// older writer) or a pick changed, whose entry in the run's diff says why from the old hint.
+func (p *runPlan) planChunk(tx *gorm.DB, keys []formKey, stored map[formKey]*storedProfile) ([]profileRow, error) {
 	rows := make([]profileRow, len(keys))
 	same := make([]bool, len(keys))
-	changes := make([][]PickChange, len(keys))
 	parallel(len(keys), func(i int) {
-		var was *models.StyleHint
-		rows[i], same[i], was = p.w.planProfile(keys[i], stored[keys[i]], p.model, p.s, p.now)
-		if !same[i] { // here, on every core
+		rows[i] = p.w.planProfile(keys[i], stored[keys[i]], p.model, p.s, p.now)
+		if old := stored[keys[i]]; old != nil && old.summary != nil && old.summary.Digest != "" {
+			same[i] = old.summary.Digest == rows[i].digest
+		}
+	})
+	var need []int
+	var read []*storedProfile
+	for i, k := range keys {
+		old := stored[k]
+		if old == nil || !old.hasHint || same[i] {
+			continue
+		}
+		if old.summary == nil || old.summary.Digest == "" || picksMoved(old.summary, rows[i].hint) {
+			need, read = append(need, i), append(read, old)
+		}
+	}
+	if err := readHints(tx, p.d, read); err != nil {
+		return nil, fmt.Errorf("read stored hints: %w", err)
+	}
+	changes := make([][]PickChange, len(keys))
+	parallel(len(need), func(j int) {
+		i := need[j]
+		old := stored[keys[i]]
+		was := decodeHint(old.hint)
+		old.hint = nil
+		if old.summary == nil || old.summary.Digest == "" {
+			same[i] = sameHint(was, rows[i].hint)
+		}
+		if !same[i] {
 			changes[i] = pickChanges(keys[i], was, rows[i].hint)
 		}
 	})
 	res := p.res
 	changed := make([]profileRow, 0, len(rows))
-	for i, r := range rows {
+	for i := range rows {
+		r := &rows[i]
+		if old := stored[keys[i]]; old == nil || !old.hasHint {
+			changes[i] = pickChanges(keys[i], nil, r.hint) // a first hint: every pick is new
+		}
+		r.settle(stored[keys[i]], same[i])
 		if !same[i] {
 			res.hintsChanged++
 			res.picks.note(changes[i])
@@ -153,17 +191,27 @@ func (p *runPlan) planChunk(keys []formKey, stored map[formKey]*storedProfile) [
 		res.mix[r.hint.Source]++
 		res.choices[choiceLabel{r.hint.Source, r.family, r.hint.SegmentKey}]++
 		if !r.unchanged {
-			changed = append(changed, r)
+			changed = append(changed, *r)
 		}
 	}
 	res.written += len(changed)
-	return changed
+	return changed, nil
+}
+
+// picksMoved reports whether a new hint picks another style than the stored summary for some
+// segment: what pickChanges compares.
+func picksMoved(old *hintSummary, h *models.StyleHint) bool {
+	for _, seg := range Segments() {
+		if deref(old.BySegment[seg].Preferred) != deref(h.BySegment[seg].PreferredStyleID) {
+			return true
+		}
+	}
+	return false
 }
 
 // planProfile computes one form's row, keeping what the stored profile (nil: none) holds that
-// the window does not replace, and reports whether its hint is the stored one, and the stored
-// hint decoded (nil: none).
-func (w *window) planProfile(k formKey, old *storedProfile, model *Model, s settings, now time.Time) (profileRow, bool, *models.StyleHint) {
+// the window does not replace, and the digest of its hint.
+func (w *window) planProfile(k formKey, old *storedProfile, model *Model, s settings, now time.Time) profileRow {
 	f, ok := w.forms[k]
 	if !ok {
 		f = &formAcc{}
@@ -183,17 +231,19 @@ func (w *window) planProfile(k formKey, old *storedProfile, model *Model, s sett
 	if p.fields == nil {
 		p.fields = models.StringMap{}
 	}
-	var was *models.StyleHint
-	if old != nil {
-		was = decodeHint(old.hint)
-	}
-	hintSame := sameHint(was, p.hint)
+	p.digest = hintDigest(p.hint)
 	p.updatedAt = now
-	if old != nil && hintSame && old.updatedAt.Valid && sameFigures(old, &p) {
+	return p
+}
+
+// settle keeps the stored row's updated_at when the row's hint (same) and figures are the
+// stored ones, and marks it unchanged, not to be written, when the stored summary is of this
+// build (it holds the digest; else the row is written once more, to store one).
+func (p *profileRow) settle(old *storedProfile, same bool) {
+	if old != nil && same && old.updatedAt.Valid && sameFigures(old, p) {
 		p.updatedAt = old.updatedAt.Time
-		p.unchanged = old.summarized
+		p.unchanged = old.summary != nil && old.summary.Digest != ""
 	}
-	return p, hintSame, was
 }
 
 // parallel calls fn(0) … fn(n−1) on every core, each index once; the calls must not depend on

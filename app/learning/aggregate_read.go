@@ -1,7 +1,9 @@
 package learning
 
 import (
+	"crypto/sha256"
 	"database/sql"
+	"encoding/hex"
 	"encoding/json"
 	"reflect"
 	"time"
@@ -196,8 +198,9 @@ type storedProfile struct {
 	family        string           // host_family as stored
 	fields        models.StringMap // nil when the stored map is not a map of strings
 	fieldsJSON    string           // as stored, written back untouched while the form has no events
-	hint          []byte           // as stored; compared without computed_at and run_id
-	summarized    bool             // hint_summary is stored (else the run rewrites the row)
+	hasHint       bool             // a hint is stored (read only when needed: readHints)
+	summary       *hintSummary     // hint_summary as stored; nil: none, or not one of ours
+	hint          []byte           // as stored, when read
 	successRate   sql.NullFloat64
 	avgEditChars  sql.NullFloat64
 	avgDurationMS sql.NullInt64
@@ -235,8 +238,8 @@ func readProfiles(tx *gorm.DB, d dialect, keys []formKey) (map[formKey]*storedPr
 	if err != nil {
 		return nil, err
 	}
-	rows, err := tx.Raw(`SELECT id, host, schema_hash, host_family, fields, style_hint, success_rate, avg_edit_chars,
-		avg_duration_ms, event_count, last_event_at, last_seen_at, updated_at, hint_summary IS NOT NULL FROM form_profiles
+	rows, err := tx.Raw(`SELECT id, host, schema_hash, host_family, fields, style_hint IS NOT NULL, hint_summary, success_rate,
+		avg_edit_chars, avg_duration_ms, event_count, last_event_at, last_seen_at, updated_at FROM form_profiles
 		WHERE `+d.formsIn(), forms).Rows()
 	if err != nil {
 		return nil, err
@@ -244,23 +247,61 @@ func readProfiles(tx *gorm.DB, d dialect, keys []formKey) (map[formKey]*storedPr
 	defer rows.Close()
 	for rows.Next() {
 		var (
-			p            storedProfile
-			fields, hint sql.NullString
+			p               storedProfile
+			fields, summary sql.NullString
 		)
-		if err := rows.Scan(&p.id, &p.key.host, &p.key.schemaHash, &p.family, &fields, &hint, &p.successRate, &p.avgEditChars,
-			&p.avgDurationMS, &p.eventCount, &p.lastEventAt, &p.lastSeenAt, &p.updatedAt, &p.summarized); err != nil {
+		if err := rows.Scan(&p.id, &p.key.host, &p.key.schemaHash, &p.family, &fields, &p.hasHint, &summary, &p.successRate,
+			&p.avgEditChars, &p.avgDurationMS, &p.eventCount, &p.lastEventAt, &p.lastSeenAt, &p.updatedAt); err != nil {
 			return nil, err
 		}
 		p.fieldsJSON = fields.String
 		if json.Unmarshal([]byte(fields.String), &p.fields) != nil {
 			p.fields = nil // an older service's map of another shape: kept as it is
 		}
-		if hint.Valid {
-			p.hint = []byte(hint.String)
+		if summary.Valid {
+			var s hintSummary
+			if json.Unmarshal([]byte(summary.String), &s) == nil {
+				p.summary = &s
+			}
 		}
 		out[p.key] = &p
 	}
 	return out, rows.Err()
+}
+
+// readHints reads the stored hints of some profiles (those whose run needs them: planChunk) into
+// them, in one statement.
+func readHints(tx *gorm.DB, d dialect, profiles []*storedProfile) error {
+	if len(profiles) == 0 {
+		return nil
+	}
+	keys := make([]formKey, len(profiles))
+	byKey := make(map[formKey]*storedProfile, len(profiles))
+	for i, p := range profiles {
+		keys[i], byKey[p.key] = p.key, p
+	}
+	forms, err := formsArg(keys)
+	if err != nil {
+		return err
+	}
+	rows, err := tx.Raw(`SELECT host, schema_hash, style_hint FROM form_profiles WHERE style_hint IS NOT NULL AND `+d.formsIn(), forms).Rows()
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			k    formKey
+			hint string
+		)
+		if err := rows.Scan(&k.host, &k.schemaHash, &hint); err != nil {
+			return err
+		}
+		if p := byKey[k]; p != nil {
+			p.hint = []byte(hint)
+		}
+	}
+	return rows.Err()
 }
 
 // readStyles returns every style's stored prior weight.
@@ -296,6 +337,18 @@ func decodeHint(stored []byte) *models.StyleHint {
 		return nil
 	}
 	return &old
+}
+
+// hintDigest is a digest of h apart from computed_at and run_id: of its JSON as this build
+// writes it (encoding/json writes a struct's fields in order and a map's keys sorted), so that
+// two hints with the same digest are the same hint. It is stored in the hint's summary.
+func hintDigest(h *models.StyleHint) string {
+	b, err := json.Marshal(withoutStamp(*h))
+	if err != nil {
+		return "" // no digest: the next run compares the hints themselves
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:16])
 }
 
 // sameHint reports whether a stored hint (decoded; nil: none) equals a new one apart from

@@ -396,6 +396,66 @@ func TestIdempotent(t *testing.T) {
 	})
 }
 
+// TestHintsComparedByDigest: a run compares a planned hint with the stored one by the digest in
+// the stored summary, and reads the stored hint only when it must. With no new events it
+// neither reads nor rewrites a hint (a stored hint replaced behind its back stays as it is);
+// profiles written by an older build (no summary, or one with no digest) are compared hint by
+// hint, keep their updated_at, and are written once more, to store the digest.
+func TestHintsComparedByDigest(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		h := newHarness(t, db)
+		h.insert(
+			rated(ghAcme, "a", concise, "senior", learning.Helpful, 6),
+			rated(ghGlobex, "b", narrative, "junior", learning.Helpful, 2),
+		)
+		h.run(30)
+		profiles, _ := snapshot(t, db)
+		digests := func() []string {
+			t.Helper()
+			var summaries []string
+			require.NoError(t, db.Raw("SELECT hint_summary FROM form_profiles ORDER BY host, schema_hash").Scan(&summaries).Error)
+			out := make([]string, len(summaries))
+			for i, s := range summaries {
+				var v struct{ Digest string }
+				require.NoError(t, json.Unmarshal([]byte(s), &v))
+				out[i] = v.Digest
+			}
+			return out
+		}
+		stored := digests()
+		require.Len(t, stored, 2)
+		require.NotEqual(t, stored[0], stored[1])
+		for _, d := range stored {
+			require.Len(t, d, 32)
+		}
+
+		// untouched requires that a run with nothing new neither reads nor writes a's hint.
+		untouched := func() {
+			t.Helper()
+			require.NoError(t, db.Exec(`UPDATE form_profiles SET style_hint = '{"source": "replaced"}' WHERE schema_hash = 'a'`).Error)
+			run := h.run(30)
+			require.Zero(t, run.HintsChanged)
+			require.Equal(t, "replaced", h.hint(ghAcme, "a").Source, "the stored hint was neither read nor written")
+			require.NoError(t, db.Model(&models.FormProfile{}).Where("schema_hash = 'a'").UpdateColumn("style_hint", profiles[0].StyleHint).Error)
+		}
+		untouched()
+
+		// Profiles written by an older build: no summary, and a summary with no digest.
+		require.NoError(t, db.Exec("UPDATE form_profiles SET hint_summary = NULL WHERE schema_hash = 'a'").Error)
+		require.NoError(t, db.Exec(`UPDATE form_profiles SET hint_summary = '{"source": "form", "policy": "threshold", "candidates": []}'
+			WHERE schema_hash = 'b'`).Error)
+		run := h.run(30)
+		require.Zero(t, run.HintsChanged, "compared hint by hint")
+		require.Zero(t, run.PicksChanged)
+		require.Equal(t, stored, digests(), "written once more, with the digest")
+		after, _ := snapshot(t, db)
+		for i := range after {
+			require.Equal(t, profiles[i].UpdatedAt, after[i].UpdatedAt, "the same hint keeps its updated_at")
+		}
+		untouched()
+	})
+}
+
 func snapshot(t *testing.T, db *gorm.DB) ([]models.FormProfile, []models.GenStyle) {
 	t.Helper()
 	var ps []models.FormProfile
@@ -493,7 +553,9 @@ func TestProfilesCreatedAndLegacyHintReplaced(t *testing.T) {
 
 // TestStatementsDoNotGrowWithForms: the run (its fold of the new events included) issues as
 // many statements for 3 forms as for 303 (no per-form, per-cell or per-style query), but for
-// the pieces SQLite writes in: one more per PieceRows profiles written.
+// the pieces SQLite writes in: one more per PieceRows profiles written; and one more when the
+// chunk has stored hints to read (the second run's first forms had hints, and a pick that
+// moves needs its old hint).
 func TestStatementsDoNotGrowWithForms(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
 		h := newHarness(t, db)
@@ -524,7 +586,8 @@ func TestStatementsDoNotGrowWithForms(t *testing.T) {
 		if db.Dialector.Name() == "sqlite" {
 			few += pieces(303) - pieces(3)
 		}
-		require.Equal(t, few, *counted)
+		require.GreaterOrEqual(t, *counted, few)
+		require.LessOrEqual(t, *counted, few+1)
 		require.LessOrEqual(t, few, 32, "a few statements: the fold, the window, the profiles (keys, then a chunk: its profiles and votes), the writes")
 	})
 }

@@ -47,7 +47,7 @@ func upsertArgs(rows []profileRow) ([]any, error) {
 		if err != nil {
 			return nil, err
 		}
-		summary, err := json.Marshal(summarize(p.hint))
+		summary, err := json.Marshal(summarize(p.hint, p.digest))
 		if err != nil {
 			return nil, err
 		}
@@ -64,11 +64,16 @@ func upsertArgs(rows []profileRow) ([]any, error) {
 // few hundred bytes instead of the hint's tens of kilobytes, so that the overview never parses
 // the hints themselves. A profile with no summary (written by an older writer) is counted from
 // its hint.
+//
+// It also holds what the next run compares with: the hint's digest (hintDigest) and each
+// segment's pick, so that a run reads and parses a stored hint only when the digest is missing
+// (an older writer) or a pick changed (the run's diff needs the old hint to say why).
 type hintSummary struct {
 	Source     string                   `json:"source"`
 	Policy     string                   `json:"policy"`
 	Candidates []summaryWinner          `json:"candidates"` // the winner only
 	BySegment  map[string]summarySource `json:"by_segment,omitempty"`
+	Digest     string                   `json:"digest,omitempty"`
 }
 
 type summaryWinner struct {
@@ -78,11 +83,13 @@ type summaryWinner struct {
 }
 
 type summarySource struct {
-	Source string `json:"source"`
+	Source    string  `json:"source"`
+	Preferred *string `json:"preferred_style_id,omitempty"`
 }
 
-func summarize(h *models.StyleHint) hintSummary {
-	s := hintSummary{Source: h.Source, Policy: h.Policy, Candidates: []summaryWinner{}}
+// summarize is h's summary; digest is hintDigest(h).
+func summarize(h *models.StyleHint, digest string) hintSummary {
+	s := hintSummary{Source: h.Source, Policy: h.Policy, Candidates: []summaryWinner{}, Digest: digest}
 	for _, c := range h.Candidates {
 		if c.IsWinner {
 			s.Candidates = append(s.Candidates, summaryWinner{IsWinner: true, HelpfulRuns: c.HelpfulRuns, RatedRuns: c.RatedRuns})
@@ -92,7 +99,7 @@ func summarize(h *models.StyleHint) hintSummary {
 	if len(h.BySegment) > 0 {
 		s.BySegment = make(map[string]summarySource, len(h.BySegment))
 		for k, c := range h.BySegment {
-			s.BySegment[k] = summarySource{Source: c.Source}
+			s.BySegment[k] = summarySource{Source: c.Source, Preferred: c.PreferredStyleID}
 		}
 	}
 	return s
