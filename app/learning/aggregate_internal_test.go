@@ -3,6 +3,7 @@ package learning
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"testing"
 	"time"
 
@@ -96,4 +97,39 @@ func TestChunksReadVotesOverTheRunsWindow(t *testing.T) {
 		require.EqualValues(t, 1, planned[0].eventCount, "the statistics count the event")
 		require.Equal(t, models.StringMap{"#email": "email"}, planned[0].fields, "and its map votes")
 	})
+}
+
+// TestEncodeHint: a hint encoded once for its digest and its stored JSON is exactly what
+// encoding/json writes for it; the digest ignores the stamps (computed_at, run_id) and nothing
+// else.
+func TestEncodeHint(t *testing.T) {
+	style := "concise"
+	h := &models.StyleHint{
+		Choice:     models.Choice{PreferredStyleID: &style, Source: models.SourceForm},
+		StyleStats: map[string]models.StyleStats{style: {StyleID: style, TotalRuns: 3, HelpfulRuns: 2, RatedRuns: 2}},
+		BySegment: models.SegmentChoices{"senior": {PreferredStyleID: &style, Source: models.SourceSegment,
+			Candidates: []models.StyleStats{{StyleID: style, RatedRuns: 4, IsWinner: true}, {StyleID: "narrative"}}}},
+		Policy:     models.PolicyBayes,
+		Kappas:     &models.Kappas{},
+		WindowDays: 30,
+		ComputedAt: time.Date(2026, 12, 6, 22, 10, 0, 123456789, time.UTC),
+		RunID:      "0193a1b2-0000-7000-8000-000000000001",
+	}
+	stored, digest, err := encodeHint(h)
+	require.NoError(t, err)
+	want, err := json.Marshal(h)
+	require.NoError(t, err)
+	require.Equal(t, string(want), string(stored))
+
+	restamped := *h
+	restamped.ComputedAt, restamped.RunID = time.Now(), "another run"
+	_, same, err := encodeHint(&restamped)
+	require.NoError(t, err)
+	require.Equal(t, digest, same)
+
+	moved := *h
+	moved.StyleStats = map[string]models.StyleStats{style: {StyleID: style, TotalRuns: 4, HelpfulRuns: 2, RatedRuns: 2}}
+	_, other, err := encodeHint(&moved)
+	require.NoError(t, err)
+	require.NotEqual(t, digest, other)
 }

@@ -30,7 +30,8 @@ type profileRow struct {
 	eventCount    int64
 	lastEventAt   *time.Time
 	hint          *models.StyleHint
-	digest        string // hintDigest(hint)
+	hintJSON      []byte // hint as written (encodeHint); nil: encoded when written
+	digest        string // its digest (encodeHint)
 	createdAt     time.Time
 	updatedAt     time.Time
 	unchanged     bool // the stored row holds this already (hint and figures): not rewritten
@@ -231,7 +232,7 @@ func (w *window) planProfile(k formKey, old *storedProfile, model *Model, s sett
 	if p.fields == nil {
 		p.fields = models.StringMap{}
 	}
-	p.digest = hintDigest(p.hint)
+	p.hintJSON, p.digest, _ = encodeHint(p.hint) // on failure the write encodes it again, and says why
 	p.updatedAt = now
 	return p
 }

@@ -1,9 +1,7 @@
 package learning
 
 import (
-	"crypto/sha256"
 	"database/sql"
-	"encoding/hex"
 	"encoding/json"
 	"reflect"
 	"time"
@@ -337,18 +335,6 @@ func decodeHint(stored []byte) *models.StyleHint {
 		return nil
 	}
 	return &old
-}
-
-// hintDigest is a digest of h apart from computed_at and run_id: of its JSON as this build
-// writes it (encoding/json writes a struct's fields in order and a map's keys sorted), so that
-// two hints with the same digest are the same hint. It is stored in the hint's summary.
-func hintDigest(h *models.StyleHint) string {
-	b, err := json.Marshal(withoutStamp(*h))
-	if err != nil {
-		return "" // no digest: the next run compares the hints themselves
-	}
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:16])
 }
 
 // sameHint reports whether a stored hint (decoded; nil: none) equals a new one apart from

@@ -1,7 +1,10 @@
 package learning
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -43,9 +46,12 @@ func upsertArgs(rows []profileRow) ([]any, error) {
 				return nil, err
 			}
 		}
-		hint, err := json.Marshal(p.hint)
-		if err != nil {
-			return nil, err
+		hint := p.hintJSON
+		if hint == nil {
+			var err error
+			if hint, err = json.Marshal(p.hint); err != nil {
+				return nil, err
+			}
 		}
 		summary, err := json.Marshal(summarize(p.hint, p.digest))
 		if err != nil {
@@ -59,13 +65,43 @@ func upsertArgs(rows []profileRow) ([]any, error) {
 	return args, nil
 }
 
+// hintTail is how encoding/json ends a hint whose computed_at and run_id are zero: they are its
+// last two fields.
+var hintTail = []byte(`"computed_at":"0001-01-01T00:00:00Z","run_id":""}`)
+
+// encodeHint returns h as a run writes it and its digest: a digest of h apart from computed_at
+// and run_id, of its JSON as this build writes it (encoding/json writes a struct's fields in
+// order and a map's keys sorted), so that two hints with the same digest are the same hint.
+// It encodes h once, without the stamps (for the digest), and puts the stamps in place of the
+// zero ones; a hint of a shape that does not end so is encoded again.
+func encodeHint(h *models.StyleHint) (stored []byte, digest string, err error) {
+	bare, err := json.Marshal(withoutStamp(*h))
+	if err != nil {
+		return nil, "", err
+	}
+	sum := sha256.Sum256(bare)
+	digest = hex.EncodeToString(sum[:16])
+	if !bytes.HasSuffix(bare, hintTail) {
+		stored, err = json.Marshal(h)
+		return stored, digest, err
+	}
+	stamp, err := json.Marshal(struct {
+		ComputedAt time.Time `json:"computed_at"`
+		RunID      string    `json:"run_id"`
+	}{h.ComputedAt, h.RunID})
+	if err != nil {
+		return nil, "", err
+	}
+	return append(bare[:len(bare)-len(hintTail)], stamp[1:]...), digest, nil
+}
+
 // hintSummary is what the dashboard counts of a hint (report's profile mix), stored beside it
 // in form_profiles.hint_summary: the same JSON paths as the hint's for those figures, in a
 // few hundred bytes instead of the hint's tens of kilobytes, so that the overview never parses
 // the hints themselves. A profile with no summary (written by an older writer) is counted from
 // its hint.
 //
-// It also holds what the next run compares with: the hint's digest (hintDigest) and each
+// It also holds what the next run compares with: the hint's digest (encodeHint) and each
 // segment's pick, so that a run reads and parses a stored hint only when the digest is missing
 // (an older writer) or a pick changed (the run's diff needs the old hint to say why).
 type hintSummary struct {
@@ -87,7 +123,7 @@ type summarySource struct {
 	Preferred *string `json:"preferred_style_id,omitempty"`
 }
 
-// summarize is h's summary; digest is hintDigest(h).
+// summarize is h's summary; digest is its digest (encodeHint).
 func summarize(h *models.StyleHint, digest string) hintSummary {
 	s := hintSummary{Source: h.Source, Policy: h.Policy, Candidates: []summaryWinner{}, Digest: digest}
 	for _, c := range h.Candidates {
