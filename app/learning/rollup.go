@@ -23,8 +23,8 @@ import (
 // any other writer.
 //
 // A fold recomputes each marked cell from its events (delete, then insert what the events
-// say): exact by construction, idempotent, and the same statements as a rebuild, scoped to
-// the marked cells. FoldRollups(full) rebuilds every cell; `aggregate --full` runs it first,
+// say): exact by construction, idempotent, and the same statements as a rebuild, over a copy
+// of the marked cells' events (foldEvents). FoldRollups(full) rebuilds every cell; `aggregate --full` runs it first,
 // and a test requires the hints of the two paths to be equal.
 //
 // Rows stored without the derived columns (by a replica older than them, the original
@@ -105,9 +105,9 @@ func rebuildRollups(tx *gorm.DB, d dialect) (int, error) {
 		"DELETE FROM learning_cells",
 		"DELETE FROM learning_map_days",
 		"DELETE FROM learning_maps",
-		d.foldCellsSQL(false),
-		d.foldMapDaysSQL(false),
-		d.foldMapsSQL(false),
+		d.foldCellsSQL(d.everyEvent()),
+		d.foldMapDaysSQL(d.everyEvent()),
+		d.foldMapsSQL(d.everyEvent()),
 	}
 	for _, s := range stmts {
 		if err := tx.Exec(s).Error; err != nil {
@@ -118,8 +118,8 @@ func rebuildRollups(tx *gorm.DB, d dialect) (int, error) {
 }
 
 // foldMarked recomputes the marked cells: their events' missing derived columns first (which
-// marks the same cells again, consumed with the rest), then each cell from its events. The
-// marks are consumed into learning_fold by one statement (on Postgres a DELETE … RETURNING,
+// marks the same cells again, consumed with the rest), then each cell from its events, copied
+// once (copyMarkedSQL) for the cells, the map days and the maps. The marks are consumed into learning_fold by one statement (on Postgres a DELETE … RETURNING,
 // which takes exactly the committed ones; SQLite has one writer, so nothing commits between
 // reading and deleting them).
 func foldMarked(tx *gorm.DB, d dialect) (cells, derived int, err error) {
@@ -133,12 +133,12 @@ func foldMarked(tx *gorm.DB, d dialect) (cells, derived int, err error) {
 	}
 	consume := []string{
 		"DROP TABLE IF EXISTS learning_fold",
+		"DROP TABLE IF EXISTS learning_fold_events",
 		"CREATE TEMP TABLE learning_fold AS SELECT DISTINCT day, host, schema_hash FROM learning_dirty",
 		"DELETE FROM learning_dirty",
 	}
 	if d.Postgres {
-		consume = []string{
-			"DROP TABLE IF EXISTS learning_fold",
+		consume = []string{ // the temporary tables are dropped at commit or rollback: none is left
 			"CREATE TEMP TABLE learning_fold (day text, host text, schema_hash text) ON COMMIT DROP",
 			`WITH taken AS (DELETE FROM learning_dirty RETURNING day, host, schema_hash)
 			INSERT INTO learning_fold SELECT DISTINCT day, host, schema_hash FROM taken`,
@@ -157,14 +157,18 @@ func foldMarked(tx *gorm.DB, d dialect) (cells, derived int, err error) {
 	stmts := []string{
 		"DELETE FROM learning_cells WHERE EXISTS (SELECT 1 FROM learning_fold f WHERE f.day = learning_cells.day AND f.host = learning_cells.host AND f.schema_hash = learning_cells.schema_hash)",
 		"DELETE FROM learning_map_days WHERE EXISTS (SELECT 1 FROM learning_fold f WHERE f.day = learning_map_days.day AND f.host = learning_map_days.host AND f.schema_hash = learning_map_days.schema_hash)",
-		d.foldCellsSQL(true),
-		d.foldMapDaysSQL(true),
-		d.foldMapsSQL(true),
+		d.copyMarkedSQL(),
+		d.foldCellsSQL(markedEvents),
+		d.foldMapDaysSQL(markedEvents),
+		d.foldMapsSQL(markedEvents),
 	}
 	if n == 0 {
 		stmts = nil
 	}
 	if !d.Postgres {
+		if n > 0 {
+			stmts = append(stmts, "DROP TABLE learning_fold_events")
+		}
 		stmts = append(stmts, "DROP TABLE learning_fold")
 	}
 	for _, s := range stmts {
@@ -186,70 +190,105 @@ func (d dialect) inCell(c, e string) string {
 		e + ".created_at >= " + start + " AND " + e + ".created_at < " + end
 }
 
-// foldSource is the FROM clause of the events a fold reads, and the expression of their day:
-// every event, or the events of the cells in learning_fold.
-func (d dialect) foldSource(marked bool) (from, day string) {
-	if marked {
-		return "learning_fold f JOIN autofill_events e ON " + d.inCell("f", "e"), "f.day"
-	}
-	return "autofill_events e", d.Day("e.created_at")
+// foldEvents is where a fold reads its events from, and the expressions of what it groups
+// and sums: every event (everyEvent, a rebuild), or the events of the marked cells, copied
+// once into learning_fold_events (copyMarkedSQL), so that the cells, the map days and the
+// maps are three passes over that small table, not three joins into the events.
+type foldEvents struct {
+	from, day                              string
+	family, segment, discipline, style, ok string
+	edits                                  string // the aggregator's rule of an event's edits (dialect.edits)
+	tbl, rep                               string // on Postgres the row's partition and address; on SQLite its map
 }
 
-// foldCellsSQL inserts the style statistics of the events read into learning_cells. edits is
-// the aggregator's rule of an event's edits (dialect.edits), for the rows with no derived
+// everyEvent reads the events themselves. edits is dialect.edits, for the rows with no derived
 // columns that deriveMissing could not fill (a final map that is not a JSON object).
-func (d dialect) foldCellsSQL(marked bool) string {
-	from, day := d.foldSource(marked)
+func (d dialect) everyEvent() foldEvents {
+	src := foldEvents{
+		from: "autofill_events e", day: d.Day("e.created_at"),
+		family: "COALESCE(e.host_family, '')", segment: "COALESCE(e.segment_key, '')",
+		discipline: "COALESCE(e.discipline, '')", style: "COALESCE(e.gen_style_id, '')",
+		ok: "CASE WHEN e.status = 'ok' THEN 1 ELSE 0 END", edits: d.edits(),
+		tbl: "e.tableoid", rep: "e.ctid",
+	}
+	if !d.Postgres {
+		src.tbl, src.rep = "0", "e.final_map"
+	}
+	return src
+}
+
+// markedEvents reads learning_fold_events, made by copyMarkedSQL.
+var markedEvents = foldEvents{
+	from: "learning_fold_events e", day: "e.day",
+	family: "e.host_family", segment: "e.segment_key", discipline: "e.discipline", style: "e.gen_style_id",
+	ok: "e.ok", edits: "e.edits", tbl: "e.tbl", rep: "e.rep",
+}
+
+// copyMarkedSQL copies what a fold needs of the events of the cells in learning_fold into the
+// temporary table learning_fold_events, with the expressions of everyEvent: one pass over the
+// events by their index on (host, schema_hash, created_at).
+func (d dialect) copyMarkedSQL() string {
+	e := d.everyEvent()
+	temp := "CREATE TEMP TABLE learning_fold_events AS "
+	if d.Postgres {
+		temp = "CREATE TEMP TABLE learning_fold_events ON COMMIT DROP AS "
+	}
+	return temp + `SELECT f.day AS day, e.host, e.schema_hash, ` + e.family + ` AS host_family, ` + e.segment + ` AS segment_key,
+	` + e.discipline + ` AS discipline, ` + e.style + ` AS gen_style_id, ` + e.ok + ` AS ok, e.feedback_status,
+	` + e.edits + ` AS edits, e.edit_chars, e.duration_ms, e.created_at, e.final_map_hash, ` + e.tbl + ` AS tbl, ` + e.rep + ` AS rep
+FROM learning_fold f JOIN autofill_events e ON ` + d.inCell("f", "e")
+}
+
+// foldCellsSQL inserts the style statistics of the events read into learning_cells.
+func (d dialect) foldCellsSQL(src foldEvents) string {
+	group := src.day + `, e.host, e.schema_hash, ` + src.family + `, ` + src.segment + `, ` + src.discipline + `, ` + src.style
 	return `INSERT INTO learning_cells (day, host, schema_hash, host_family, segment_key, discipline, gen_style_id,
 	runs, ok_runs, helpful, unhelpful, edit_sum, edit_n, chars_sum, chars_n, dur_sum, dur_n, last_at)
-SELECT ` + day + `, e.host, e.schema_hash, COALESCE(e.host_family, ''), COALESCE(e.segment_key, ''),
-	COALESCE(e.discipline, ''), COALESCE(e.gen_style_id, ''),
+SELECT ` + group + `,
 	COUNT(*),
-	SUM(CASE WHEN e.status = 'ok' THEN 1 ELSE 0 END),
+	SUM(` + src.ok + `),
 	SUM(CASE WHEN e.feedback_status = 'helpful' THEN 1 ELSE 0 END),
 	SUM(CASE WHEN e.feedback_status = 'unhelpful' THEN 1 ELSE 0 END),
-	COALESCE(SUM(` + d.edits() + `), 0),
-	COUNT(` + d.edits() + `),
+	COALESCE(SUM(` + src.edits + `), 0),
+	COUNT(` + src.edits + `),
 	COALESCE(SUM(e.edit_chars), 0), COUNT(e.edit_chars),
 	COALESCE(SUM(e.duration_ms), 0), COUNT(e.duration_ms),
 	MAX(e.created_at)
-FROM ` + from + `
-GROUP BY ` + day + `, e.host, e.schema_hash, COALESCE(e.host_family, ''), COALESCE(e.segment_key, ''),
-	COALESCE(e.discipline, ''), COALESCE(e.gen_style_id, '')`
+FROM ` + src.from + `
+GROUP BY ` + group
 }
 
 // foldMapDaysSQL counts the events of each (day, form, fingerprint) read.
-func (d dialect) foldMapDaysSQL(marked bool) string {
-	from, day := d.foldSource(marked)
+func (d dialect) foldMapDaysSQL(src foldEvents) string {
 	return `INSERT INTO learning_map_days (day, host, schema_hash, map_hash, events)
-SELECT ` + day + `, e.host, e.schema_hash, e.final_map_hash, COUNT(*)
-FROM ` + from + `
+SELECT ` + src.day + `, e.host, e.schema_hash, e.final_map_hash, COUNT(*)
+FROM ` + src.from + `
 WHERE e.final_map_hash IS NOT NULL
-GROUP BY ` + day + `, e.host, e.schema_hash, e.final_map_hash`
+GROUP BY ` + src.day + `, e.host, e.schema_hash, e.final_map_hash`
 }
 
 // foldMapsSQL stores the map of each (form, fingerprint) read that has none stored yet: one
 // representative event's map (on Postgres the smallest row address in the first partition that
 // holds one, read back by a TID scan, so that the maps themselves are never sorted or
-// compared; a row address is unique only within its partition, hence the tableoid).
-func (d dialect) foldMapsSQL(marked bool) string {
-	from, _ := d.foldSource(marked)
+// compared; a row address is unique only within its partition, hence the tableoid; on SQLite
+// the smallest map text).
+func (d dialect) foldMapsSQL(src foldEvents) string {
 	missing := `e.final_map_hash IS NOT NULL AND NOT EXISTS (SELECT 1 FROM learning_maps m
 		WHERE m.host = e.host AND m.schema_hash = e.schema_hash AND m.map_hash = e.final_map_hash)`
 	if d.Postgres {
 		return `INSERT INTO learning_maps (host, schema_hash, map_hash, final_map)
 SELECT r.host, r.schema_hash, r.map_hash, x.final_map
 FROM (SELECT DISTINCT ON (host, schema_hash, map_hash) host, schema_hash, map_hash, tbl, rep
-	FROM (SELECT e.host, e.schema_hash, e.final_map_hash AS map_hash, e.tableoid AS tbl, MIN(e.ctid) AS rep
-		FROM ` + from + ` WHERE ` + missing + `
-		GROUP BY e.host, e.schema_hash, e.final_map_hash, e.tableoid) g
+	FROM (SELECT e.host, e.schema_hash, e.final_map_hash AS map_hash, ` + src.tbl + ` AS tbl, MIN(` + src.rep + `) AS rep
+		FROM ` + src.from + ` WHERE ` + missing + `
+		GROUP BY e.host, e.schema_hash, e.final_map_hash, ` + src.tbl + `) g
 	ORDER BY host, schema_hash, map_hash, tbl) r
 JOIN autofill_events x ON x.tableoid = r.tbl AND x.ctid = r.rep
 ON CONFLICT DO NOTHING`
 	}
 	return `INSERT INTO learning_maps (host, schema_hash, map_hash, final_map)
-SELECT e.host, e.schema_hash, e.final_map_hash, MIN(e.final_map)
-FROM ` + from + ` WHERE ` + missing + `
+SELECT e.host, e.schema_hash, e.final_map_hash, MIN(` + src.rep + `)
+FROM ` + src.from + ` WHERE ` + missing + `
 GROUP BY e.host, e.schema_hash, e.final_map_hash
 ON CONFLICT DO NOTHING`
 }
