@@ -216,7 +216,7 @@ func vacuumRollups(b *testing.B, db *gorm.DB) {
 func groupBy(b *testing.B, db *gorm.DB, aggregate string, since time.Time) int {
 	groups := 0
 	err := db.Transaction(func(tx *gorm.DB) error {
-		if err := tx.Exec("SET LOCAL work_mem = '64MB'").Error; err != nil {
+		if err := tx.Exec("SET LOCAL work_mem = '128MB'").Error; err != nil {
 			return err
 		}
 		if err := tx.Exec("SET LOCAL jit = off").Error; err != nil {
