@@ -197,7 +197,7 @@ type storedProfile struct {
 	fields        models.StringMap // nil when the stored map is not a map of strings
 	fieldsJSON    string           // as stored, written back untouched while the form has no events
 	hasHint       bool             // a hint is stored (read only when needed: readHints)
-	summary       *hintSummary     // hint_summary as stored; nil: none, or not one of ours
+	summary       *hintSummary     // hint_summary as stored; nil: none, or not one of ours; no digest unless it is the stored hint's
 	hint          []byte           // as stored, when read
 	successRate   sql.NullFloat64
 	avgEditChars  sql.NullFloat64
@@ -236,8 +236,12 @@ func readProfiles(tx *gorm.DB, d dialect, keys []formKey) (map[formKey]*storedPr
 	if err != nil {
 		return nil, err
 	}
-	rows, err := tx.Raw(`SELECT id, host, schema_hash, host_family, fields, style_hint IS NOT NULL, hint_summary, success_rate,
-		avg_edit_chars, avg_duration_ms, event_count, last_event_at, last_seen_at, updated_at FROM form_profiles
+	hintRun := "(style_hint ->> 'run_id')"
+	if !d.Postgres {
+		hintRun = "CASE WHEN json_valid(style_hint) THEN json_extract(style_hint, '$.run_id') END"
+	}
+	rows, err := tx.Raw(`SELECT id, host, schema_hash, host_family, fields, style_hint IS NOT NULL, hint_summary, `+hintRun+`,
+		success_rate, avg_edit_chars, avg_duration_ms, event_count, last_event_at, last_seen_at, updated_at FROM form_profiles
 		WHERE `+d.formsIn(), forms).Rows()
 	if err != nil {
 		return nil, err
@@ -245,11 +249,11 @@ func readProfiles(tx *gorm.DB, d dialect, keys []formKey) (map[formKey]*storedPr
 	defer rows.Close()
 	for rows.Next() {
 		var (
-			p               storedProfile
-			fields, summary sql.NullString
+			p                        storedProfile
+			fields, summary, hintRun sql.NullString
 		)
-		if err := rows.Scan(&p.id, &p.key.host, &p.key.schemaHash, &p.family, &fields, &p.hasHint, &summary, &p.successRate,
-			&p.avgEditChars, &p.avgDurationMS, &p.eventCount, &p.lastEventAt, &p.lastSeenAt, &p.updatedAt); err != nil {
+		if err := rows.Scan(&p.id, &p.key.host, &p.key.schemaHash, &p.family, &fields, &p.hasHint, &summary, &hintRun,
+			&p.successRate, &p.avgEditChars, &p.avgDurationMS, &p.eventCount, &p.lastEventAt, &p.lastSeenAt, &p.updatedAt); err != nil {
 			return nil, err
 		}
 		p.fieldsJSON = fields.String
@@ -261,6 +265,9 @@ func readProfiles(tx *gorm.DB, d dialect, keys []formKey) (map[formKey]*storedPr
 			if json.Unmarshal([]byte(summary.String), &s) == nil {
 				p.summary = &s
 			}
+		}
+		if p.summary != nil && (p.summary.RunID == "" || p.summary.RunID != hintRun.String) {
+			p.summary.Digest = "" // it describes another hint than the one stored: compare the hint itself
 		}
 		out[p.key] = &p
 	}

@@ -398,9 +398,10 @@ func TestIdempotent(t *testing.T) {
 
 // TestHintsComparedByDigest: a run compares a planned hint with the stored one by the digest in
 // the stored summary, and reads the stored hint only when it must. With no new events it
-// neither reads nor rewrites a hint (a stored hint replaced behind its back stays as it is);
-// profiles written by an older build (no summary, or one with no digest) are compared hint by
-// hint, keep their updated_at, and are written once more, to store the digest.
+// neither reads nor rewrites a hint (one changed in place, its run_id kept, stays as it is); a
+// hint rewritten by another writer (another run_id) is compared and replaced; profiles written
+// by an older build (no summary, or one with no digest) are compared hint by hint, keep their
+// updated_at, and are written once more, to store the digest.
 func TestHintsComparedByDigest(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
 		h := newHarness(t, db)
@@ -429,22 +430,38 @@ func TestHintsComparedByDigest(t *testing.T) {
 			require.Len(t, d, 32)
 		}
 
-		// untouched requires that a run with nothing new neither reads nor writes a's hint.
+		setHint := func(hint *models.StyleHint) {
+			t.Helper()
+			require.NoError(t, db.Model(&models.FormProfile{}).Where("schema_hash = 'a'").UpdateColumn("style_hint", models.NewJSON(hint)).Error)
+		}
+		// untouched requires that a run with nothing new neither reads nor writes a's hint: one
+		// changed in place, with the stored run_id kept, stays as it is.
 		untouched := func() {
 			t.Helper()
-			require.NoError(t, db.Exec(`UPDATE form_profiles SET style_hint = '{"source": "replaced"}' WHERE schema_hash = 'a'`).Error)
+			changed := *profiles[0].StyleHint.V
+			changed.Source = "replaced"
+			setHint(&changed)
 			run := h.run(30)
 			require.Zero(t, run.HintsChanged)
 			require.Equal(t, "replaced", h.hint(ghAcme, "a").Source, "the stored hint was neither read nor written")
-			require.NoError(t, db.Model(&models.FormProfile{}).Where("schema_hash = 'a'").UpdateColumn("style_hint", profiles[0].StyleHint).Error)
+			setHint(profiles[0].StyleHint.V)
 		}
 		untouched()
+
+		// A hint written by another writer (the original service, which knows no summary) is no
+		// longer the one the summary describes: the run compares it, and writes its own.
+		setHint(&models.StyleHint{Choice: models.Choice{Source: "original"}})
+		run := h.run(30)
+		require.Equal(t, 1, run.HintsChanged)
+		require.Equal(t, profiles[0].StyleHint.V.Source, h.hint(ghAcme, "a").Source)
+		profiles, _ = snapshot(t, db)
+		stored = digests()
 
 		// Profiles written by an older build: no summary, and a summary with no digest.
 		require.NoError(t, db.Exec("UPDATE form_profiles SET hint_summary = NULL WHERE schema_hash = 'a'").Error)
 		require.NoError(t, db.Exec(`UPDATE form_profiles SET hint_summary = '{"source": "form", "policy": "threshold", "candidates": []}'
 			WHERE schema_hash = 'b'`).Error)
-		run := h.run(30)
+		run = h.run(30)
 		require.Zero(t, run.HintsChanged, "compared hint by hint")
 		require.Zero(t, run.PicksChanged)
 		require.Equal(t, stored, digests(), "written once more, with the digest")
@@ -452,6 +469,7 @@ func TestHintsComparedByDigest(t *testing.T) {
 		for i := range after {
 			require.Equal(t, profiles[i].UpdatedAt, after[i].UpdatedAt, "the same hint keeps its updated_at")
 		}
+		profiles = after // rewritten by this run: its run_id
 		untouched()
 	})
 }

@@ -103,13 +103,17 @@ func encodeHint(h *models.StyleHint) (stored []byte, digest string, err error) {
 //
 // It also holds what the next run compares with: the hint's digest (encodeHint) and each
 // segment's pick, so that a run reads and parses a stored hint only when the digest is missing
-// (an older writer) or a pick changed (the run's diff needs the old hint to say why).
+// (an older writer) or a pick changed (the run's diff needs the old hint to say why). The
+// digest is trusted only while the stored hint's run_id is the summary's: a writer that
+// rewrites the hint alone (the original service during a switch) leaves a summary that no
+// longer describes it, and the run then compares the hint itself.
 type hintSummary struct {
 	Source     string                   `json:"source"`
 	Policy     string                   `json:"policy"`
 	Candidates []summaryWinner          `json:"candidates"` // the winner only
 	BySegment  map[string]summarySource `json:"by_segment,omitempty"`
 	Digest     string                   `json:"digest,omitempty"`
+	RunID      string                   `json:"run_id,omitempty"` // the hint's run_id: a run trusts the digest only while the stored hint has it
 }
 
 type summaryWinner struct {
@@ -125,7 +129,7 @@ type summarySource struct {
 
 // summarize is h's summary; digest is its digest (encodeHint).
 func summarize(h *models.StyleHint, digest string) hintSummary {
-	s := hintSummary{Source: h.Source, Policy: h.Policy, Candidates: []summaryWinner{}, Digest: digest}
+	s := hintSummary{Source: h.Source, Policy: h.Policy, Candidates: []summaryWinner{}, Digest: digest, RunID: h.RunID}
 	for _, c := range h.Candidates {
 		if c.IsWinner {
 			s.Candidates = append(s.Candidates, summaryWinner{IsWinner: true, HelpfulRuns: c.HelpfulRuns, RatedRuns: c.RatedRuns})
