@@ -69,5 +69,19 @@ func TestBulkLoadRestoresEveryIndex(t *testing.T) {
 		require.Less(t, len(indexes(tx)), len(before))
 		require.NoError(t, d.restore(tx))
 		require.Equal(t, before, indexes(tx))
+
+		// A database an older seed left with an invalid index on the parent alone: the next
+		// large seed builds it on every partition.
+		require.NoError(t, tx.Exec("DROP INDEX ix_autofill_events_policy").Error)
+		require.NoError(t, tx.Exec("CREATE INDEX ix_autofill_events_policy ON ONLY autofill_events (policy)").Error)
+		require.Contains(t, indexes(tx), "ix_autofill_events_policy on autofill_events (invalid)")
+		d, err = deferIndexesAndKeys(tx)
+		require.NoError(t, err)
+		require.NoError(t, d.restore(tx))
+		repaired := indexes(tx)
+		require.Len(t, repaired, len(before))
+		for _, ix := range repaired {
+			require.NotContains(t, ix, "(invalid)")
+		}
 	})
 }
