@@ -15,12 +15,12 @@ import (
 
 // One run folds what changed into the rollups (rollup.go), reads the window from them with
 // one statement (windowSQL: the style statistics), fits the model once, and then plans and
-// writes the profiles chunkForms forms at a time: each chunk reads its stored profiles and its
-// forms' canonical-map votes (votesSQL), plans them against the one fit, and writes those that changed with bulk
-// upserts of writeBatch rows (chunkForms is AGGREGATOR_CHUNK_FORMS); the style weights take
-// one UPDATE. A run holds one chunk's hints,
-// never every form's, so its memory follows the window's statistics, not the number of stored
-// hints (300,000 forms' hints, held together, ran a run out of 10 GB). The statements are a
+// writes the profiles chunkForms forms at a time (AGGREGATOR_CHUNK_FORMS): each chunk reads
+// its stored profiles (their summaries, not their hints: planChunk) and its forms'
+// canonical-map votes (votesSQL), plans them against the one fit, and writes those that
+// changed with bulk upserts of writeBatch rows; the style weights take one UPDATE. A run holds
+// one chunk's hints, never every form's, so its memory follows the window's statistics, not
+// the number of stored hints (300,000 forms' hints, held together, ran a run out of 10 GB). The statements are a
 // fixed number for up to chunkForms forms, and a few more per chunk beyond. On Postgres the
 // writes happen in one transaction, so a run that fails leaves the previous profiles intact;
 // on SQLite they commit in pieces (writeInPieces, which says what a failed run leaves).

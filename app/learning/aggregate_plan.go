@@ -96,8 +96,8 @@ func (w *window) plan(d dialect, since time.Time, stored []formKey, styles map[s
 
 // eachChunk plans the profiles s.chunkForms forms at a time, in key order: it reads the chunk's
 // stored profiles, plans them (on every core), counts them into the result and hands write the
-// rows that changed, then reports progress in forms. Only one chunk's rows and stored hints
-// are held at a time.
+// rows that changed, then reports progress in forms. Only one chunk's rows (and the few stored
+// hints it reads) are held at a time.
 func (p *runPlan) eachChunk(tx *gorm.DB, write func(rows []profileRow) error, progress func(total, done int)) error {
 	total := len(p.keys)
 	size := p.s.chunkForms

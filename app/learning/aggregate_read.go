@@ -236,9 +236,9 @@ func readProfiles(tx *gorm.DB, d dialect, keys []formKey) (map[formKey]*storedPr
 	if err != nil {
 		return nil, err
 	}
-	hintRun := "(style_hint ->> 'run_id')"
+	hintRun := d.JSONText("style_hint", "run_id")
 	if !d.Postgres {
-		hintRun = "CASE WHEN json_valid(style_hint) THEN json_extract(style_hint, '$.run_id') END"
+		hintRun = "CASE WHEN json_valid(style_hint) THEN " + hintRun + " END" // SQLite's json_extract fails on text that is not JSON
 	}
 	rows, err := tx.Raw(`SELECT id, host, schema_hash, host_family, fields, style_hint IS NOT NULL, hint_summary, `+hintRun+`,
 		success_rate, avg_edit_chars, avg_duration_ms, event_count, last_event_at, last_seen_at, updated_at FROM form_profiles
@@ -330,9 +330,9 @@ func readStyles(tx *gorm.DB) (map[string]float64, error) {
 	return out, rows.Err()
 }
 
-// decodeHint reads a stored hint, once per profile and run (a bayes hint is tens of kilobytes:
-// decoding each twice cost a third of a run's Go time). nil for none, or one that does not
-// parse (an older shape).
+// decodeHint reads a stored hint that a run needs (planChunk: a bayes hint is tens of
+// kilobytes, so most are compared by digest and never read). nil for none, or one that does
+// not parse (an older shape).
 func decodeHint(stored []byte) *models.StyleHint {
 	if len(stored) == 0 {
 		return nil

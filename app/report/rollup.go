@@ -115,7 +115,7 @@ func refresh(ctx context.Context, db *gorm.DB, full bool) (RefreshResult, error)
 			// Days before the retention horizon have no events any more: their counts are kept.
 			var drift int64
 			if err := tx.Raw(`SELECT (SELECT COUNT(*) FROM autofill_events WHERE created_at >= ?) -
-				(SELECT COALESCE(SUM(events), 0) FROM report_daily_events WHERE day >= ?)`,
+				(SELECT COALESCE(SUM(events), 0) FROM report_day_totals WHERE day >= ?)`,
 				horizon, horizonDay(horizon)).Scan(&drift).Error; err != nil {
 				return fmt.Errorf("compare rollup totals: %w", err)
 			}
@@ -270,11 +270,17 @@ func rebuildWeeks(tx *gorm.DB) error {
 	if err != nil {
 		return fmt.Errorf("rebuild weeks: last day %q: %w", span.Last.String, err)
 	}
-	var mondays []time.Time
-	for m := weekStart(first); !m.After(last); m = m.AddDate(0, 0, 7) {
-		mondays = append(mondays, m)
+	// The tables are empty: every day's total in one statement, then each week's rows.
+	if err := tx.Exec(insertDayTotals, span.First.String, dayKey(last.AddDate(0, 0, 1))).Error; err != nil {
+		return fmt.Errorf("rebuild day totals: %w", err)
 	}
-	return refreshWeeks(tx, mondays)
+	for m := weekStart(first); !m.After(last); m = m.AddDate(0, 0, 7) {
+		week := dayKey(m)
+		if err := tx.Exec(insertWeekly, week, week, dayKey(m.AddDate(0, 0, 7))).Error; err != nil {
+			return fmt.Errorf("rebuild week %s: %w", week, err)
+		}
+	}
+	return nil
 }
 
 // The retention horizon: events received before it were deleted (Retain), and the rollup keeps
