@@ -209,9 +209,11 @@ func insertEvents(ctx context.Context, tx *gorm.DB, rows []models.AutofillEvent)
 				e.ApplicationID, e.FeedbackStatus, e.EditChars, e.SegmentKey, e.Policy, e.Propensity, e.OccurredAt,
 				e.FeedbackAt, e.CreatedAt, e.FinalMapHash, e.EditTotal, e.PropensityImputed, e.Discipline, e.DisciplineRules)
 		}
-		q := store.InsertSQL("autofill_events", eventColumns, len(part), pg) + " ON CONFLICT DO NOTHING"
+		var q string
 		if pg {
 			q = keyedInsertSQL(len(part))
+		} else {
+			q = store.InsertSQL("autofill_events", eventColumns, len(part), pg) + " ON CONFLICT DO NOTHING"
 		}
 		res, err := tx.Statement.ConnPool.ExecContext(ctx, q, args...)
 		if err != nil {
