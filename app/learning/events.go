@@ -104,28 +104,8 @@ func SaveEvents(ctx context.Context, db *gorm.DB, userID string, events []models
 				return err
 			}
 			imputePropensities(rows, reads, now)
-			affected, err := insertEvents(ctx, tx, rows)
-			if err != nil {
+			if err := insertEvents(ctx, tx, rows, inserted); err != nil {
 				return fmt.Errorf("insert events: %w", err)
-			}
-			if int(affected) == len(rows) {
-				for _, e := range rows {
-					inserted[e.ID] = true
-				}
-			} else {
-				// Some were stored before (a replay, maybe a concurrent one): ask which of
-				// the ids we generated made it in.
-				ids := make([]string, len(rows))
-				for i, e := range rows {
-					ids[i] = e.ID
-				}
-				var got []string
-				if err := tx.Model(&models.AutofillEvent{}).Where("id IN ?", ids).Pluck("id", &got).Error; err != nil {
-					return fmt.Errorf("read inserted events: %w", err)
-				}
-				for _, id := range got {
-					inserted[id] = true
-				}
 			}
 		}
 		forms := map[Form]bool{}
@@ -184,14 +164,15 @@ func keyedInsertSQL(rows int) string {
 }
 
 // insertEvents writes rows with multi-row INSERTs that skip replays, built by hand: gorm's
-// reflection was a third of the endpoint's CPU. It returns how many rows were stored. On
+// reflection was a third of the endpoint's CPU. It marks in inserted the id of each row
+// stored (RETURNING: a row stored before, by a replay, maybe a concurrent one, is not). On
 // SQLite the events' unique (user_id, event_id) index skips a replay (ON CONFLICT DO NOTHING);
 // on Postgres, whose events are partitioned by month (and a unique index of a partitioned
 // table must hold created_at, so it could not see a replay received in another month), the
 // keys go first into autofill_event_keys and only the events whose key was new are stored, in
 // the same statement (keyedInsertSQL): a concurrent replay waits for this one's key and then
 // skips.
-func insertEvents(ctx context.Context, tx *gorm.DB, rows []models.AutofillEvent) (int64, error) {
+func insertEvents(ctx context.Context, tx *gorm.DB, rows []models.AutofillEvent, inserted map[string]bool) error {
 	pg := store.IsPostgres(tx)
 	// 24,000 parameters per statement on Postgres (its limit is 65,535). The SQLite driver
 	// matches parameters to arguments in quadratic time, so it gets small statements.
@@ -199,7 +180,6 @@ func insertEvents(ctx context.Context, tx *gorm.DB, rows []models.AutofillEvent)
 	if !pg {
 		chunk = 50
 	}
-	var total int64
 	for start := 0; start < len(rows); start += chunk {
 		part := rows[start:min(start+chunk, len(rows))]
 		args := make([]any, 0, len(part)*len(eventColumns))
@@ -215,17 +195,28 @@ func insertEvents(ctx context.Context, tx *gorm.DB, rows []models.AutofillEvent)
 		} else {
 			q = store.InsertSQL("autofill_events", eventColumns, len(part), pg) + " ON CONFLICT DO NOTHING"
 		}
-		res, err := tx.Statement.ConnPool.ExecContext(ctx, q, args...)
-		if err != nil {
-			return total, err
+		if err := returnedIDs(ctx, tx, q+" RETURNING id", args, inserted); err != nil {
+			return err
 		}
-		n, err := res.RowsAffected()
-		if err != nil {
-			return total, err
-		}
-		total += n
 	}
-	return total, nil
+	return nil
+}
+
+// returnedIDs runs an INSERT … RETURNING id and marks each id it returns in ids.
+func returnedIDs(ctx context.Context, tx *gorm.DB, q string, args []any, ids map[string]bool) error {
+	rows, err := tx.Statement.ConnPool.QueryContext(ctx, q, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return err
+		}
+		ids[id] = true
+	}
+	return rows.Err()
 }
 
 // touchProfiles creates the profile of each form that has none and records when it was last
