@@ -104,7 +104,7 @@ func DisciplineOf(title string) string {
 	padded := " " + strings.Join(words, " ") + " "
 	for _, rule := range disciplineRules {
 		for _, p := range rule.phrases {
-			if strings.Contains(padded, " "+p+" ") {
+			if hasPhrase(padded, p) {
 				return rule.discipline
 			}
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -55,12 +56,13 @@ func (e *ErrUnknownApplication) Error() string {
 	return fmt.Sprintf("application_id %d does not exist", e.ID)
 }
 
-// SaveEvents stores one batch of a user's events atomically: one multi-row insert that skips
-// events already stored (same user and event_id: a replay), and one upsert of each distinct
-// form's profile last_seen_at (touch also marks a form that has no event in this batch). The
-// statements per batch are bounded whatever its size. Events must be normalised and valid;
-// their ID, EventID, UserID, HostFamily and CreatedAt are set here when empty, and their
-// derived columns (Derive) always.
+// SaveEvents stores one batch of a user's events atomically: a multi-row insert that skips
+// events already stored (same user and event_id: a replay), and an upsert of each distinct
+// form's profile last_seen_at (touch also marks a form that has no event in this batch). On
+// Postgres both are one statement, which needs no transaction unless the batch takes more
+// than one or a held rating is attached too. The statements per batch are bounded whatever
+// its size. Events must be normalised and valid; their ID, EventID, UserID, HostFamily and
+// CreatedAt are set here when empty, and their derived columns (Derive) always.
 func SaveEvents(ctx context.Context, db *gorm.DB, userID string, events []models.AutofillEvent, touch *Form) (*SaveResult, error) {
 	now := time.Now().UTC()
 	res := &SaveResult{Events: make([]SavedEvent, len(events))}
@@ -92,21 +94,22 @@ func SaveEvents(ctx context.Context, db *gorm.DB, userID string, events []models
 		rows = append(rows, *e)
 	}
 
-	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	var reads map[Form]*models.ProfileRead
+	if len(rows) > 0 {
+		var err error
+		if reads, err = readsFor(db.WithContext(ctx), userID, rows); err != nil {
+			return nil, err
+		}
+		imputePropensities(rows, reads, now)
+	}
+	pg := store.IsPostgres(db)
+	write := func(tx *gorm.DB) error {
 		if err := checkApplications(tx, events); err != nil {
 			return err
 		}
 		inserted := map[string]bool{}
-		var reads map[Form]*models.ProfileRead
-		if len(rows) > 0 {
-			var err error
-			if reads, err = readsFor(tx, userID, rows); err != nil {
-				return err
-			}
-			imputePropensities(rows, reads, now)
-			if err := insertEvents(ctx, tx, rows, inserted); err != nil {
-				return fmt.Errorf("insert events: %w", err)
-			}
+		if err := insertEvents(ctx, tx, rows, touch, now, inserted); err != nil {
+			return fmt.Errorf("insert events: %w", err)
 		}
 		forms := map[Form]bool{}
 		if touch != nil {
@@ -123,8 +126,19 @@ func SaveEvents(ctx context.Context, db *gorm.DB, userID string, events []models
 		if err := attachHeld(tx, res.Inserted, reads, now); err != nil {
 			return err
 		}
+		if pg {
+			return nil // insertEvents touched the profiles
+		}
 		return touchProfiles(tx, forms, now)
-	})
+	}
+	var err error
+	if pg && len(rows) <= pgInsertChunk && !holdsRating(rows, reads) {
+		// One statement (keyedInsertSQL) writes the whole batch: it is atomic by itself, and a
+		// transaction would only add two round trips (BEGIN, COMMIT) to every sync.
+		err = write(db.WithContext(ctx))
+	} else {
+		err = db.WithContext(ctx).Transaction(write)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -151,32 +165,69 @@ var eventTypes = []string{"uuid", "uuid", "varchar", "text", "text", "varchar",
 	"integer", "text", "integer", "varchar", "varchar", "double precision", "timestamptz",
 	"timestamptz", "timestamptz", "bigint", "bigint", "boolean", "varchar", "smallint"}
 
-// keyedInsertSQL is the Postgres insert of rows events in one statement: their replay keys
-// first (autofill_event_keys, ON CONFLICT DO NOTHING RETURNING), then the events whose key
-// was new.
-func keyedInsertSQL(rows int) string {
+// formColumns and formTypes are the columns of keyedInsertSQL's second VALUES list: the forms
+// of a batch, each with the id of its profile if the statement creates it, and touch for the
+// form a batch touches whether or not it stores an event there.
+var (
+	formColumns = []string{"id", "host", "schema_hash", "host_family", "touch"}
+	formTypes   = []string{"uuid", "text", "text", "varchar", "boolean"}
+)
+
+// keyedInsertSQL is the Postgres write of rows events on forms forms in one statement: their
+// replay keys first (autofill_event_keys, ON CONFLICT DO NOTHING RETURNING), then the events
+// whose key was new (ON CONFLICT DO NOTHING too: while a conversion to partitions keys the
+// older events, the table still has its unique (user_id, event_id) index, and a replay of an
+// event not keyed yet meets it there), then the profile of each form that got one of them or
+// is touched, created or marked seen as touchProfiles does it. A form seen within the minute
+// is left out before the upsert: ON CONFLICT DO UPDATE locks (and logs a lock on) the row it
+// meets even when its WHERE then refuses the update, so a busy form's row would be locked by
+// every sync until it commits. It returns the id of each event stored.
+func keyedInsertSQL(rows, forms int) string {
 	cols := strings.Join(eventColumns, ", ")
+	n := len(eventColumns)*rows + len(formColumns)*forms // the parameters before now and the cutoff
+	now, cutoff := "$"+strconv.Itoa(n+1), "$"+strconv.Itoa(n+2)
 	return "WITH v (" + cols + ") AS (VALUES " + store.ValuesSQL(len(eventColumns), rows, true, eventTypes) +
+		"), f (" + strings.Join(formColumns, ", ") + ") AS (VALUES " +
+		store.ValuesSQLAfter(len(eventColumns)*rows, len(formColumns), forms, true, formTypes) +
 		`), k AS (INSERT INTO autofill_event_keys (user_id, event_id, created_at)
-		SELECT user_id, event_id, created_at FROM v ON CONFLICT DO NOTHING RETURNING user_id, event_id)
-	INSERT INTO autofill_events (` + cols + `) SELECT ` + cols + ` FROM v
-	WHERE (user_id, event_id) IN (SELECT user_id, event_id FROM k) ON CONFLICT DO NOTHING`
+		SELECT user_id, event_id, created_at FROM v ON CONFLICT DO NOTHING RETURNING user_id, event_id),
+	e AS (INSERT INTO autofill_events (` + cols + `) SELECT ` + cols + ` FROM v
+		WHERE (user_id, event_id) IN (SELECT user_id, event_id FROM k) ON CONFLICT DO NOTHING RETURNING id, host, schema_hash),
+	p AS (INSERT INTO form_profiles (id, host, schema_hash, host_family, fields, last_seen_at, created_at, updated_at, event_count)
+		SELECT id, host, schema_hash, host_family, '{}', ` + now + `, ` + now + `, ` + now + `, 0 FROM f
+		WHERE (touch OR (host, schema_hash) IN (SELECT host, schema_hash FROM e))
+			AND NOT EXISTS (SELECT 1 FROM form_profiles s WHERE s.host = f.host AND s.schema_hash = f.schema_hash
+				AND s.last_seen_at >= ` + cutoff + `)
+		ORDER BY host, schema_hash
+		ON CONFLICT (host, schema_hash) DO UPDATE SET last_seen_at = excluded.last_seen_at
+		WHERE ` + touchedBefore(cutoff) + `)
+	SELECT id FROM e`
 }
+
+// touchedBefore is the condition on which a touch rewrites a profile's last_seen_at: a busy
+// form is rewritten at most once a minute (the cutoff), not on every batch.
+func touchedBefore(cutoff string) string {
+	return "form_profiles.last_seen_at IS NULL OR form_profiles.last_seen_at < " + cutoff
+}
+
+// pgInsertChunk is the most events one Postgres statement stores: 27,000 parameters, and 5
+// more for each of their forms (its limit is 65,535).
+const pgInsertChunk = 1000
 
 // insertEvents writes rows with multi-row INSERTs that skip replays, built by hand: gorm's
 // reflection was a third of the endpoint's CPU. It marks in inserted the id of each row
 // stored (RETURNING: a row stored before, by a replay, maybe a concurrent one, is not). On
-// SQLite the events' unique (user_id, event_id) index skips a replay (ON CONFLICT DO NOTHING);
-// on Postgres, whose events are partitioned by month (and a unique index of a partitioned
-// table must hold created_at, so it could not see a replay received in another month), the
-// keys go first into autofill_event_keys and only the events whose key was new are stored, in
-// the same statement (keyedInsertSQL): a concurrent replay waits for this one's key and then
-// skips.
-func insertEvents(ctx context.Context, tx *gorm.DB, rows []models.AutofillEvent, inserted map[string]bool) error {
+// SQLite the events' unique (user_id, event_id) index skips a replay (ON CONFLICT DO NOTHING),
+// and the caller touches the profiles. On Postgres, whose events are partitioned by month (and
+// a unique index of a partitioned table must hold created_at, so it could not see a replay
+// received in another month), the keys go first into autofill_event_keys and only the events
+// whose key was new are stored, and their forms' profiles (and touch's) touched, in the same
+// statement (keyedInsertSQL): a concurrent replay waits for this one's key and then skips.
+func insertEvents(ctx context.Context, tx *gorm.DB, rows []models.AutofillEvent, touch *Form, now time.Time, inserted map[string]bool) error {
 	pg := store.IsPostgres(tx)
-	// 24,000 parameters per statement on Postgres (its limit is 65,535). The SQLite driver
-	// matches parameters to arguments in quadratic time, so it gets small statements.
-	chunk := 1000
+	// The SQLite driver matches parameters to arguments in quadratic time, so it gets small
+	// statements.
+	chunk := pgInsertChunk
 	if !pg {
 		chunk = 50
 	}
@@ -189,17 +240,42 @@ func insertEvents(ctx context.Context, tx *gorm.DB, rows []models.AutofillEvent,
 				e.ApplicationID, e.FeedbackStatus, e.EditChars, e.SegmentKey, e.Policy, e.Propensity, e.OccurredAt,
 				e.FeedbackAt, e.CreatedAt, e.FinalMapHash, e.EditTotal, e.PropensityImputed, e.Discipline, e.DisciplineRules)
 		}
-		var q string
-		if pg {
-			q = keyedInsertSQL(len(part))
-		} else {
-			q = store.InsertSQL("autofill_events", eventColumns, len(part), pg) + " ON CONFLICT DO NOTHING"
+		if !pg {
+			q := store.InsertSQL("autofill_events", eventColumns, len(part), false) + " ON CONFLICT DO NOTHING RETURNING id"
+			if err := returnedIDs(ctx, tx, q, args, inserted); err != nil {
+				return err
+			}
+			continue
 		}
-		if err := returnedIDs(ctx, tx, q+" RETURNING id", args, inserted); err != nil {
+		forms := map[Form]bool{}
+		if touch != nil {
+			forms[*touch] = true
+		}
+		for _, e := range part {
+			if _, ok := forms[Form{e.Host, e.SchemaHash}]; !ok {
+				forms[Form{e.Host, e.SchemaHash}] = false
+			}
+		}
+		for f, touched := range forms {
+			args = append(args, uuid.Must(uuid.NewV7()).String(), f.Host, f.SchemaHash, Family(f.Host), touched)
+		}
+		args = append(args, now, now.Add(-time.Minute))
+		if err := returnedIDs(ctx, tx, keyedInsertSQL(len(part), len(forms)), args, inserted); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// holdsRating reports whether the caller holds a rating (a read's pending feedback) for a form
+// of rows: attachHeld may then write, beside the insert.
+func holdsRating(rows []models.AutofillEvent, reads map[Form]*models.ProfileRead) bool {
+	for _, e := range rows {
+		if r := reads[Form{e.Host, e.SchemaHash}]; r != nil && r.PendingFeedback != nil {
+			return true
+		}
+	}
+	return false
 }
 
 // returnedIDs runs an INSERT … RETURNING id and marks each id it returns in ids.
@@ -246,9 +322,8 @@ func touchProfiles(tx *gorm.DB, forms map[Form]bool, now time.Time) error {
 		Clauses(clause.OnConflict{
 			Columns:   []clause.Column{{Name: "host"}, {Name: "schema_hash"}},
 			DoUpdates: clause.AssignmentColumns([]string{"last_seen_at"}),
-			// A busy form is rewritten at most once a minute, not on every batch.
 			Where: clause.Where{Exprs: []clause.Expression{clause.Expr{
-				SQL: "form_profiles.last_seen_at IS NULL OR form_profiles.last_seen_at < ?", Vars: []any{now.Add(-time.Minute)},
+				SQL: touchedBefore("?"), Vars: []any{now.Add(-time.Minute)},
 			}}},
 		}).Create(&profiles).Error
 	if err != nil {

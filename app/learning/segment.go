@@ -55,16 +55,36 @@ func SegmentOf(title string) string {
 	}
 	padded := " " + strings.Join(words, " ") + " "
 	for _, p := range notLevels {
-		padded = strings.ReplaceAll(padded, " "+p+" ", " ")
+		if hasPhrase(padded, p) {
+			padded = strings.ReplaceAll(padded, " "+p+" ", " ")
+		}
 	}
 	for _, rule := range segmentRules {
 		for _, p := range rule.phrases {
-			if strings.Contains(padded, " "+p+" ") {
+			if hasPhrase(padded, p) {
 				return rule.segment
 			}
 		}
 	}
 	return SegmentDefault
+}
+
+// hasPhrase reports whether the words of phrase p (lower case, one space between words) come
+// together in padded (a title's words, one space between them and one at each end), as
+// strings.Contains(padded, " "+p+" ") would, without building that string: a sync asks it of
+// every phrase of every rule for each of its events.
+func hasPhrase(padded, p string) bool {
+	for i := 0; ; {
+		j := strings.Index(padded[i:], p)
+		if j < 0 {
+			return false
+		}
+		j += i
+		if j > 0 && padded[j-1] == ' ' && j+len(p) < len(padded) && padded[j+len(p)] == ' ' {
+			return true
+		}
+		i = j + 1
+	}
 }
 
 // titleWords lower-cases a title and splits it into words of letters and digits; every other

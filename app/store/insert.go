@@ -16,9 +16,15 @@ func InsertSQL(table string, columns []string, rows int, dollar bool) string {
 // InsertSQL writes them. With types (Postgres, one per column), the first row's placeholders
 // are cast to them: a VALUES list that is not an INSERT's takes its column types from there.
 func ValuesSQL(columns, rows int, dollar bool, types []string) string {
+	return ValuesSQLAfter(0, columns, rows, dollar, types)
+}
+
+// ValuesSQLAfter is ValuesSQL whose "$n" placeholders start after the first used ones, for a
+// second list in the same statement.
+func ValuesSQLAfter(used, columns, rows int, dollar bool, types []string) string {
 	var b strings.Builder
 	b.Grow(rows*columns*5 + 16*len(types))
-	n := 0
+	n := used
 	for r := range rows {
 		if r > 0 {
 			b.WriteByte(',')
