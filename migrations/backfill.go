@@ -164,8 +164,24 @@ func dropBackfill(tx *gorm.DB) error {
 // nothing to fill: it was created empty, or migrated before backfills ran apart from the steps
 // (when the steps filled the rows themselves).
 func ReadBackfill(ctx context.Context, db *gorm.DB) (BackfillStatus, error) {
+	return readBackfillRow(ctx, db, EventsBackfill)
+}
+
+// ReadPartitioning returns the progress of the conversion of the events into month partitions
+// (Postgres): Pending while it is recorded and not finished. Its Total and Done count the
+// events whose replay keys it has stored, its first part; the rest (a CHECK validated, two
+// indexes built, a moment's lock) has no row count.
+func ReadPartitioning(ctx context.Context, db *gorm.DB) (BackfillStatus, error) {
+	if !isPostgres(db) {
+		return BackfillStatus{Name: PartitionsBackfill}, nil
+	}
+	return readBackfillRow(ctx, db, PartitionsBackfill)
+}
+
+// readBackfillRow reads one row of schema_backfills; with none there is nothing to do.
+func readBackfillRow(ctx context.Context, db *gorm.DB, name string) (BackfillStatus, error) {
 	db = db.WithContext(ctx)
-	st := BackfillStatus{Name: EventsBackfill}
+	st := BackfillStatus{Name: name}
 	if !db.Migrator().HasTable(BackfillTable) {
 		return st, nil
 	}
@@ -174,7 +190,7 @@ func ReadBackfill(ctx context.Context, db *gorm.DB) (BackfillStatus, error) {
 		StartedAt, UpdatedAt, FinishedAt *time.Time
 		LastError                        string
 	}
-	if err := db.Table(BackfillTable).Where("name = ?", EventsBackfill).
+	if err := db.Table(BackfillTable).Where("name = ?", name).
 		Select("total_rows", "done_rows", "started_at", "updated_at", "finished_at", "last_error").
 		Scan(&rows).Error; err != nil {
 		return st, fmt.Errorf("read %s: %w", BackfillTable, err)
@@ -258,7 +274,7 @@ func RunBackfill(ctx context.Context, db *gorm.DB, wait bool, progress func(Back
 		if st, err = runEventsBackfill(ctx, conn, progress); err != nil {
 			return err
 		}
-		return partitionEvents(ctx, conn)
+		return partitionEvents(ctx, conn, progress)
 	}
 	if !store.IsPostgres(db) {
 		return st, run(db.WithContext(ctx))

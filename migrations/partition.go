@@ -142,7 +142,7 @@ func partitionBound(ctx context.Context, db *gorm.DB) (time.Time, error) {
 	}
 	bound := boundAfter(now, newest)
 	err := db.Table(BackfillTable).Where("name = ?", PartitionsBackfill).
-		Updates(map[string]any{"last_id": bound.Format(time.RFC3339), "started_at": now, "updated_at": now}).Error
+		Updates(map[string]any{"last_id": bound.Format(time.RFC3339), "updated_at": now}).Error
 	return bound, err
 }
 
@@ -176,8 +176,9 @@ func dropHistoryRange(ctx context.Context, db *gorm.DB) error {
 }
 
 // partitionEvents carries out a recorded conversion (see the top of this file). It runs after
-// the events backfill, under the backfill's lock.
-func partitionEvents(ctx context.Context, db *gorm.DB) error {
+// the events backfill, under the backfill's lock, and reports the keys' fill to progress (when
+// not nil) after each batch.
+func partitionEvents(ctx context.Context, db *gorm.DB, progress func(BackfillStatus)) error {
 	db = db.Session(&gorm.Session{Logger: db.Logger.LogMode(logger.Error)}).WithContext(ctx)
 	pending, err := PartitioningPending(ctx, db)
 	if err != nil || !pending {
@@ -189,7 +190,7 @@ func partitionEvents(ctx context.Context, db *gorm.DB) error {
 	}
 	if !done {
 		since := time.Now().UTC().Add(-keyFillSkew)
-		if err := fillKeys(ctx, db); err != nil {
+		if err := fillKeys(ctx, db, progress); err != nil {
 			return fmt.Errorf("partition autofill_events: %w", err)
 		}
 		// A bound that came too close while the indexes were built is replaced, and 2 and 3
@@ -269,27 +270,55 @@ func concurrently(ctx context.Context, db *gorm.DB, stmt string) error {
 const keyFillSkew = 5 * time.Minute
 
 // fillKeys stores the key of every event, a batch per transaction in primary-key order (the
-// keys already there are skipped, so a fill that stopped starts over cheaply).
-func fillKeys(ctx context.Context, db *gorm.DB) error {
+// keys already there are skipped, so a fill that stopped starts over cheaply). It records its
+// progress in the conversion's row of schema_backfills (started_at, total_rows, done_rows,
+// from zero at each start), which the Schema page shows, and reports it to progress.
+func fillKeys(ctx context.Context, db *gorm.DB, progress func(BackfillStatus)) error {
+	var total int64
+	if err := db.Table("autofill_events").Count(&total).Error; err != nil {
+		return fmt.Errorf("count the events to key: %w", err)
+	}
+	now := time.Now().UTC()
+	if err := db.Table(BackfillTable).Where("name = ?", PartitionsBackfill).
+		Updates(map[string]any{"total_rows": total, "done_rows": 0, "started_at": now, "updated_at": now}).Error; err != nil {
+		return err
+	}
 	cursor := "00000000-0000-0000-0000-000000000000"
 	for {
-		var last []string
+		var batch []struct {
+			Last string
+			N    int64
+		}
 		err := retryBatch(ctx, func() error {
 			return db.Transaction(func(tx *gorm.DB) error {
-				return tx.Raw(fmt.Sprintf(`WITH b AS (SELECT id, user_id, event_id, created_at FROM autofill_events
+				err := tx.Raw(fmt.Sprintf(`WITH b AS (SELECT id, user_id, event_id, created_at FROM autofill_events
 						WHERE id > CAST(? AS uuid) ORDER BY id LIMIT %d),
 					k AS (INSERT INTO autofill_event_keys (user_id, event_id, created_at)
 						SELECT user_id, event_id, created_at FROM b ON CONFLICT DO NOTHING)
-					SELECT id::text FROM b ORDER BY id DESC LIMIT 1`, backfillBatch.postgres), cursor).Scan(&last).Error
+					SELECT (SELECT id::text FROM b ORDER BY id DESC LIMIT 1) AS last, (SELECT COUNT(*) FROM b) AS n
+					WHERE EXISTS (SELECT 1 FROM b)`, backfillBatch.postgres), cursor).Scan(&batch).Error
+				if err != nil || len(batch) == 0 {
+					return err
+				}
+				// Rows stored since the count make the total grow, as the events backfill's does.
+				return tx.Exec("UPDATE "+BackfillTable+" SET done_rows = done_rows + ?, total_rows = GREATEST(total_rows, done_rows + ?), "+
+					"updated_at = ?, last_error = '' WHERE name = ?", batch[0].N, batch[0].N, time.Now().UTC(), PartitionsBackfill).Error
 			})
 		})
 		if err != nil {
 			return fmt.Errorf("fill autofill_event_keys: %w", err)
 		}
-		if len(last) == 0 {
+		if len(batch) == 0 {
 			return nil
 		}
-		cursor = last[0]
+		cursor = batch[0].Last
+		if progress != nil {
+			st, err := ReadPartitioning(ctx, db)
+			if err != nil {
+				return err
+			}
+			progress(st)
+		}
 	}
 }
 

@@ -50,9 +50,27 @@ func TestPartitionsAdoptTheTable(t *testing.T) {
 		require.NoError(t, err, "a sync while the conversion is pending")
 		require.Equal(t, 1, fresh.Saved)
 
-		_, err = migrations.RunBackfill(ctx, db, true, nil)
+		pending, err := migrations.ReadStatus(ctx, db)
+		require.NoError(t, err)
+		require.True(t, pending.Partitioning.Pending, "the Schema page and /readyz show the conversion")
+		require.True(t, pending.Partitioning.StartedAt.IsZero(), "not started before the backfill runs it")
+		var reported []migrations.BackfillStatus
+		_, err = migrations.RunBackfill(ctx, db, true, func(st migrations.BackfillStatus) {
+			if st.Name == migrations.PartitionsBackfill {
+				reported = append(reported, st)
+			}
+		})
 		require.NoError(t, err)
 		require.True(t, partitioned(t, db))
+		require.NotEmpty(t, reported, "the keys' fill reports its progress")
+		last := reported[len(reported)-1]
+		require.EqualValues(t, len(old)+1, last.Total, "every event, the one synced meanwhile too")
+		require.Equal(t, last.Total, last.Done)
+		require.False(t, last.StartedAt.IsZero())
+		done, err := migrations.ReadPartitioning(ctx, db)
+		require.NoError(t, err)
+		require.False(t, done.Pending)
+		require.Equal(t, last.Done, done.Done)
 		gotOID, gotNode := file("autofill_events_history")
 		require.Equal(t, oid, gotOID, "the old table is the first partition")
 		require.Equal(t, node, gotNode, "not rewritten")

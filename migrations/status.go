@@ -18,6 +18,9 @@ type Status struct {
 	Checks  []Check  // the seed's verification: segment_key column and index
 	// Backfill is the progress of the rows' backfill (RunBackfill), once the steps are applied.
 	Backfill BackfillStatus
+	// Partitioning is the progress of the conversion of the events into month partitions
+	// (Postgres), which RunBackfill carries out after the backfill.
+	Partitioning BackfillStatus
 }
 
 // Current reports whether every known step is applied.
@@ -63,6 +66,9 @@ func ReadStatus(ctx context.Context, db *gorm.DB) (Status, error) {
 	}
 	st.Checks = append(st.Checks, Check{Name: "ix_autofill_events_segment_key index", Present: idx != "", Detail: idx})
 	if st.Backfill, err = ReadBackfill(ctx, db); err != nil {
+		return st, err
+	}
+	if st.Partitioning, err = ReadPartitioning(ctx, db); err != nil {
 		return st, err
 	}
 	return st, nil

@@ -52,3 +52,41 @@ func TestAdoptionInProgress(t *testing.T) {
 		runner.Wait()
 	})
 }
+
+// TestPartitioningInProgress (Postgres): while the events are moved into month partitions, the
+// Schema page shows how many events are keyed, then what is left once they all are, and the
+// last error; /readyz says ready and how far it is.
+func TestPartitioningInProgress(t *testing.T) {
+	storetest.EachBackend(t, func(t *testing.T, b storetest.Backend) {
+		if b.Name != "postgres" {
+			t.Skip("SQLite keeps one events table")
+		}
+		db := b.New(t)
+		now := time.Now().UTC()
+		require.NoError(t, db.Exec("INSERT INTO "+migrations.BackfillTable+
+			" (name, total_rows, done_rows, started_at, updated_at, last_error) VALUES (?, 40, 10, ?, ?, 'canceling statement due to lock timeout (SQLSTATE 55P03)')",
+			migrations.PartitionsBackfill, now.Add(-5*time.Second), now).Error)
+		c, _ := signedIn(t, db, false)
+
+		doc := c.page(admin.PathSchema)
+		require.Equal(t, "10 of 40 events keyed (25.0%), 2.0 rows/s, about 15s left", text(doc.Selection, "partitioning-summary"))
+		require.Equal(t, "40", byTestID(doc, "partitioning-progress").Find("progress").AttrOr("max", ""))
+		require.Contains(t, text(doc.Selection, "partitioning-error"), "lock timeout")
+		require.Zero(t, byTestID(doc, "schema-backfill").Length(), "the events backfill is done")
+
+		r := c.get("/readyz")
+		require.Equal(t, http.StatusOK, r.StatusCode, r.Body)
+		require.Contains(t, r.Body, `"partitioning":{"events_keyed":10,"events_total":40`)
+
+		require.NoError(t, db.Exec("UPDATE "+migrations.BackfillTable+" SET done_rows = 40, last_error = '' WHERE name = ?",
+			migrations.PartitionsBackfill).Error)
+		doc = c.page(admin.PathSchema)
+		require.Contains(t, text(doc.Selection, "partitioning-summary"), "All 40 events keyed.")
+		require.Zero(t, byTestID(doc, "partitioning-error").Length())
+
+		require.NoError(t, db.Exec("UPDATE "+migrations.BackfillTable+" SET finished_at = ? WHERE name = ?",
+			now, migrations.PartitionsBackfill).Error)
+		doc = c.page(admin.PathSchema)
+		require.Zero(t, byTestID(doc, "schema-partitioning").Length())
+	})
+}

@@ -30,9 +30,15 @@ func schemaVM(st migrations.Status) pages.SchemaPageVM {
 		vm.Steps = append(vm.Steps, pages.StepVM{ID: id, Status: "unknown"})
 	}
 	if b := st.Backfill; b.Pending {
-		vm.Backfill = &pages.BackfillVM{Started: !b.StartedAt.IsZero() && b.Total > 0,
-			Max: strconv.FormatInt(b.Total, 10), Value: strconv.FormatInt(b.Done, 10), Percent: fmtPct(b.Percent() / 100),
-			Summary: backfillSummary(b), LastError: b.LastError}
+		vm.Backfill = backfillVM(b, backfillSummary(b, "events"))
+	}
+	if b := st.Partitioning; b.Pending {
+		summary := backfillSummary(b, "events keyed")
+		if !b.StartedAt.IsZero() && b.Done >= b.Total {
+			summary = fmt.Sprintf("All %s events keyed. Then: the first partition's bound is validated and its two indexes "+
+				"built while the service serves, and the table is swapped under a moment's lock.", fmtInt(b.Total))
+		}
+		vm.Partitioning = backfillVM(b, summary)
 	}
 	for _, ch := range st.Checks {
 		vm.Checks = append(vm.Checks, pages.CheckVM{Name: ch.Name, Present: ch.Present, Detail: orDash(ch.Detail)})
@@ -40,12 +46,20 @@ func schemaVM(st migrations.Status) pages.SchemaPageVM {
 	return vm
 }
 
-// backfillSummary says how far the backfill is and, once it has a rate, how long it has left.
-func backfillSummary(b migrations.BackfillStatus) string {
+// backfillVM is the progress bar and summary of a pending backfill (or conversion).
+func backfillVM(b migrations.BackfillStatus, summary string) *pages.BackfillVM {
+	return &pages.BackfillVM{Started: !b.StartedAt.IsZero() && b.Total > 0,
+		Max: strconv.FormatInt(b.Total, 10), Value: strconv.FormatInt(b.Done, 10), Percent: fmtPct(b.Percent() / 100),
+		Summary: summary, LastError: b.LastError}
+}
+
+// backfillSummary says how far a backfill is, counting its rows as what ("events"), and,
+// once it has a rate, how long it has left.
+func backfillSummary(b migrations.BackfillStatus, what string) string {
 	if b.StartedAt.IsZero() {
 		return "Waiting for a process to start it."
 	}
-	s := fmt.Sprintf("%s of %s events (%s)", fmtInt(b.Done), fmtInt(b.Total), fmtPct(b.Percent()/100))
+	s := fmt.Sprintf("%s of %s %s (%s)", fmtInt(b.Done), fmtInt(b.Total), what, fmtPct(b.Percent()/100))
 	if rate := b.RowsPerSecond(); rate > 0 {
 		if rate < 10 {
 			s += fmt.Sprintf(", %.1f rows/s", rate)

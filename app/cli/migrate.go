@@ -166,6 +166,9 @@ func printStatus(ctx context.Context, env *Env, a *app) error {
 	if st.Backfill.Pending {
 		fmt.Fprintf(w, "%s\n", st.Backfill)
 	}
+	if st.Partitioning.Pending {
+		fmt.Fprintf(w, "%s\n", st.Partitioning)
+	}
 	if st.Current() {
 		fmt.Fprintln(w, "Schema is up to date.")
 	} else {

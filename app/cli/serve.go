@@ -124,7 +124,7 @@ func backfillInBackground(ctx context.Context, db *gorm.DB, log *slog.Logger) {
 		st, err := migrations.RunBackfill(ctx, db, false, func(st migrations.BackfillStatus) {
 			walked = true
 			if time.Since(last) >= 30*time.Second {
-				log.Info("adoption backfill", "rows_done", st.Done, "rows_total", st.Total,
+				log.Info("adoption backfill", "name", st.Name, "rows_done", st.Done, "rows_total", st.Total,
 					"percent", fmt.Sprintf("%.1f", st.Percent()), "rows_per_s", int(st.RowsPerSecond()))
 				last = time.Now()
 			}

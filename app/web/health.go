@@ -52,6 +52,10 @@ func Readyz(db *gorm.DB) gin.HandlerFunc {
 			// Ready: the steps are applied and everything serves; only the aggregator waits.
 			reply["backfill"] = gin.H{"rows_done": b.Done, "rows_total": b.Total, "percent": b.Percent()}
 		}
+		if b := st.Partitioning; b.Pending {
+			// Ready too: the conversion into month partitions runs online.
+			reply["partitioning"] = gin.H{"events_keyed": b.Done, "events_total": b.Total, "percent": b.Percent(), "last_error": b.LastError}
+		}
 		c.JSON(http.StatusOK, reply)
 	}
 }

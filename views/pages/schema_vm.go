@@ -13,6 +13,9 @@ type SchemaPageVM struct {
 	Checks  []CheckVM
 	// Backfill is the rows' backfill after the steps, shown while it runs or when it failed.
 	Backfill *BackfillVM
+	// Partitioning is the conversion of the events into month partitions that follows it
+	// (Postgres), shown while it is pending.
+	Partitioning *BackfillVM
 }
 
 // BackfillVM is the progress of the adoption backfill.
