@@ -152,26 +152,30 @@ func SaveEvents(ctx context.Context, db *gorm.DB, userID string, events []models
 	return res, nil
 }
 
-// eventColumns are the columns a sync writes, in the order insertEvents binds them.
-var eventColumns = []string{"id", "event_id", "user_id", "host", "schema_hash", "host_family",
-	"suggested_map", "final_map", "gen_style_id", "edit_stats", "duration_ms", "validation_errors", "status",
-	"application_id", "feedback_status", "edit_chars", "segment_key", "policy", "propensity", "occurred_at",
-	"feedback_at", "created_at", "final_map_hash", "edit_total", "propensity_imputed", "discipline", "discipline_rules"}
-
-// eventTypes are the Postgres types of eventColumns, for the first row of keyedInsertSQL's
-// VALUES (a VALUES list outside an INSERT takes its column types from there).
-var eventTypes = []string{"uuid", "uuid", "varchar", "text", "text", "varchar",
-	"jsonb", "jsonb", "text", "jsonb", "integer", "jsonb", "text",
-	"integer", "text", "integer", "varchar", "varchar", "double precision", "timestamptz",
-	"timestamptz", "timestamptz", "bigint", "bigint", "boolean", "varchar", "smallint"}
+// eventColumns are the columns a sync writes, in the order insertEvents binds them, and
+// eventTypes their Postgres types, for the first row of keyedInsertSQL's VALUES (a VALUES list
+// outside an INSERT takes its column types from there).
+var eventColumns, eventTypes = typedColumns(
+	"id uuid", "event_id uuid", "user_id varchar", "host text", "schema_hash text", "host_family varchar",
+	"suggested_map jsonb", "final_map jsonb", "gen_style_id text", "edit_stats jsonb", "duration_ms integer",
+	"validation_errors jsonb", "status text", "application_id integer", "feedback_status text", "edit_chars integer",
+	"segment_key varchar", "policy varchar", "propensity double precision", "occurred_at timestamptz",
+	"feedback_at timestamptz", "created_at timestamptz", "final_map_hash bigint", "edit_total bigint",
+	"propensity_imputed boolean", "discipline varchar", "discipline_rules smallint")
 
 // formColumns and formTypes are the columns of keyedInsertSQL's second VALUES list: the forms
 // of a batch, each with the id of its profile if the statement creates it, and touch for the
 // form a batch touches whether or not it stores an event there.
-var (
-	formColumns = []string{"id", "host", "schema_hash", "host_family", "touch"}
-	formTypes   = []string{"uuid", "text", "text", "varchar", "boolean"}
-)
+var formColumns, formTypes = typedColumns("id uuid", "host text", "schema_hash text", "host_family varchar", "touch boolean")
+
+// typedColumns splits "name type" pairs into the names and the types.
+func typedColumns(pairs ...string) (names, types []string) {
+	for _, p := range pairs {
+		name, typ, _ := strings.Cut(p, " ")
+		names, types = append(names, name), append(types, typ)
+	}
+	return names, types
+}
 
 // keyedInsertSQL is the Postgres write of rows events on forms forms in one statement: their
 // replay keys first (autofill_event_keys, ON CONFLICT DO NOTHING RETURNING), then the events
