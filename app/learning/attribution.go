@@ -117,8 +117,9 @@ func RateForm(ctx context.Context, db *gorm.DB, userID string, f Form, style, st
 	return a, nil
 }
 
-// readsFor returns the caller's reads of the forms of a batch.
-func readsFor(tx *gorm.DB, userID string, events []models.AutofillEvent) (map[Form]*models.ProfileRead, error) {
+// readsFor returns the caller's reads of the forms of a batch, locked for update when lock is
+// true (Postgres, in a transaction).
+func readsFor(tx *gorm.DB, userID string, events []models.AutofillEvent, lock bool) (map[Form]*models.ProfileRead, error) {
 	hosts := map[string]bool{}
 	for _, e := range events {
 		hosts[e.Host] = true
@@ -128,7 +129,11 @@ func readsFor(tx *gorm.DB, userID string, events []models.AutofillEvent) (map[Fo
 		list = append(list, h)
 	}
 	var rows []models.ProfileRead
-	if err := tx.Where("user_id = ? AND host IN ?", userID, list).Find(&rows).Error; err != nil {
+	q := tx.Where("user_id = ? AND host IN ?", userID, list)
+	if lock {
+		q = q.Clauses(clause.Locking{Strength: "UPDATE"})
+	}
+	if err := q.Find(&rows).Error; err != nil {
 		return nil, fmt.Errorf("read profile reads: %w", err)
 	}
 	out := make(map[Form]*models.ProfileRead, len(rows))

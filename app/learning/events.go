@@ -94,19 +94,22 @@ func SaveEvents(ctx context.Context, db *gorm.DB, userID string, events []models
 		rows = append(rows, *e)
 	}
 
+	pg := store.IsPostgres(db)
+	// Postgres reads the caller's profile reads first, outside a transaction: a batch that
+	// holds no rating is then one statement (keyedInsertSQL), atomic by itself, and a
+	// transaction would only add two round trips (BEGIN, COMMIT) to every sync.
 	var reads map[Form]*models.ProfileRead
-	if len(rows) > 0 {
+	if pg && len(rows) > 0 {
 		var err error
-		if reads, err = readsFor(db.WithContext(ctx), userID, rows); err != nil {
+		if reads, err = readsFor(db.WithContext(ctx), userID, rows, false); err != nil {
 			return nil, err
 		}
-		imputePropensities(rows, reads, now)
 	}
-	pg := store.IsPostgres(db)
 	write := func(tx *gorm.DB) error {
 		if err := checkApplications(tx, events); err != nil {
 			return err
 		}
+		imputePropensities(rows, reads, now)
 		inserted := map[string]bool{}
 		if err := insertEvents(ctx, tx, rows, touch, now, inserted); err != nil {
 			return fmt.Errorf("insert events: %w", err)
@@ -126,18 +129,27 @@ func SaveEvents(ctx context.Context, db *gorm.DB, userID string, events []models
 		if err := attachHeld(tx, res.Inserted, reads, now); err != nil {
 			return err
 		}
-		if pg {
+		if pg && len(rows) > 0 {
 			return nil // insertEvents touched the profiles
 		}
 		return touchProfiles(tx, forms, now)
 	}
 	var err error
 	if pg && len(rows) <= pgInsertChunk && !holdsRating(rows, reads) {
-		// One statement (keyedInsertSQL) writes the whole batch: it is atomic by itself, and a
-		// transaction would only add two round trips (BEGIN, COMMIT) to every sync.
 		err = write(db.WithContext(ctx))
 	} else {
-		err = db.WithContext(ctx).Transaction(write)
+		err = db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+			// The reads again, in the transaction (locked on Postgres; SQLite's writer holds the
+			// database): a new read or rating of a form may have moved its held rating since,
+			// and attachHeld must not attach one that another writer has given away.
+			if len(rows) > 0 {
+				var err error
+				if reads, err = readsFor(tx, userID, rows, pg); err != nil {
+					return err
+				}
+			}
+			return write(tx)
+		})
 	}
 	if err != nil {
 		return nil, err
@@ -202,7 +214,7 @@ func keyedInsertSQL(rows, forms int) string {
 		WHERE (touch OR (host, schema_hash) IN (SELECT host, schema_hash FROM e))
 			AND NOT EXISTS (SELECT 1 FROM form_profiles s WHERE s.host = f.host AND s.schema_hash = f.schema_hash
 				AND s.last_seen_at >= ` + cutoff + `)
-		ORDER BY host, schema_hash
+		ORDER BY host COLLATE "C", schema_hash COLLATE "C" -- byte order, as a run writes them: no deadlock
 		ON CONFLICT (host, schema_hash) DO UPDATE SET last_seen_at = excluded.last_seen_at
 		WHERE ` + touchedBefore(cutoff) + `)
 	SELECT id FROM e`
@@ -300,7 +312,9 @@ func returnedIDs(ctx context.Context, tx *gorm.DB, q string, args []any, ids map
 }
 
 // touchProfiles creates the profile of each form that has none and records when it was last
-// seen (to the minute), in one statement. Forms go in a fixed order so that concurrent batches cannot deadlock.
+// seen (to the minute), in one statement: on SQLite, and on Postgres for a batch of no events
+// (keyedInsertSQL touches the others). Forms go in byte order, as an aggregator run writes
+// them, so that concurrent writers cannot deadlock.
 func touchProfiles(tx *gorm.DB, forms map[Form]bool, now time.Time) error {
 	if len(forms) == 0 {
 		return nil

@@ -74,6 +74,9 @@ func SegmentOf(title string) string {
 // strings.Contains(padded, " "+p+" ") would, without building that string: a sync asks it of
 // every phrase of every rule for each of its events.
 func hasPhrase(padded, p string) bool {
+	if p == "" {
+		return false
+	}
 	for i := 0; ; {
 		j := strings.Index(padded[i:], p)
 		if j < 0 {

@@ -2,15 +2,25 @@ package learning_test
 
 import (
 	"context"
+	"database/sql"
+	"net/url"
+	"os"
+	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
+
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"gorm.io/gorm"
 
+	"github.com/applylens/learning/app/config"
 	"github.com/applylens/learning/app/learning"
 	"github.com/applylens/learning/app/models"
 	"github.com/applylens/learning/app/store/storetest"
+	"github.com/applylens/learning/migrations"
 )
 
 // TestSyncTouchesProfiles: a batch creates the profile of each form it stores an event on and
@@ -59,5 +69,115 @@ func TestSyncTouchesProfiles(t *testing.T) {
 		require.NoError(t, err)
 		require.True(t, seen("boards.greenhouse.io", "gh-1").After(before), "seen two minutes ago: moved")
 		require.True(t, seen("jobs.lever.co", "only-touched").Equal(recent), "seen 10 s ago: kept, got %v", seen("jobs.lever.co", "only-touched"))
+
+		// A batch of no events still touches its form.
+		other := learning.Form{Host: "jobs.lever.co", SchemaHash: "touch-only"}
+		res, err = learning.SaveEvents(ctx, db, "u-1", nil, &other)
+		require.NoError(t, err)
+		require.Zero(t, res.Saved)
+		require.NotNil(t, seen(other.Host, other.SchemaHash), "a touch without events")
+	})
+}
+
+// TestSyncLocksProfilesInTheRunsOrder (Postgres): a sync locks the profiles it touches in the
+// byte order of (host, schema_hash), as an aggregator run writes them, whatever the
+// database's collation, so the two cannot deadlock. The test's database sorts with ICU's
+// en-US, under which "a1" comes before "B1" (in bytes "B1" does): a transaction standing for a
+// run locks "B1", the sync waits for it, and the run then locks "a1".
+func TestSyncLocksProfilesInTheRunsOrder(t *testing.T) {
+	storetest.Postgres(t, "a lock order test")
+	admin, err := sql.Open("pgx", os.Getenv("TEST_DATABASE_URL"))
+	require.NoError(t, err)
+	name := "applylens_t_" + strings.ReplaceAll(uuid.NewString(), "-", "")[:16]
+	_, err = admin.Exec("CREATE DATABASE " + name + " TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'en-US' LOCALE 'C.UTF-8'")
+	require.NoError(t, err)
+	t.Cleanup(func() {
+		_, err := admin.Exec("DROP DATABASE " + name + " WITH (FORCE)")
+		assert.NoError(t, err, "drop the test's database")
+		admin.Close()
+	})
+	u, err := url.Parse(os.Getenv("TEST_DATABASE_URL"))
+	require.NoError(t, err)
+	u.Path = "/" + name
+	cfg, err := config.Load(func(k string) string {
+		return map[string]string{"DATABASE_URL": u.String(), "APP_ENV": "test"}[k]
+	})
+	require.NoError(t, err)
+	db := storetest.OpenConfig(t, cfg)
+	ctx := context.Background()
+	require.NoError(t, migrations.Up(ctx, db))
+	require.NoError(t, db.Exec("INSERT INTO users (id, email) VALUES ('u-1', 'u1@example.test')").Error)
+	stale := time.Now().UTC().Add(-time.Hour)
+	for _, schema := range []string{"B1", "a1"} {
+		require.NoError(t, db.Exec(`INSERT INTO form_profiles (id, host, schema_hash, host_family, fields, last_seen_at, created_at, updated_at)
+			VALUES (gen_random_uuid(), 'jobs.lever.co', ?, 'lever', '{}', ?, ?, ?)`, schema, stale, stale, stale).Error)
+	}
+	run := db.Begin()
+	require.NoError(t, run.Error)
+	defer run.Rollback()
+	require.NoError(t, run.Exec("UPDATE form_profiles SET updated_at = now() WHERE schema_hash = 'B1'").Error)
+
+	synced := make(chan error, 1)
+	go func() {
+		_, err := learning.SaveEvents(ctx, db, "u-1", []models.AutofillEvent{
+			{Host: "jobs.lever.co", SchemaHash: "a1", Status: "ok"}, {Host: "jobs.lever.co", SchemaHash: "B1", Status: "ok"}}, nil)
+		synced <- err
+	}()
+	require.Eventually(t, func() bool {
+		var waiting int64
+		require.NoError(t, db.Raw(`SELECT COUNT(*) FROM pg_stat_activity
+			WHERE wait_event_type = 'Lock' AND query LIKE 'WITH v %'`).Scan(&waiting).Error)
+		return waiting == 1
+	}, 10*time.Second, 20*time.Millisecond, "the sync waits for the run's lock on B1")
+	require.NoError(t, run.Exec("UPDATE form_profiles SET updated_at = now() WHERE schema_hash = 'a1'").Error, "the run is not deadlocked")
+	require.NoError(t, run.Commit().Error)
+	require.NoError(t, <-synced)
+}
+
+// TestHeldRatingGoesOnce: a held rating that a new read of the form falls back (to the latest
+// event) while a sync that would attach it is under way is not attached to the sync's event
+// too: the sync reads the held rating again in its transaction. The new read comes right after
+// the sync's first read of profile_reads, from another goroutine (on SQLite it waits for the
+// sync's writer to finish: then the sync attached it first, and the read finds nothing held).
+func TestHeldRatingGoesOnce(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		ctx := context.Background()
+		require.NoError(t, db.Exec("INSERT INTO users (id, email) VALUES ('u-1', 'u1@example.test')").Error)
+		f := learning.Form{Host: "jobs.lever.co", SchemaHash: "held"}
+		style := "concise_bullets_v1"
+		ev := func(id string) models.AutofillEvent {
+			return models.AutofillEvent{EventID: id, Host: f.Host, SchemaHash: f.SchemaHash, Status: "ok", GenStyleID: &style}
+		}
+		_, err := learning.SaveEvents(ctx, db, "u-1", []models.AutofillEvent{ev("01930000-0000-7000-8000-0000000000e0")}, nil)
+		require.NoError(t, err)
+		now := time.Now().UTC()
+		require.NoError(t, learning.RecordProfileRead(ctx, db, "u-1", f, learning.Served{PreferredStyleID: style}, now))
+		a, err := learning.RateForm(ctx, db, "u-1", f, style, learning.Helpful, now)
+		require.NoError(t, err)
+		require.Equal(t, learning.AttributedHeld, a.Mode)
+
+		var armed atomic.Bool
+		armed.Store(true)
+		reread := make(chan error, 1)
+		require.NoError(t, db.Callback().Query().After("gorm:query").Register("test:new_read", func(tx *gorm.DB) {
+			if tx.Statement.Table != "profile_reads" || !armed.CompareAndSwap(true, false) {
+				return
+			}
+			go func() {
+				reread <- learning.RecordProfileRead(ctx, db, "u-1", f, learning.Served{PreferredStyleID: style}, time.Now().UTC())
+			}()
+			select { // let it commit when it can (Postgres: at once; SQLite: after the sync)
+			case err := <-reread:
+				reread <- err
+			case <-time.After(300 * time.Millisecond):
+			}
+		}))
+		_, err = learning.SaveEvents(ctx, db, "u-1", []models.AutofillEvent{ev("01930000-0000-7000-8000-0000000000e1")}, nil)
+		require.NoError(t, err)
+		require.NoError(t, <-reread)
+		require.False(t, armed.Load(), "the sync read profile_reads")
+		var rated int64
+		require.NoError(t, db.Model(&models.AutofillEvent{}).Where("feedback_status IS NOT NULL").Count(&rated).Error)
+		require.EqualValues(t, 1, rated, "one rating, one rated event")
 	})
 }
