@@ -165,8 +165,7 @@ func SaveEvents(ctx context.Context, db *gorm.DB, userID string, events []models
 }
 
 // eventColumns are the columns a sync writes, in the order insertEvents binds them, and
-// eventTypes their Postgres types, for the first row of keyedInsertSQL's VALUES (a VALUES list
-// outside an INSERT takes its column types from there).
+// eventTypes their Postgres types, of keyedInsertSQL's arrays.
 var eventColumns, eventTypes = typedColumns(
 	"id uuid", "event_id uuid", "user_id varchar", "host text", "schema_hash text", "host_family varchar",
 	"suggested_map jsonb", "final_map jsonb", "gen_style_id text", "edit_stats jsonb", "duration_ms integer",
@@ -175,8 +174,8 @@ var eventColumns, eventTypes = typedColumns(
 	"feedback_at timestamptz", "created_at timestamptz", "final_map_hash bigint", "edit_total bigint",
 	"propensity_imputed boolean", "discipline varchar", "discipline_rules smallint")
 
-// formColumns and formTypes are the columns of keyedInsertSQL's second VALUES list: the forms
-// of a batch, each with the id of its profile if the statement creates it, and touch for the
+// formColumns and formTypes are the columns of keyedInsertSQL's second list: the forms of a
+// batch, each with the id of its profile if the statement creates it, and touch for the
 // form a batch touches whether or not it stores an event there.
 var formColumns, formTypes = typedColumns("id uuid", "host text", "schema_hash text", "host_family varchar", "touch boolean")
 
@@ -189,8 +188,9 @@ func typedColumns(pairs ...string) (names, types []string) {
 	return names, types
 }
 
-// keyedInsertSQL is the Postgres write of rows events on forms forms in one statement: their
-// replay keys first (autofill_event_keys, ON CONFLICT DO NOTHING RETURNING), then the events
+// keyedInsertSQL is the Postgres write of a batch's events in one statement, given as one
+// array per column of eventColumns, then of formColumns (its forms), then the time and the
+// touch's cutoff: the events' replay keys first (autofill_event_keys, ON CONFLICT DO NOTHING RETURNING), then the events
 // whose key was new (ON CONFLICT DO NOTHING too: while a conversion to partitions keys the
 // older events, the table still has its unique (user_id, event_id) index, and a replay of an
 // event not keyed yet meets it there), then the profile of each form that got one of them or
@@ -198,14 +198,13 @@ func typedColumns(pairs ...string) (names, types []string) {
 // is left out before the upsert: ON CONFLICT DO UPDATE locks (and logs a lock on) the row it
 // meets even when its WHERE then refuses the update, so a busy form's row would be locked by
 // every sync until it commits. It returns the id of each event stored.
-func keyedInsertSQL(rows, forms int) string {
+func keyedInsertSQL() string {
 	cols := strings.Join(eventColumns, ", ")
-	n := len(eventColumns)*rows + len(formColumns)*forms // the parameters before now and the cutoff
+	n := len(eventColumns) + len(formColumns) // the arrays' parameters, before now and the cutoff
 	now, cutoff := "$"+strconv.Itoa(n+1), "$"+strconv.Itoa(n+2)
-	return "WITH v (" + cols + ") AS (VALUES " + store.ValuesSQL(len(eventColumns), rows, true, eventTypes) +
-		"), f (" + strings.Join(formColumns, ", ") + ") AS (VALUES " +
-		store.ValuesSQLAfter(len(eventColumns)*rows, len(formColumns), forms, true, formTypes) +
-		`), k AS (INSERT INTO autofill_event_keys (user_id, event_id, created_at)
+	return "WITH v (" + cols + ") AS (SELECT * FROM unnest(" + arrayParams(1, eventTypes) + ")), f (" +
+		strings.Join(formColumns, ", ") + ") AS (SELECT * FROM unnest(" + arrayParams(len(eventColumns)+1, formTypes) + `)),
+	k AS (INSERT INTO autofill_event_keys (user_id, event_id, created_at)
 		SELECT user_id, event_id, created_at FROM v ON CONFLICT DO NOTHING RETURNING user_id, event_id),
 	e AS (INSERT INTO autofill_events (` + cols + `) SELECT ` + cols + ` FROM v
 		WHERE (user_id, event_id) IN (SELECT user_id, event_id FROM k) ON CONFLICT DO NOTHING RETURNING id, host, schema_hash),
@@ -220,14 +219,26 @@ func keyedInsertSQL(rows, forms int) string {
 	SELECT id FROM e`
 }
 
+// keyedInsert is keyedInsertSQL's text, the same for every batch.
+var keyedInsert = keyedInsertSQL()
+
+// arrayParams is "$first::t1[], $first+1::t2[], …": one array parameter per column.
+func arrayParams(first int, types []string) string {
+	ps := make([]string, len(types))
+	for i, t := range types {
+		ps[i] = "$" + strconv.Itoa(first+i) + "::" + t + "[]"
+	}
+	return strings.Join(ps, ", ")
+}
+
 // touchedBefore is the condition on which a touch rewrites a profile's last_seen_at: a busy
 // form is rewritten at most once a minute (the cutoff), not on every batch.
 func touchedBefore(cutoff string) string {
 	return "form_profiles.last_seen_at IS NULL OR form_profiles.last_seen_at < " + cutoff
 }
 
-// pgInsertChunk is the most events one Postgres statement stores: 27,000 parameters, and 5
-// more for each of their forms (its limit is 65,535).
+// pgInsertChunk is the most events one Postgres statement stores: a batch of more (the limit
+// is API_MAX_EVENTS_PER_BATCH, 500 unless set) is stored in parts, in a transaction.
 const pgInsertChunk = 1000
 
 // insertEvents writes rows with multi-row INSERTs that skip replays, built by hand: gorm's
@@ -249,19 +260,24 @@ func insertEvents(ctx context.Context, tx *gorm.DB, rows []models.AutofillEvent,
 	}
 	for start := 0; start < len(rows); start += chunk {
 		part := rows[start:min(start+chunk, len(rows))]
-		args := make([]any, 0, len(part)*len(eventColumns))
-		for _, e := range part {
-			args = append(args, e.ID, e.EventID, e.UserID, e.Host, e.SchemaHash, e.HostFamily,
-				e.SuggestedMap, e.FinalMap, e.GenStyleID, e.EditStats, e.DurationMS, e.ValidationErrors, e.Status,
-				e.ApplicationID, e.FeedbackStatus, e.EditChars, e.SegmentKey, e.Policy, e.Propensity, e.OccurredAt,
-				e.FeedbackAt, e.CreatedAt, e.FinalMapHash, e.EditTotal, e.PropensityImputed, e.Discipline, e.DisciplineRules)
-		}
 		if !pg {
+			args := make([]any, 0, len(part)*len(eventColumns))
+			for _, e := range part {
+				args = append(args, eventValues(e)...)
+			}
 			q := store.InsertSQL("autofill_events", eventColumns, len(part), false) + " ON CONFLICT DO NOTHING RETURNING id"
 			if err := returnedIDs(ctx, tx, q, args, inserted); err != nil {
 				return err
 			}
 			continue
+		}
+		// One array per column (keyedInsertSQL unnests them): the statement's text and its 34
+		// parameters are the same whatever the batch, so each connection prepares it once.
+		columns := make([][]any, len(eventColumns))
+		for _, e := range part {
+			for c, v := range eventValues(e) {
+				columns[c] = append(columns[c], v)
+			}
 		}
 		forms := map[Form]bool{}
 		if touch != nil {
@@ -272,15 +288,30 @@ func insertEvents(ctx context.Context, tx *gorm.DB, rows []models.AutofillEvent,
 				forms[Form{e.Host, e.SchemaHash}] = false
 			}
 		}
+		formCols := make([][]any, len(formColumns))
 		for f, touched := range forms {
-			args = append(args, uuid.Must(uuid.NewV7()).String(), f.Host, f.SchemaHash, Family(f.Host), touched)
+			for c, v := range []any{uuid.Must(uuid.NewV7()).String(), f.Host, f.SchemaHash, Family(f.Host), touched} {
+				formCols[c] = append(formCols[c], v)
+			}
+		}
+		args := make([]any, 0, len(columns)+len(formCols)+2)
+		for _, c := range append(columns, formCols...) {
+			args = append(args, c)
 		}
 		args = append(args, now, now.Add(-time.Minute))
-		if err := returnedIDs(ctx, tx, keyedInsertSQL(len(part), len(forms)), args, inserted); err != nil {
+		if err := returnedIDs(ctx, tx, keyedInsert, args, inserted); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// eventValues are e's values of eventColumns, in order.
+func eventValues(e models.AutofillEvent) []any {
+	return []any{e.ID, e.EventID, e.UserID, e.Host, e.SchemaHash, e.HostFamily,
+		e.SuggestedMap, e.FinalMap, e.GenStyleID, e.EditStats, e.DurationMS, e.ValidationErrors, e.Status,
+		e.ApplicationID, e.FeedbackStatus, e.EditChars, e.SegmentKey, e.Policy, e.Propensity, e.OccurredAt,
+		e.FeedbackAt, e.CreatedAt, e.FinalMapHash, e.EditTotal, e.PropensityImputed, e.Discipline, e.DisciplineRules}
 }
 
 // holdsRating reports whether the caller holds a rating (a read's pending feedback) for a form

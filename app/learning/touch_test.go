@@ -3,6 +3,7 @@ package learning_test
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"net/url"
 	"os"
 	"strings"
@@ -179,5 +180,27 @@ func TestHeldRatingGoesOnce(t *testing.T) {
 		var rated int64
 		require.NoError(t, db.Model(&models.AutofillEvent{}).Where("feedback_status IS NOT NULL").Count(&rated).Error)
 		require.EqualValues(t, 1, rated, "one rating, one rated event")
+	})
+}
+
+// TestLargeBatchInParts: a batch of more events than one statement stores (Postgres: 1,000;
+// SQLite: 50) is stored whole, in parts within one transaction, replays skipped, every form
+// touched once.
+func TestLargeBatchInParts(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		ctx := context.Background()
+		require.NoError(t, db.Exec("INSERT INTO users (id, email) VALUES ('u-1', 'u1@example.test')").Error)
+		batch := make([]models.AutofillEvent, 1201)
+		for i := range batch {
+			batch[i] = models.AutofillEvent{EventID: uuid.NewString(), Host: "boards.greenhouse.io", SchemaHash: fmt.Sprintf("f-%d", i%600), Status: "ok"}
+		}
+		batch[1200].EventID = batch[3].EventID // a replay within the batch, in another part
+		touched := learning.Form{Host: "jobs.lever.co", SchemaHash: "touched"}
+		res, err := learning.SaveEvents(ctx, db, "u-1", batch, &touched)
+		require.NoError(t, err)
+		require.Equal(t, 1200, res.Saved)
+		require.Equal(t, 1, res.Duplicates)
+		require.EqualValues(t, 1200, storetest.Count(t, db, "autofill_events"))
+		require.EqualValues(t, 601, storetest.Count(t, db, "form_profiles"))
 	})
 }
