@@ -49,7 +49,7 @@ func upsertArgs(rows []profileRow) ([]any, error) {
 		hint := p.hintJSON
 		if hint == nil {
 			var err error
-			if hint, err = json.Marshal(p.hint); err != nil {
+			if hint, err = models.EncodeHint(*p.hint); err != nil {
 				return nil, err
 			}
 		}
@@ -75,14 +75,14 @@ var hintTail = []byte(`"computed_at":"0001-01-01T00:00:00Z","run_id":""}`)
 // It encodes h once, without the stamps (for the digest), and puts the stamps in place of the
 // zero ones; a hint of a shape that does not end so is encoded again.
 func encodeHint(h *models.StyleHint) (stored []byte, digest string, err error) {
-	bare, err := json.Marshal(withoutStamp(*h))
+	bare, err := models.EncodeHint(withoutStamp(*h))
 	if err != nil {
 		return nil, "", err
 	}
 	sum := sha256.Sum256(bare)
 	digest = hex.EncodeToString(sum[:16])
 	if !bytes.HasSuffix(bare, hintTail) {
-		stored, err = json.Marshal(h)
+		stored, err = models.EncodeHint(*h)
 		return stored, digest, err
 	}
 	stamp, err := json.Marshal(struct {

@@ -50,6 +50,21 @@ func TestHintStoresSegmentCandidatesCompactly(t *testing.T) {
 	require.Contains(t, string(raw.BySegment["senior"]), `"candidates":[]`)
 	require.Contains(t, string(raw.BySegment["junior"]), `"candidates":null`)
 
+	one, err := models.EncodeHint(*h)
+	require.NoError(t, err)
+	require.Equal(t, string(b), string(one), "EncodeHint writes json.Marshal's bytes")
+	h.BySegment = nil
+	b, err = json.Marshal(h)
+	require.NoError(t, err)
+	one, err = models.EncodeHint(*h)
+	require.NoError(t, err)
+	require.Equal(t, string(b), string(one), "and without segments")
+	require.NotContains(t, string(one), "by_segment")
+	h.BySegment = models.SegmentChoices{"senior/data": pair, "senior": {Source: models.SourceNone, Candidates: []models.StyleStats{}},
+		"junior": {Source: models.SourceNone}}
+	b, err = json.Marshal(h)
+	require.NoError(t, err)
+
 	var back models.StyleHint
 	require.NoError(t, json.Unmarshal(b, &back))
 	require.Equal(t, *h, back, "decoding gives every field back")
