@@ -191,6 +191,7 @@ func partitionEvents(ctx context.Context, db *gorm.DB, progress func(BackfillSta
 	if !done {
 		since := time.Now().UTC().Add(-keyFillSkew)
 		if err := fillKeys(ctx, db, progress); err != nil {
+			recordBackfillErrorOf(db, PartitionsBackfill, err)
 			return fmt.Errorf("partition autofill_events: %w", err)
 		}
 		// A bound that came too close while the indexes were built is replaced, and 2 and 3
@@ -309,7 +310,9 @@ func fillKeys(ctx context.Context, db *gorm.DB, progress func(BackfillStatus)) e
 			return fmt.Errorf("fill autofill_event_keys: %w", err)
 		}
 		if len(batch) == 0 {
-			return nil
+			// Events deleted meanwhile were counted in the total: every event is keyed now.
+			return db.Table(BackfillTable).Where("name = ?", PartitionsBackfill).
+				Update("total_rows", gorm.Expr("done_rows")).Error
 		}
 		cursor = batch[0].Last
 		if progress != nil {

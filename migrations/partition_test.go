@@ -240,3 +240,47 @@ func TestPartitionsRollbackDropsAStoppedConversion(t *testing.T) {
 		require.True(t, partitioned(t, db))
 	})
 }
+
+// TestPartitionProgress (Postgres): the keys' fill ends with every event keyed, the total
+// included, when events were deleted while it ran; and a fill that fails says why on the
+// conversion's row (the Schema page and /readyz show it).
+func TestPartitionProgress(t *testing.T) {
+	storetest.EachBackend(t, func(t *testing.T, b storetest.Backend) {
+		ctx := context.Background()
+		db := beforePartitions(t, b)
+		defer migrations.SetBackfillBatch(5)()
+		now := time.Now().UTC()
+		var evs []seeds.Ev
+		for i := range 30 {
+			evs = append(evs, seeds.Ev{User: "u-old", Host: "jobs.lever.co", SchemaHash: "progress", CreatedAt: now.Add(-time.Duration(i) * time.Hour)})
+		}
+		_, err := seeds.Insert(ctx, db, evs)
+		require.NoError(t, err)
+		require.NoError(t, migrations.UpSchema(ctx, db))
+
+		require.NoError(t, db.Exec("ALTER TABLE autofill_event_keys ADD CONSTRAINT no_keys CHECK (created_at < '2000-01-01') NOT VALID").Error)
+		_, err = migrations.RunBackfill(ctx, db, true, nil)
+		require.Error(t, err)
+		failed, err := migrations.ReadPartitioning(ctx, db)
+		require.NoError(t, err)
+		require.True(t, failed.Pending)
+		require.Contains(t, failed.LastError, "SQLSTATE 23514", "the fill's failure is recorded")
+		require.NoError(t, db.Exec("ALTER TABLE autofill_event_keys DROP CONSTRAINT no_keys").Error)
+
+		deleted := false
+		_, err = migrations.RunBackfill(ctx, db, true, func(st migrations.BackfillStatus) {
+			if st.Name == migrations.PartitionsBackfill && !deleted {
+				deleted = true
+				require.NoError(t, db.Exec("DELETE FROM autofill_events WHERE id IN (SELECT id FROM autofill_events ORDER BY id DESC LIMIT 3)").Error)
+			}
+		})
+		require.NoError(t, err)
+		require.True(t, deleted)
+		done, err := migrations.ReadPartitioning(ctx, db)
+		require.NoError(t, err)
+		require.False(t, done.Pending)
+		require.EqualValues(t, 27, done.Done)
+		require.EqualValues(t, 27, done.Total, "the deleted events leave the total")
+		require.Empty(t, done.LastError)
+	})
+}

@@ -120,9 +120,9 @@ func backfillInBackground(ctx context.Context, db *gorm.DB, log *slog.Logger) {
 		return
 	}
 	for {
-		last, walked := time.Now(), false
+		last, walked := time.Now(), map[string]migrations.BackfillStatus{}
 		st, err := migrations.RunBackfill(ctx, db, false, func(st migrations.BackfillStatus) {
-			walked = true
+			walked[st.Name] = st
 			if time.Since(last) >= 30*time.Second {
 				log.Info("adoption backfill", "name", st.Name, "rows_done", st.Done, "rows_total", st.Total,
 					"percent", fmt.Sprintf("%.1f", st.Percent()), "rows_per_s", int(st.RowsPerSecond()))
@@ -130,8 +130,13 @@ func backfillInBackground(ctx context.Context, db *gorm.DB, log *slog.Logger) {
 			}
 		})
 		switch {
-		case err == nil && walked:
-			log.Info("adoption backfill done", "rows", st.Done, "rows_per_s", int(st.RowsPerSecond()))
+		case err == nil && len(walked) > 0:
+			if _, ok := walked[migrations.EventsBackfill]; ok {
+				log.Info("adoption backfill done", "rows", st.Done, "rows_per_s", int(st.RowsPerSecond()))
+			}
+			if keyed, ok := walked[migrations.PartitionsBackfill]; ok {
+				log.Info("events partitioned by month", "events_keyed", keyed.Done, "rows_per_s", int(keyed.RowsPerSecond()))
+			}
 			return
 		case err == nil:
 			return // another process finished it

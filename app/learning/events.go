@@ -2,6 +2,7 @@ package learning
 
 import (
 	"context"
+	"database/sql/driver"
 	"fmt"
 	"sort"
 	"strconv"
@@ -296,7 +297,11 @@ func insertEvents(ctx context.Context, tx *gorm.DB, rows []models.AutofillEvent,
 		}
 		args := make([]any, 0, len(columns)+len(formCols)+2)
 		for _, c := range append(columns, formCols...) {
-			args = append(args, c)
+			a, err := typedArray(c)
+			if err != nil {
+				return err
+			}
+			args = append(args, a)
 		}
 		args = append(args, now, now.Add(-time.Minute))
 		if err := returnedIDs(ctx, tx, keyedInsert, args, inserted); err != nil {
@@ -304,6 +309,57 @@ func insertEvents(ctx context.Context, tx *gorm.DB, rows []models.AutofillEvent,
 		}
 	}
 	return nil
+}
+
+// typedArray is a column's values (all of one Go type, non-empty) as a slice of that type,
+// which pgx encodes as an array in every query mode: a []any needs the statement described
+// first, which DATABASE_URL's default_query_exec_mode=simple_protocol (PgBouncer's
+// transaction pooling) or exec do not do. JSON values go as their text.
+func typedArray(vals []any) (any, error) {
+	switch vals[0].(type) {
+	case string:
+		return typed[string](vals), nil
+	case *string:
+		return typed[*string](vals), nil
+	case *int:
+		return typed[*int](vals), nil
+	case *int16:
+		return typed[*int16](vals), nil
+	case *int64:
+		return typed[*int64](vals), nil
+	case *float64:
+		return typed[*float64](vals), nil
+	case bool:
+		return typed[bool](vals), nil
+	case time.Time:
+		return typed[time.Time](vals), nil
+	case *time.Time:
+		return typed[*time.Time](vals), nil
+	case driver.Valuer:
+		out := make([]string, len(vals))
+		for i, v := range vals {
+			text, err := v.(driver.Valuer).Value()
+			if err != nil {
+				return nil, err
+			}
+			s, ok := text.(string)
+			if !ok {
+				return nil, fmt.Errorf("a JSON column's value is %T, not its text", text)
+			}
+			out[i] = s
+		}
+		return out, nil
+	}
+	return nil, fmt.Errorf("no array for a column of %T", vals[0])
+}
+
+// typed is vals as a []T.
+func typed[T any](vals []any) []T {
+	out := make([]T, len(vals))
+	for i, v := range vals {
+		out[i] = v.(T)
+	}
+	return out
 }
 
 // eventValues are e's values of eventColumns, in order.

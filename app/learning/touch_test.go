@@ -184,8 +184,8 @@ func TestHeldRatingGoesOnce(t *testing.T) {
 }
 
 // TestLargeBatchInParts: a batch of more events than one statement stores (Postgres: 1,000;
-// SQLite: 50) is stored whole, in parts within one transaction, replays skipped, every form
-// touched once.
+// SQLite: 50) is stored whole, in parts within one transaction, the replay of an event stored
+// before skipped in a later part, every form touched once.
 func TestLargeBatchInParts(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
 		ctx := context.Background()
@@ -194,13 +194,59 @@ func TestLargeBatchInParts(t *testing.T) {
 		for i := range batch {
 			batch[i] = models.AutofillEvent{EventID: uuid.NewString(), Host: "boards.greenhouse.io", SchemaHash: fmt.Sprintf("f-%d", i%600), Status: "ok"}
 		}
-		batch[1200].EventID = batch[3].EventID // a replay within the batch, in another part
+		before := models.AutofillEvent{EventID: uuid.NewString(), Host: "boards.greenhouse.io", SchemaHash: "f-0", Status: "ok"}
+		_, err := learning.SaveEvents(ctx, db, "u-1", []models.AutofillEvent{before}, nil)
+		require.NoError(t, err)
+		batch[1100].EventID = before.EventID // in the second part on Postgres, the 23rd on SQLite
 		touched := learning.Form{Host: "jobs.lever.co", SchemaHash: "touched"}
 		res, err := learning.SaveEvents(ctx, db, "u-1", batch, &touched)
 		require.NoError(t, err)
 		require.Equal(t, 1200, res.Saved)
 		require.Equal(t, 1, res.Duplicates)
-		require.EqualValues(t, 1200, storetest.Count(t, db, "autofill_events"))
+		require.True(t, res.Events[1100].Duplicate)
+		require.EqualValues(t, 1201, storetest.Count(t, db, "autofill_events"))
 		require.EqualValues(t, 601, storetest.Count(t, db, "form_profiles"))
 	})
 }
+
+// TestSyncInEveryQueryMode (Postgres): a sync stores its batch whatever pgx's query mode
+// DATABASE_URL sets; simple_protocol is what PgBouncer's transaction pooling needs, and neither
+// it nor exec describes a statement before sending its arguments.
+func TestSyncInEveryQueryMode(t *testing.T) {
+	b := storetest.Postgres(t, "pgx's query modes")
+	for _, mode := range []string{"simple_protocol", "exec", "cache_describe"} {
+		t.Run(mode, func(t *testing.T) {
+			cfg := b.Config(t)
+			require.NoError(t, migrations.Up(context.Background(), storetest.OpenConfig(t, cfg)))
+			cfg.DatabaseURL += "&default_query_exec_mode=" + mode
+			db := storetest.OpenConfig(t, cfg)
+			ctx := context.Background()
+			require.NoError(t, db.Exec("INSERT INTO users (id, email) VALUES ('u-1', 'u1@example.test')").Error)
+			style, took, rules := "concise_bullets_v1", 1200, int16(1)
+			full := models.AutofillEvent{EventID: uuid.NewString(), Host: "boards.greenhouse.io", SchemaHash: "gh-1", Status: "ok",
+				GenStyleID: &style, DurationMS: &took, DisciplineRules: &rules, OccurredAt: &stale,
+				SuggestedMap: models.NewJSON(models.StringMap{"#a": "it's \"quoted\", {braced}"}),
+				FinalMap:     models.NewJSON(models.StringMap{"#a": "x"})}
+			bare := models.AutofillEvent{EventID: uuid.NewString(), Host: "jobs.lever.co", SchemaHash: "lv-1", Status: "ok"}
+			res, err := learning.SaveEvents(ctx, db, "u-1", []models.AutofillEvent{full, bare}, nil)
+			require.NoError(t, err)
+			require.Equal(t, 2, res.Saved)
+			var got models.AutofillEvent
+			require.NoError(t, db.Where("event_id = ?", full.EventID).Take(&got).Error)
+			require.Equal(t, "it's \"quoted\", {braced}", got.SuggestedMap.V["#a"])
+			require.Equal(t, took, *got.DurationMS)
+			require.True(t, got.OccurredAt.Equal(stale))
+			var none models.AutofillEvent
+			require.NoError(t, db.Where("event_id = ?", bare.EventID).Take(&none).Error)
+			require.Nil(t, none.DurationMS)
+			require.Nil(t, none.GenStyleID)
+			res, err = learning.SaveEvents(ctx, db, "u-1", []models.AutofillEvent{bare}, nil)
+			require.NoError(t, err)
+			require.Equal(t, 1, res.Duplicates)
+			require.EqualValues(t, 2, storetest.Count(t, db, "form_profiles"))
+		})
+	}
+}
+
+// stale is a fixed time in the past, to the microsecond (what Postgres keeps).
+var stale = time.Date(2026, 11, 30, 8, 15, 30, 123456000, time.UTC)
