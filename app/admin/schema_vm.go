@@ -34,7 +34,7 @@ func schemaVM(st migrations.Status) pages.SchemaPageVM {
 	}
 	if b := st.Partitioning; b.Pending {
 		summary := backfillSummary(b, "events keyed")
-		if !b.StartedAt.IsZero() && b.Done >= b.Total {
+		if !b.StartedAt.IsZero() && b.Total > 0 && b.Done >= b.Total {
 			summary = fmt.Sprintf("All %s events keyed. Then: the first partition's bound is validated and its two indexes "+
 				"built while the service serves, and the table is swapped under a moment's lock.", fmtInt(b.Total))
 		}

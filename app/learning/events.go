@@ -191,11 +191,12 @@ func typedColumns(pairs ...string) (names, types []string) {
 
 // keyedInsertSQL is the Postgres write of a batch's events in one statement, given as one
 // array per column of eventColumns, then of formColumns (its forms), then the time and the
-// touch's cutoff: the events' replay keys first (autofill_event_keys, ON CONFLICT DO NOTHING RETURNING), then the events
-// whose key was new (ON CONFLICT DO NOTHING too: while a conversion to partitions keys the
-// older events, the table still has its unique (user_id, event_id) index, and a replay of an
-// event not keyed yet meets it there), then the profile of each form that got one of them or
-// is touched, created or marked seen as touchProfiles does it. A form seen within the minute
+// touch's cutoff: the events' replay keys first (autofill_event_keys, ON CONFLICT DO NOTHING
+// RETURNING), then the events whose key was new (ON CONFLICT DO NOTHING too: while a
+// conversion to partitions keys the older events, the table still has its unique (user_id,
+// event_id) index, and a replay of an event not keyed yet meets it there), then the profile
+// of each form that got one of them or is touched, created or marked seen as touchProfiles
+// does it. A form seen within the minute
 // is left out before the upsert: ON CONFLICT DO UPDATE locks (and logs a lock on) the row it
 // meets even when its WHERE then refuses the update, so a busy form's row would be locked by
 // every sync until it commits. It returns the id of each event stored.
@@ -242,8 +243,8 @@ func touchedBefore(cutoff string) string {
 // is API_MAX_EVENTS_PER_BATCH, 500 unless set) is stored in parts, in a transaction.
 const pgInsertChunk = 1000
 
-// insertEvents writes rows with multi-row INSERTs that skip replays, built by hand: gorm's
-// reflection was a third of the endpoint's CPU. It marks in inserted the id of each row
+// insertEvents writes rows with INSERTs that skip replays, built by hand (gorm's reflection
+// was a third of the endpoint's CPU), at most a chunk of rows each. It marks in inserted the id of each row
 // stored (RETURNING: a row stored before, by a replay, maybe a concurrent one, is not). On
 // SQLite the events' unique (user_id, event_id) index skips a replay (ON CONFLICT DO NOTHING),
 // and the caller touches the profiles. On Postgres, whose events are partitioned by month (and
