@@ -127,7 +127,7 @@ func TestSyncLocksProfilesInTheRunsOrder(t *testing.T) {
 	require.Eventually(t, func() bool {
 		var waiting int64
 		require.NoError(t, db.Raw(`SELECT COUNT(*) FROM pg_stat_activity
-			WHERE wait_event_type = 'Lock' AND query LIKE 'WITH v %'`).Scan(&waiting).Error)
+			WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE 'WITH v %'`).Scan(&waiting).Error)
 		return waiting == 1
 	}, 10*time.Second, 20*time.Millisecond, "the sync waits for the run's lock on B1")
 	require.NoError(t, run.Exec("UPDATE form_profiles SET updated_at = now() WHERE schema_hash = 'a1'").Error, "the run is not deadlocked")
