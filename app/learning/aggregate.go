@@ -20,8 +20,9 @@ import (
 // canonical-map votes (votesSQL), plans them against the one fit, and writes those that
 // changed with bulk upserts of writeBatch rows; the style weights take one UPDATE. A run holds
 // one chunk's hints, never every form's, so its memory follows the window's statistics, not
-// the number of stored hints (300,000 forms' hints, held together, ran a run out of 10 GB). The statements are a
-// fixed number for up to chunkForms forms, and a few more per chunk beyond. On Postgres the
+// the number of stored hints (300,000 forms' hints, held together, ran a run out of 10 GB).
+// The statements are a fixed number for up to chunkForms forms, and a few more per chunk
+// beyond. On Postgres the
 // writes happen in one transaction, so a run that fails leaves the previous profiles intact;
 // on SQLite they commit in pieces (writeInPieces, which says what a failed run leaves).
 

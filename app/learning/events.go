@@ -276,6 +276,9 @@ func insertEvents(ctx context.Context, tx *gorm.DB, rows []models.AutofillEvent,
 		// One array per column (keyedInsertSQL unnests them): the statement's text and its 34
 		// parameters are the same whatever the batch, so each connection prepares it once.
 		columns := make([][]any, len(eventColumns))
+		for c := range columns {
+			columns[c] = make([]any, 0, len(part))
+		}
 		for _, e := range part {
 			for c, v := range eventValues(e) {
 				columns[c] = append(columns[c], v)

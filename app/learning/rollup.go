@@ -24,8 +24,9 @@ import (
 //
 // A fold recomputes each marked cell from its events (delete, then insert what the events
 // say): exact by construction, idempotent, and the same statements as a rebuild, over a copy
-// of the marked cells' events (foldEvents). FoldRollups(full) rebuilds every cell; `aggregate --full` runs it first,
-// and a test requires the hints of the two paths to be equal.
+// of the marked cells' events (foldEvents). FoldRollups(full) rebuilds every cell;
+// `aggregate --full` runs it first, and a test requires the hints of the two paths to be
+// equal.
 //
 // Rows stored without the derived columns (by a replica older than them, the original
 // service, a bulk import) get them here, once: the fold fills final_map_hash and edit_total
@@ -119,9 +120,10 @@ func rebuildRollups(tx *gorm.DB, d dialect) (int, error) {
 
 // foldMarked recomputes the marked cells: their events' missing derived columns first (which
 // marks the same cells again, consumed with the rest), then each cell from its events, copied
-// once (copyMarkedSQL) for the cells, the map days and the maps. The marks are consumed into learning_fold by one statement (on Postgres a DELETE … RETURNING,
-// which takes exactly the committed ones; SQLite has one writer, so nothing commits between
-// reading and deleting them).
+// once (copyMarkedSQL) for the cells, the map days and the maps. The marks are consumed into
+// learning_fold by one statement (on Postgres a DELETE … RETURNING, which takes exactly the
+// committed ones; SQLite has one writer, so nothing commits between reading and deleting
+// them).
 func foldMarked(tx *gorm.DB, d dialect) (cells, derived int, err error) {
 	if d.Postgres {
 		// The marks come and go by the million (a seed, a backfill) or by the handful; with
