@@ -297,7 +297,7 @@ func (w *window) profile(k formKey, f *formAcc, storedFamily string, model *Mode
 	if model.Policy() == models.PolicyBayes {
 		h.Kappas = ptr(model.Kappas())
 	}
-	for id, acc := range w.ev.formAll[k] {
+	for id, acc := range w.ev.formStyles(k, "").each() {
 		h.StyleStats[id] = acc.stats(id, models.SourceForm, "")
 	}
 	// A hint for every segment, seen on this form or not: a form serves jobs of every level,
@@ -346,7 +346,7 @@ func (w *window) addPairs(h *models.StyleHint, k formKey, family string, model *
 // tie), or, for a form with no events in the window, the family stored on its profile; a
 // profile stored without one (by a writer older than the column, such as the original service
 // during a switch) gets its host's, as every writer of ours stores it.
-func formFamily(host string, families map[string]int64, stored string) string {
+func formFamily(host string, families tally, stored string) string {
 	if len(families) == 0 {
 		if stored == "" {
 			return Family(NormalizeHost(host))
@@ -354,9 +354,9 @@ func formFamily(host string, families map[string]int64, stored string) string {
 		return stored
 	}
 	best, bestN := "", int64(-1)
-	for fam, n := range families {
-		if n > bestN || (n == bestN && fam > best) {
-			best, bestN = fam, n
+	for _, c := range families {
+		if c.n > bestN || (c.n == bestN && c.name > best) {
+			best, bestN = c.name, c.n
 		}
 	}
 	return best

@@ -21,9 +21,28 @@ type formAcc struct {
 	editSum, editN int64 // edits (added + deleted) over events that reported them
 	durSum, durN   int64
 	last           time.Time
-	families       map[string]int64            // events by host_family ("" = none)
-	segments       map[string]int64            // events by segment, events with a segment only
+	families       tally                       // events by host_family ("" = none)
+	segments       tally                       // events by segment, events with a segment only
 	votes          map[string]map[string]int64 // read a chunk of forms at a time (readVotes)
+}
+
+// tally counts a form's events by name (its families, its segments): a few names, so a short
+// slice rather than a map per form.
+type tally []nameCount
+
+type nameCount struct {
+	name string
+	n    int64
+}
+
+func (t *tally) add(name string, n int64) {
+	for i := range *t {
+		if (*t)[i].name == name {
+			(*t)[i].n += n
+			return
+		}
+	}
+	*t = append(*t, nameCount{name, n})
 }
 
 // window accumulates the statistics of the events in the lookback window: the forms' own
@@ -63,11 +82,7 @@ func (w *window) name(s string) string {
 func (w *window) form(k formKey) *formAcc {
 	f, ok := w.forms[k]
 	if !ok {
-		f = &formAcc{
-			key:      k,
-			families: map[string]int64{},
-			segments: map[string]int64{},
-		}
+		f = &formAcc{key: k}
 		w.forms[k] = f
 	}
 	return f
@@ -167,9 +182,9 @@ func (w *window) add(c cell) {
 	if c.last.Valid && c.last.Time.After(f.last) {
 		f.last = c.last.Time
 	}
-	f.families[c.family] += c.runs
+	f.families.add(c.family, c.runs)
 	if c.segment != "" {
-		f.segments[c.segment] += c.runs
+		f.segments.add(c.segment, c.runs)
 	}
 	w.ev.Add(Observation{
 		Host: c.key.host, SchemaHash: c.key.schemaHash, Family: c.family, Segment: c.segment, Discipline: c.discipline,

@@ -1,6 +1,7 @@
 package learning
 
 import (
+	"iter"
 	"math"
 	"math/big"
 	"slices"
@@ -98,7 +99,7 @@ func cmpRatio(a, b, c, d int64) int {
 }
 
 // compete returns the styles of one level with at least min runs, best first.
-func compete(styles map[string]*styleAcc, min int) []candidate {
+func compete(styles iter.Seq2[string, *styleAcc], min int) []candidate {
 	var out []candidate
 	for id, acc := range styles {
 		if acc.runs >= int64(min) {
@@ -115,11 +116,11 @@ func compete(styles map[string]*styleAcc, min int) []candidate {
 }
 
 // mostCommon returns the key with the most events (ties: the smaller key), or "".
-func mostCommon(counts map[string]int64) string {
+func mostCommon(counts tally) string {
 	best, bestN := "", int64(0)
-	for k, n := range counts {
-		if n > bestN || (n == bestN && k < best) {
-			best, bestN = k, n
+	for _, c := range counts {
+		if c.n > bestN || (c.n == bestN && c.name < best) {
+			best, bestN = c.name, c.n
 		}
 	}
 	return best

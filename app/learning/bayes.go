@@ -2,6 +2,7 @@ package learning
 
 import (
 	"cmp"
+	"iter"
 	"maps"
 	"math"
 	"slices"
@@ -248,19 +249,19 @@ type chain struct {
 func (m *Model) chains(k formKey, family, segment, discipline string) []chain {
 	roots, fams, segs := m.rootNodes(), m.familyNodes(family), m.segmentNodes(family, segment)
 	var discs []node
-	var formDisc styleLevel
+	var formDisc styleRuns
 	if discipline != "" {
 		discs = m.disciplineNodes(family, segment, discipline)
-		formDisc = m.ev.formDiscs[k][segDisc{segment, discipline}]
+		formDisc = m.ev.formPair(k, segDisc{segment, discipline})
 	}
 	formSeg, kf := m.ev.formStyles(k, segment), m.formKappa(family)
 	out := make([]chain, len(m.styles))
 	for i, s := range m.styles {
 		c := chain{root: roots[i], family: fams[i], segment: segs[i]}
-		c.form = shrink(formSeg[s], kf, c.segment)
+		c.form = shrink(formSeg.get(s), kf, c.segment)
 		if discipline != "" {
 			c.discipline = discs[i]
-			c.form = shrink(formDisc[s], m.kappa.FormDiscipline, formLeaning(c.discipline, c.form, c.segment))
+			c.form = shrink(formDisc.get(s), m.kappa.FormDiscipline, formLeaning(c.discipline, c.form, c.segment))
 		}
 		out[i] = c
 	}
@@ -343,7 +344,7 @@ func (m *Model) bayes(k formKey, family, segment, discipline string) models.Choi
 	figures := m.posteriors(posts)
 	local := m.ev.formStyles(k, segment)
 	if discipline != "" {
-		local = m.ev.formDiscs[k][segDisc{segment, discipline}]
+		local = m.ev.formPair(k, segDisc{segment, discipline})
 	}
 	type cand struct {
 		stats models.StyleStats
@@ -353,7 +354,7 @@ func (m *Model) bayes(k formKey, family, segment, discipline string) models.Choi
 	anyRated := m.rated > 0
 	for i, s := range m.styles {
 		var acc styleAcc
-		if a := local[s]; a != nil {
+		if a := local.get(s); a != nil {
 			acc = *a
 		}
 		st := acc.stats(s, models.SourceForm, ch.SegmentKey)
@@ -473,16 +474,16 @@ func roundShares(s models.Shares) models.Shares {
 func (m *Model) threshold(k formKey, family, segment string) models.Choice {
 	type level struct {
 		source, segment string
-		styles          map[string]*styleAcc
+		styles          iter.Seq2[string, *styleAcc]
 		min             int
 	}
 	th := m.p.Thresholds
-	levels := []level{{source: models.SourceForm, styles: m.ev.formAll[k], min: th.Form}}
+	levels := []level{{source: models.SourceForm, styles: m.ev.formStyles(k, "").each(), min: th.Form}}
 	if family != "" && segment != "" {
-		levels = append(levels, level{models.SourceSegment, segment, m.ev.famSegs[famSeg{family, segment}], th.Segment})
+		levels = append(levels, level{models.SourceSegment, segment, maps.All(m.ev.famSegs[famSeg{family, segment}]), th.Segment})
 	}
 	if family != "" {
-		levels = append(levels, level{source: models.SourceFamily, styles: m.ev.families[family], min: th.Family})
+		levels = append(levels, level{source: models.SourceFamily, styles: maps.All(m.ev.families[family]), min: th.Family})
 	}
 	for _, l := range levels {
 		cands := compete(l.styles, l.min)
@@ -571,15 +572,15 @@ func (m *Model) fitKappas() {
 	var inFamily, noFamily []kid
 	forms := slices.SortedFunc(maps.Keys(m.ev.forms), compareKeys)
 	for _, k := range forms {
-		family := m.ev.formFamily[k]
-		for _, seg := range slices.Sorted(maps.Keys(m.ev.forms[k])) {
-			segs := m.segmentNodes(family, seg)
+		f := m.ev.forms[k]
+		for _, seg := range f.segs {
+			segs := m.segmentNodes(f.family, seg.segment)
 			for i, s := range m.styles {
 				parent := segs[i]
-				if family == "" {
-					noFamily = appendKid(noFamily, m.ev.forms[k][seg][s], parent)
+				if f.family == "" {
+					noFamily = appendKid(noFamily, seg.styles.get(s), parent)
 				} else {
-					inFamily = appendKid(inFamily, m.ev.forms[k][seg][s], parent)
+					inFamily = appendKid(inFamily, seg.styles.get(s), parent)
 				}
 			}
 		}
@@ -590,12 +591,14 @@ func (m *Model) fitKappas() {
 	// level's κ above.
 	kids = kids[:0]
 	for _, k := range forms {
-		family := m.ev.formFamily[k]
-		for _, p := range m.ev.formDisciplines(k) {
+		family := m.ev.forms[k].family
+		for _, d := range m.ev.formDisciplines(k) {
+			p := d.pair
 			segs, discs := m.segmentNodes(family, p.segment), m.disciplineNodes(family, p.segment, p.discipline)
+			formSegs := m.ev.formStyles(k, p.segment)
 			for i, s := range m.styles {
-				formSeg := shrink(m.ev.formStyles(k, p.segment)[s], m.formKappa(family), segs[i])
-				kids = appendKid(kids, m.ev.formDiscs[k][p][s], formLeaning(discs[i], formSeg, segs[i]))
+				formSeg := shrink(formSegs.get(s), m.formKappa(family), segs[i])
+				kids = appendKid(kids, d.styles.get(s), formLeaning(discs[i], formSeg, segs[i]))
 			}
 		}
 	}

@@ -2,7 +2,7 @@ package learning
 
 import (
 	"cmp"
-	"maps"
+	"iter"
 	"slices"
 )
 
@@ -11,18 +11,114 @@ import (
 // one form by segment and by segment and discipline. The aggregator fills it from the window's events;
 // simulate and tests fill it directly. Both policies (threshold and bayes) choose from it.
 type Evidence struct {
-	global     map[string]*styleAcc              // style → every run
-	families   map[string]map[string]*styleAcc   // family → style
-	famSegs    map[famSeg]map[string]*styleAcc   // (family, segment) → style
-	segments   map[string]map[string]*styleAcc   // segment → style, over every family and none
-	forms      map[formKey]map[string]styleLevel // form → segment ("" none) → style
-	formAll    map[formKey]map[string]*styleAcc  // form → style, every segment: the threshold rules' form level
-	formFamily map[formKey]string                // form → the family of its first observation
-	// The discipline level: (family, segment, discipline) cells, and a form's runs by segment
-	// and discipline. Runs with no discipline count at the levels above only.
+	global   map[string]*styleAcc            // style → every run
+	families map[string]map[string]*styleAcc // family → style
+	famSegs  map[famSeg]map[string]*styleAcc // (family, segment) → style
+	segments map[string]map[string]*styleAcc // segment → style, over every family and none
+	forms    map[formKey]*formEvidence       // form → its runs by style, segment and discipline
+	// The discipline level: (family, segment, discipline) cells; a form's runs by segment and
+	// discipline are in its formEvidence. Runs with no discipline count at the levels above only.
 	famSegDiscs map[famSegDisc]styleLevel
-	formDiscs   map[formKey]map[segDisc]styleLevel
 	cellDiscs   map[famSeg][]string // (family, segment) → the disciplines of its cells, sorted
+}
+
+// formEvidence is one form's statistics by style: over every segment (the threshold rules'
+// form level), by segment ("" none) and by (segment, discipline), each sorted. A form has runs
+// of a few styles in a few segments, so these are short slices: held as maps of maps (a map
+// per form, per segment and per pair, and an allocation per style) they were most of a run's
+// heap at 300,000 forms, and the run's heap grew with the events as the forms' cells filled.
+type formEvidence struct {
+	family string     // the family of its first observation
+	all    styleRuns  // every segment
+	segs   []segRuns  // by segment, sorted by segment
+	discs  []discRuns // by (segment, discipline), sorted
+}
+
+type segRuns struct {
+	segment string
+	styles  styleRuns
+}
+
+type discRuns struct {
+	pair   segDisc
+	styles styleRuns
+}
+
+// styleRuns are a form's statistics at one level, by style, sorted by style.
+type styleRuns []styleRun
+
+type styleRun struct {
+	style string
+	acc   styleAcc
+}
+
+// get returns the statistics of style, or nil when the level has no run of it.
+func (r styleRuns) get(style string) *styleAcc {
+	for i := range r {
+		if r[i].style == style {
+			return &r[i].acc
+		}
+	}
+	return nil
+}
+
+// add adds s to the statistics of style, keeping r sorted.
+func (r *styleRuns) add(style string, s styleAcc) {
+	i, found := slices.BinarySearchFunc(*r, style, func(e styleRun, style string) int { return cmp.Compare(e.style, style) })
+	if !found {
+		*r = insertExact(*r, i, styleRun{style: style})
+	}
+	(*r)[i].acc.add(s)
+}
+
+// each yields every style of the level with its statistics, in style order.
+func (r styleRuns) each() iter.Seq2[string, *styleAcc] {
+	return func(yield func(string, *styleAcc) bool) {
+		for i := range r {
+			if !yield(r[i].style, &r[i].acc) {
+				return
+			}
+		}
+	}
+}
+
+// segment returns the form's runs for one segment (nil: none), added to when add.
+func (f *formEvidence) segment(segment string, add bool) *styleRuns {
+	i, found := slices.BinarySearchFunc(f.segs, segment, func(e segRuns, s string) int { return cmp.Compare(e.segment, s) })
+	if !found {
+		if !add {
+			return nil
+		}
+		f.segs = insertExact(f.segs, i, segRuns{segment: segment})
+	}
+	return &f.segs[i].styles
+}
+
+// pair returns the form's runs for one (segment, discipline) pair (nil: none), added to when add.
+func (f *formEvidence) pair(p segDisc, add bool) *styleRuns {
+	i, found := slices.BinarySearchFunc(f.discs, p, func(e discRuns, p segDisc) int { return compareSegDisc(e.pair, p) })
+	if !found {
+		if !add {
+			return nil
+		}
+		f.discs = insertExact(f.discs, i, discRuns{pair: p})
+	}
+	return &f.discs[i].styles
+}
+
+// insertExact inserts v into s at i, in a new slice of exactly len(s)+1: a form's slices grow
+// by one a few times while the window is read and are then held for the whole run, which
+// would keep append's spare capacity (up to as much again) for every one of them.
+func insertExact[T any](s []T, i int, v T) []T {
+	out := make([]T, len(s)+1)
+	copy(out, s[:i])
+	out[i] = v
+	copy(out[i+1:], s[i:])
+	return out
+}
+
+func compareSegDisc(a, b segDisc) int {
+	return cmp.Or(cmp.Compare(a.segment, b.segment), cmp.Compare(a.discipline, b.discipline))
 }
 
 // styleLevel is one level's statistics by style.
@@ -54,16 +150,13 @@ type Observation struct {
 // NewEvidence returns empty evidence.
 func NewEvidence() *Evidence {
 	return &Evidence{
-		global:     map[string]*styleAcc{},
-		families:   map[string]map[string]*styleAcc{},
-		famSegs:    map[famSeg]map[string]*styleAcc{},
-		segments:   map[string]map[string]*styleAcc{},
-		forms:      map[formKey]map[string]styleLevel{},
-		formAll:    map[formKey]map[string]*styleAcc{},
-		formFamily: map[formKey]string{},
+		global:   map[string]*styleAcc{},
+		families: map[string]map[string]*styleAcc{},
+		famSegs:  map[famSeg]map[string]*styleAcc{},
+		segments: map[string]map[string]*styleAcc{},
+		forms:    map[formKey]*formEvidence{},
 
 		famSegDiscs: map[famSegDisc]styleLevel{},
-		formDiscs:   map[formKey]map[segDisc]styleLevel{},
 		cellDiscs:   map[famSeg][]string{},
 	}
 }
@@ -79,17 +172,13 @@ func (e *Evidence) Add(o Observation) {
 	s := styleAcc{runs: o.Runs, helpful: o.Helpful, unhelpful: o.Unhelpful, editSum: o.EditChars, editN: o.EditRuns}
 	k := formKey{o.Host, o.SchemaHash}
 	addTo(e.global, o.StyleID, s)
-	addTo(levelOf(e.formAll, k), o.StyleID, s)
-	segs := e.forms[k]
-	if segs == nil {
-		e.formFamily[k] = o.Family
-		segs = map[string]styleLevel{}
-		e.forms[k] = segs
+	f := e.forms[k]
+	if f == nil {
+		f = &formEvidence{family: o.Family}
+		e.forms[k] = f
 	}
-	if segs[o.Segment] == nil {
-		segs[o.Segment] = styleLevel{}
-	}
-	addTo(segs[o.Segment], o.StyleID, s)
+	f.all.add(o.StyleID, s)
+	f.segment(o.Segment, true).add(o.StyleID, s)
 	addTo(levelOf(e.families, o.Family), o.StyleID, s)
 	addTo(levelOf(e.segments, o.Segment), o.StyleID, s)
 	addTo(levelOf(e.famSegs, famSeg{o.Family, o.Segment}), o.StyleID, s)
@@ -102,12 +191,7 @@ func (e *Evidence) Add(o Observation) {
 			e.cellDiscs[fs] = slices.Insert(discs, i, o.Discipline)
 		}
 		addTo(levelOf(e.famSegDiscs, cell), o.StyleID, s)
-		byDisc := e.formDiscs[k]
-		if byDisc == nil {
-			byDisc = map[segDisc]styleLevel{}
-			e.formDiscs[k] = byDisc
-		}
-		addTo(levelOf(byDisc, segDisc{o.Segment, o.Discipline}), o.StyleID, s)
+		f.pair(segDisc{o.Segment, o.Discipline}, true).add(o.StyleID, s)
 	}
 }
 
@@ -122,11 +206,28 @@ func levelOf[K comparable](m map[K]map[string]*styleAcc, k K) map[string]*styleA
 }
 
 // formStyles returns a form's statistics for one segment, or over all its runs for "".
-func (e *Evidence) formStyles(k formKey, segment string) styleLevel {
-	if segment == "" {
-		return e.formAll[k]
+func (e *Evidence) formStyles(k formKey, segment string) styleRuns {
+	f := e.forms[k]
+	if f == nil {
+		return nil
 	}
-	return e.forms[k][segment]
+	if segment == "" {
+		return f.all
+	}
+	if r := f.segment(segment, false); r != nil {
+		return *r
+	}
+	return nil
+}
+
+// formPair returns a form's statistics for one segment and discipline.
+func (e *Evidence) formPair(k formKey, p segDisc) styleRuns {
+	if f := e.forms[k]; f != nil {
+		if r := f.pair(p, false); r != nil {
+			return *r
+		}
+	}
+	return nil
 }
 
 // cellDisciplines lists the disciplines with runs in a (family, segment) cell, sorted.
@@ -134,9 +235,11 @@ func (e *Evidence) cellDisciplines(family, segment string) []string {
 	return e.cellDiscs[famSeg{family, segment}]
 }
 
-// formDisciplines lists the (segment, discipline) pairs a form has runs of.
-func (e *Evidence) formDisciplines(k formKey) []segDisc {
-	return slices.SortedFunc(maps.Keys(e.formDiscs[k]), func(a, b segDisc) int {
-		return cmp.Or(cmp.Compare(a.segment, b.segment), cmp.Compare(a.discipline, b.discipline))
-	})
+// formDisciplines lists the (segment, discipline) pairs a form has runs of, sorted, with its
+// runs of each.
+func (e *Evidence) formDisciplines(k formKey) []discRuns {
+	if f := e.forms[k]; f != nil {
+		return f.discs
+	}
+	return nil
 }
