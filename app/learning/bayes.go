@@ -7,7 +7,6 @@ import (
 	"math"
 	"slices"
 	"strconv"
-	"strings"
 	"sync"
 
 	"github.com/applylens/learning/app/models"
@@ -245,8 +244,14 @@ type chain struct {
 	root, family, segment, discipline, form node
 }
 
-// chains are every style's chain (m.styles' order) for a form and segment (and discipline).
-func (m *Model) chains(k formKey, family, segment, discipline string) []chain {
+// chainsOnStack is how many styles' chains (or posteriors) a choice keeps on the stack: a run
+// makes some thirty choices per form, and their chains, allocated, were a third of what a run
+// allocated at 300,000 forms. More styles than this are allocated.
+const chainsOnStack = 12
+
+// chains are every style's chain (m.styles' order) for a form and segment (and discipline),
+// in buf's array when it has room.
+func (m *Model) chains(buf []chain, k formKey, family, segment, discipline string) []chain {
 	roots, fams, segs := m.rootNodes(), m.familyNodes(family), m.segmentNodes(family, segment)
 	var discs []node
 	var formDisc styleRuns
@@ -255,7 +260,7 @@ func (m *Model) chains(k formKey, family, segment, discipline string) []chain {
 		formDisc = m.ev.formPair(k, segDisc{segment, discipline})
 	}
 	formSeg, kf := m.ev.formStyles(k, segment), m.formKappa(family)
-	out := make([]chain, len(m.styles))
+	out := slices.Grow(buf[:0], len(m.styles))[:len(m.styles)]
 	for i, s := range m.styles {
 		c := chain{root: roots[i], family: fams[i], segment: segs[i]}
 		c.form = shrink(formSeg.get(s), kf, c.segment)
@@ -336,10 +341,12 @@ func (m *Model) bayes(k formKey, family, segment, discipline string) models.Choi
 	if len(m.styles) == 0 {
 		return ch
 	}
-	chains := m.chains(k, family, segment, discipline)
-	posts := make([]betaPost, len(m.styles))
-	for i, c := range chains {
-		posts[i] = betaPost{alpha: c.form.mean * c.form.conc, beta: (1 - c.form.mean) * c.form.conc}
+	var chainBuf [chainsOnStack]chain
+	var postBuf [chainsOnStack]betaPost
+	chains := m.chains(chainBuf[:0], k, family, segment, discipline)
+	posts := postBuf[:0]
+	for _, c := range chains {
+		posts = append(posts, betaPost{alpha: c.form.mean * c.form.conc, beta: (1 - c.form.mean) * c.form.conc})
 	}
 	figures := m.posteriors(posts)
 	local := m.ev.formStyles(k, segment)
@@ -358,9 +365,8 @@ func (m *Model) bayes(k formKey, family, segment, discipline string) models.Choi
 			acc = *a
 		}
 		st := acc.stats(s, models.SourceForm, ch.SegmentKey)
-		p := figures[i]
-		p.Shares = roundShares(chains[i].shares())
-		st.Posterior = &p
+		figures[i].Shares = roundShares(chains[i].shares())
+		st.Posterior = &figures[i] // figures is this choice's own copy
 		cands[i] = cand{stats: st, acc: acc}
 	}
 	if !anyRated {
@@ -406,7 +412,8 @@ func (m *Model) Pick(host, schemaHash, family, segment, discipline string) (styl
 		return "", false
 	}
 	best, top, tie := -1, math.Inf(-1), false
-	for i, c := range m.chains(formKey{host, schemaHash}, family, segment, discipline) {
+	var buf [chainsOnStack]chain
+	for i, c := range m.chains(buf[:0], formKey{host, schemaHash}, family, segment, discipline) {
 		// The mean as the full choice rounds and ranks it: the posterior's alpha/(alpha+beta).
 		mean := round(betaPost{alpha: c.form.mean * c.form.conc, beta: (1 - c.form.mean) * c.form.conc}.mean(), 4)
 		switch {
@@ -435,15 +442,16 @@ func runsNeeded(p models.Posterior, form node) int {
 // posteriors computes (or recalls: many forms share their parents' posteriors) the figures
 // of a set of Beta posteriors, rounded for storage so that equal data gives equal hints.
 func (m *Model) posteriors(posts []betaPost) []models.Posterior {
-	var key strings.Builder
+	var keyBuf [chainsOnStack * 50]byte // a float's shortest form is at most 24 bytes
+	key := keyBuf[:0]
 	for _, p := range posts {
-		key.WriteString(strconv.FormatFloat(p.alpha, 'g', -1, 64))
-		key.WriteByte(',')
-		key.WriteString(strconv.FormatFloat(p.beta, 'g', -1, 64))
-		key.WriteByte(';')
+		key = strconv.AppendFloat(key, p.alpha, 'g', -1, 64)
+		key = append(key, ',')
+		key = strconv.AppendFloat(key, p.beta, 'g', -1, 64)
+		key = append(key, ';')
 	}
 	m.mu.Lock()
-	out, ok := m.memo[key.String()]
+	out, ok := m.memo[string(key)] // looking up by string(key) does not copy it
 	m.mu.Unlock()
 	if ok {
 		return slices.Clone(out)
@@ -459,7 +467,7 @@ func (m *Model) posteriors(posts []betaPost) []models.Posterior {
 		}
 	}
 	m.mu.Lock()
-	m.memo[key.String()] = out
+	m.memo[string(key)] = out
 	m.mu.Unlock()
 	return slices.Clone(out)
 }
