@@ -115,7 +115,8 @@ func TestEncodeHint(t *testing.T) {
 		ComputedAt: time.Date(2026, 12, 6, 22, 10, 0, 123456789, time.UTC),
 		RunID:      "0193a1b2-0000-7000-8000-000000000001",
 	}
-	stored, digest, err := encodeHint(h)
+	always := func(string) bool { return true }
+	stored, digest, err := encodeHint(h, always)
 	require.NoError(t, err)
 	want, err := json.Marshal(h)
 	require.NoError(t, err)
@@ -123,13 +124,17 @@ func TestEncodeHint(t *testing.T) {
 
 	restamped := *h
 	restamped.ComputedAt, restamped.RunID = time.Now(), "another run"
-	_, same, err := encodeHint(&restamped)
+	kept, same, err := encodeHint(&restamped, func(d string) bool { return d != digest })
 	require.NoError(t, err)
 	require.Equal(t, digest, same)
+	require.Nil(t, kept, "the bytes of a hint that keep refuses are not kept")
+	again, _, err := encodeHint(h, always)
+	require.NoError(t, err)
+	require.Equal(t, string(want), string(again), "a pooled buffer gives the same bytes again")
 
 	moved := *h
 	moved.StyleStats = map[string]models.StyleStats{style: {StyleID: style, TotalRuns: 4, HelpfulRuns: 2, RatedRuns: 2}}
-	_, other, err := encodeHint(&moved)
+	_, other, err := encodeHint(&moved, always)
 	require.NoError(t, err)
 	require.NotEqual(t, digest, other)
 }

@@ -232,7 +232,14 @@ func (w *window) planProfile(k formKey, old *storedProfile, model *Model, s sett
 	if p.fields == nil {
 		p.fields = models.StringMap{}
 	}
-	p.hintJSON, p.digest, _ = encodeHint(p.hint) // on failure the write encodes it again, and says why
+	storedDigest := ""
+	if old != nil && old.summary != nil {
+		storedDigest = old.summary.Digest
+	}
+	// The hint's bytes are kept only when it is not the stored one; a row written for its
+	// figures alone, or after a failure here (the write encodes again, and says why), encodes
+	// its hint when written.
+	p.hintJSON, p.digest, _ = encodeHint(p.hint, func(digest string) bool { return digest != storedDigest })
 	p.updatedAt = now
 	return p
 }

@@ -1,10 +1,7 @@
 package learning
 
 import (
-	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -65,34 +62,15 @@ func upsertArgs(rows []profileRow) ([]any, error) {
 	return args, nil
 }
 
-// hintTail is how encoding/json ends a hint whose computed_at and run_id are zero: they are its
-// last two fields.
-var hintTail = []byte(`"computed_at":"0001-01-01T00:00:00Z","run_id":""}`)
-
-// encodeHint returns h as a run writes it and its digest: a digest of h apart from computed_at
-// and run_id, of its JSON as this build writes it (encoding/json writes a struct's fields in
-// order and a map's keys sorted), so that two hints with the same digest are the same hint.
-// It encodes h once, without the stamps (for the digest), and puts the stamps in place of the
-// zero ones; a hint of a shape that does not end so is encoded again.
-func encodeHint(h *models.StyleHint) (stored []byte, digest string, err error) {
-	bare, err := models.EncodeHint(withoutStamp(*h))
-	if err != nil {
-		return nil, "", err
+// encodeHint returns h's digest (hintDigest) and, when keep(digest), h as a run writes it. Most
+// hints of a run are the stored ones, whose bytes are not needed: they are not encoded.
+func encodeHint(h *models.StyleHint, keep func(digest string) bool) (stored []byte, digest string, err error) {
+	digest = hintDigest(h)
+	if !keep(digest) {
+		return nil, digest, nil
 	}
-	sum := sha256.Sum256(bare)
-	digest = hex.EncodeToString(sum[:16])
-	if !bytes.HasSuffix(bare, hintTail) {
-		stored, err = models.EncodeHint(*h)
-		return stored, digest, err
-	}
-	stamp, err := json.Marshal(struct {
-		ComputedAt time.Time `json:"computed_at"`
-		RunID      string    `json:"run_id"`
-	}{h.ComputedAt, h.RunID})
-	if err != nil {
-		return nil, "", err
-	}
-	return append(bare[:len(bare)-len(hintTail)], stamp[1:]...), digest, nil
+	stored, err = models.EncodeHint(*h)
+	return stored, digest, err
 }
 
 // hintSummary is what the dashboard counts of a hint (report's profile mix), stored beside it
