@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 
@@ -99,9 +100,9 @@ func TestChunksReadVotesOverTheRunsWindow(t *testing.T) {
 	})
 }
 
-// TestEncodeHint: a hint encoded once for its digest and its stored JSON is exactly what
-// encoding/json writes for it; the digest ignores the stamps (computed_at, run_id) and nothing
-// else.
+// TestEncodeHint: a hint's stored JSON is exactly what encoding/json writes for it, and is not
+// made when keep refuses the digest; the digest ignores the stamps (computed_at, run_id) and
+// nothing else.
 func TestEncodeHint(t *testing.T) {
 	style := "concise"
 	h := &models.StyleHint{
@@ -128,9 +129,7 @@ func TestEncodeHint(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, digest, same)
 	require.Nil(t, kept, "the bytes of a hint that keep refuses are not kept")
-	again, _, err := encodeHint(h, always)
-	require.NoError(t, err)
-	require.Equal(t, string(want), string(again), "a pooled buffer gives the same bytes again")
+	require.True(t, strings.HasPrefix(digest, hintFormat), digest)
 
 	moved := *h
 	moved.StyleStats = map[string]models.StyleStats{style: {StyleID: style, TotalRuns: 4, HelpfulRuns: 2, RatedRuns: 2}}

@@ -4,6 +4,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"reflect"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -281,8 +282,10 @@ func readProfiles(tx *gorm.DB, d dialect, keys []formKey) (map[formKey]*storedPr
 				p.summary = &s
 			}
 		}
-		if p.summary != nil && (p.summary.RunID == "" || p.summary.RunID != hintRun.String) {
-			p.summary.Digest = "" // it describes another hint than the one stored: compare the hint itself
+		if p.summary != nil && (p.summary.RunID == "" || p.summary.RunID != hintRun.String || !strings.HasPrefix(p.summary.Digest, hintFormat)) {
+			// It describes another hint than the one stored, or its digest is of another
+			// build's making (hintDigest): compare the hint itself.
+			p.summary.Digest = ""
 		}
 		out[p.key] = &p
 	}

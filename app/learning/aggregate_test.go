@@ -427,7 +427,7 @@ func TestHintsComparedByDigest(t *testing.T) {
 		require.Len(t, stored, 2)
 		require.NotEqual(t, stored[0], stored[1])
 		for _, d := range stored {
-			require.Len(t, d, 32)
+			require.Regexp(t, `^h2:[0-9a-f]{32}$`, d)
 		}
 
 		setHint := func(hint *models.StyleHint) {
@@ -471,6 +471,21 @@ func TestHintsComparedByDigest(t *testing.T) {
 		}
 		profiles = after // rewritten by this run: its run_id
 		untouched()
+
+		// A summary whose digest another build made (a hash of the hint's JSON, without this
+		// build's mark) for the hint stored (its run_id): the run compares the hint itself,
+		// counts no change, and writes the row once more with its own digest.
+		var summary map[string]any
+		var raw string
+		require.NoError(t, db.Raw("SELECT hint_summary FROM form_profiles WHERE schema_hash = 'b'").Scan(&raw).Error)
+		require.NoError(t, json.Unmarshal([]byte(raw), &summary))
+		summary["digest"] = "0123456789abcdef0123456789abcdef"
+		older, err := json.Marshal(summary)
+		require.NoError(t, err)
+		require.NoError(t, db.Exec("UPDATE form_profiles SET hint_summary = ? WHERE schema_hash = 'b'", string(older)).Error)
+		run = h.run(30)
+		require.Zero(t, run.HintsChanged, "compared hint by hint")
+		require.Equal(t, stored, digests(), "written once more, with this build's digest")
 	})
 }
 

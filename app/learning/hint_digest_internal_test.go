@@ -3,6 +3,7 @@ package learning
 import (
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"testing"
 	"time"
 
@@ -44,6 +45,49 @@ func fullHint() *models.StyleHint {
 	}
 }
 
+// requireEveryFieldSet fails unless every field of every struct in v (through pointers, lists
+// and maps) is set somewhere in it: a field fullHint leaves zero would be absent from its JSON
+// (most are omitempty), and TestHintDigestSeesEveryField would not change it.
+func requireEveryFieldSet(t *testing.T, v reflect.Value, set map[string]bool) {
+	t.Helper()
+	var walk func(v reflect.Value)
+	seen := map[reflect.Type]bool{}
+	walk = func(v reflect.Value) {
+		switch v.Kind() {
+		case reflect.Pointer:
+			if !v.IsNil() {
+				walk(v.Elem())
+			}
+		case reflect.Slice:
+			for i := range v.Len() {
+				walk(v.Index(i))
+			}
+		case reflect.Map:
+			for _, k := range v.MapKeys() {
+				walk(v.MapIndex(k))
+			}
+		case reflect.Struct:
+			if v.Type() == reflect.TypeFor[time.Time]() {
+				return
+			}
+			seen[v.Type()] = true
+			for i := range v.NumField() {
+				if !v.Field(i).IsZero() {
+					set[v.Type().Name()+"."+v.Type().Field(i).Name] = true
+				}
+				walk(v.Field(i))
+			}
+		}
+	}
+	walk(v)
+	for typ := range seen {
+		for i := range typ.NumField() {
+			name := typ.Name() + "." + typ.Field(i).Name
+			require.True(t, set[name], "fullHint leaves %s zero everywhere: set it, so that the digest is tested with it", name)
+		}
+	}
+}
+
 // TestHintDigestSeesEveryField: a hint differs from another exactly when its JSON does (but for
 // the stamps, computed_at and run_id), so the digest must change with every value of the JSON
 // a run stores. The test changes each value of the stored JSON in turn (a number, a string, a
@@ -52,6 +96,7 @@ func fullHint() *models.StyleHint {
 // the maps were filled in, and that tells a missing value from a zero one.
 func TestHintDigestSeesEveryField(t *testing.T) {
 	h := fullHint()
+	requireEveryFieldSet(t, reflect.ValueOf(*h), map[string]bool{})
 	base := hintDigest(h)
 	stored, err := models.EncodeHint(*h)
 	require.NoError(t, err)
@@ -107,19 +152,22 @@ func TestHintDigestSeesEveryField(t *testing.T) {
 
 	digests := map[string]string{}
 	for name, change := range map[string]func(h *models.StyleHint){
-		"no kappas":                 func(h *models.StyleHint) { h.Kappas = nil },
-		"zero kappas":               func(h *models.StyleHint) { h.Kappas = &models.Kappas{} },
-		"no candidates (null)":      func(h *models.StyleHint) { h.Candidates = nil },
-		"empty candidates":          func(h *models.StyleHint) { h.Candidates = []models.StyleStats{} },
-		"no shares":                 func(h *models.StyleHint) { h.Shares = nil },
-		"no runs needed":            func(h *models.StyleHint) { h.RunsNeeded = nil },
-		"no pick":                   func(h *models.StyleHint) { h.PreferredStyleID = nil },
-		"an empty pick":             func(h *models.StyleHint) { empty := ""; h.PreferredStyleID = &empty },
-		"no ratio":                  func(h *models.StyleHint) { h.Candidates[1].HelpfulRatio = nil },
-		"no posterior":              func(h *models.StyleHint) { h.Candidates[1].Posterior = nil },
-		"no segments":               func(h *models.StyleHint) { h.BySegment = nil },
-		"a segment less":            func(h *models.StyleHint) { delete(h.BySegment, "junior") },
-		"a segment renamed":         func(h *models.StyleHint) { h.BySegment["intern"] = h.BySegment["junior"]; delete(h.BySegment, "junior") },
+		"no kappas":            func(h *models.StyleHint) { h.Kappas = nil },
+		"zero kappas":          func(h *models.StyleHint) { h.Kappas = &models.Kappas{} },
+		"no candidates (null)": func(h *models.StyleHint) { h.Candidates = nil },
+		"empty candidates":     func(h *models.StyleHint) { h.Candidates = []models.StyleStats{} },
+		"no shares":            func(h *models.StyleHint) { h.Shares = nil },
+		"no runs needed":       func(h *models.StyleHint) { h.RunsNeeded = nil },
+		"no pick":              func(h *models.StyleHint) { h.PreferredStyleID = nil },
+		"an empty pick":        func(h *models.StyleHint) { empty := ""; h.PreferredStyleID = &empty },
+		"no ratio":             func(h *models.StyleHint) { h.Candidates[1].HelpfulRatio = nil },
+		"no posterior":         func(h *models.StyleHint) { h.Candidates[1].Posterior = nil },
+		"no segments":          func(h *models.StyleHint) { h.BySegment = nil },
+		"a segment less":       func(h *models.StyleHint) { delete(h.BySegment, "junior") },
+		"a segment renamed": func(h *models.StyleHint) {
+			h.BySegment["intern"] = h.BySegment["junior"]
+			delete(h.BySegment, "junior")
+		},
 		"no style stats (null)":     func(h *models.StyleHint) { h.StyleStats = nil },
 		"empty style stats":         func(h *models.StyleHint) { h.StyleStats = map[string]models.StyleStats{} },
 		"a candidate less":          func(h *models.StyleHint) { h.Candidates = h.Candidates[:1] },
