@@ -357,7 +357,8 @@ func (m *Model) bayes(k formKey, family, segment, discipline string) models.Choi
 		stats models.StyleStats
 		acc   styleAcc
 	}
-	cands := make([]cand, len(m.styles))
+	var candBuf [chainsOnStack]cand
+	cands := slices.Grow(candBuf[:0], len(m.styles))[:len(m.styles)]
 	anyRated := m.rated > 0
 	for i, s := range m.styles {
 		var acc styleAcc
@@ -383,9 +384,10 @@ func (m *Model) bayes(k formKey, family, segment, discipline string) models.Choi
 				return 1
 			}())
 	})
+	ch.Candidates = make([]models.StyleStats, len(cands))
 	for i := range cands {
 		cands[i].stats.IsWinner = i == 0
-		ch.Candidates = append(ch.Candidates, cands[i].stats)
+		ch.Candidates[i] = cands[i].stats
 	}
 	win := ch.Candidates[0]
 	ch.PreferredStyleID = ptr(win.StyleID)
