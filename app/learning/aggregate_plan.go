@@ -312,21 +312,48 @@ func (w *window) profile(k formKey, f *formAcc, storedFamily string, model *Mode
 	// the hint made for the form's most common segment.
 	h.BySegment = make(map[string]models.Choice, len(Segments()))
 	for _, seg := range Segments() {
-		h.BySegment[seg] = model.Choose(k.host, k.schemaHash, p.family, seg)
+		if model.Policy() == models.PolicyBayes && len(w.ev.formStyles(k, seg)) == 0 && !w.alone {
+			maps.Copy(h.BySegment, w.unseen(p.family, seg, model))
+			continue
+		}
+		w.chooseSegment(h.BySegment, k, p.family, seg, model)
 	}
 	if c, ok := h.BySegment[mostCommon(f.segments)]; ok {
 		h.Choice = c
 	} else {
 		h.Choice = model.Choose(k.host, k.schemaHash, p.family, mostCommon(f.segments))
 	}
-	if model.Policy() == models.PolicyBayes {
-		w.addPairs(h, k, p.family, model)
-	}
 	p.hint = h
 	return p
 }
 
-// addPairs adds, under bayes, a hint for each (segment, discipline) pair whose pick differs
+// chooseSegment adds a form's choice for one segment to out, and under bayes its pairs'
+// (addPairs).
+func (w *window) chooseSegment(out models.SegmentChoices, k formKey, family, seg string, model *Model) {
+	out[seg] = model.Choose(k.host, k.schemaHash, family, seg)
+	if model.Policy() == models.PolicyBayes {
+		w.addPairs(out, k, family, seg, model)
+	}
+}
+
+// unseen is, under bayes, a segment's choice and its pairs' for a form of the family with no
+// run in the segment: they depend on the family and the segment alone (the form's level
+// adds nothing to its parents, and its leaning for the segment's pairs is none), so they are
+// made once a run and shared by every such form: in a long tail most forms have not seen most
+// segments. The choices are shared, never changed once made. TestUnseenSegmentsShareTheirChoice
+// requires every hint to be the one made without sharing.
+func (w *window) unseen(family, seg string, model *Model) models.SegmentChoices {
+	key := famSeg{family, seg}
+	if c, ok := w.unseenMemo.Load(key); ok {
+		return c.(models.SegmentChoices)
+	}
+	out := models.SegmentChoices{}
+	w.chooseSegment(out, formKey{}, family, seg, model) // a form with no runs at all
+	c, _ := w.unseenMemo.LoadOrStore(key, out)
+	return c.(models.SegmentChoices)
+}
+
+// addPairs adds, under bayes, a hint for each (segment, discipline) pair of seg whose pick differs
 // from its segment's, keyed "senior/data" (models.StyleHint.BySegment): ChoiceFor serves a
 // pair with no entry its segment's hint, whose pick is then the pair's own. The pairs tried are
 // those with runs in the family's (family, segment, discipline) cell, seen on this form or
@@ -334,17 +361,15 @@ func (w *window) profile(k formKey, f *formAcc, storedFamily string, model *Mode
 // discipline with no runs in the cell has the segment's pick by construction. The pick is
 // found from the posterior means first (Model.Pick); the full choice, with its quadrature, is
 // made only for the pairs that keep an entry.
-func (w *window) addPairs(h *models.StyleHint, k formKey, family string, model *Model) {
-	for _, seg := range Segments() {
-		base := h.BySegment[seg].PreferredStyleID
-		for _, d := range w.ev.cellDisciplines(family, seg) {
-			if pick, ok := model.Pick(k.host, k.schemaHash, family, seg, d); ok && base != nil && pick == *base {
-				continue
-			}
-			c := model.ChooseFor(k.host, k.schemaHash, family, seg, d)
-			if c.PreferredStyleID != nil && (base == nil || *c.PreferredStyleID != *base) {
-				h.BySegment[CombinedSegment(seg, d)] = c
-			}
+func (w *window) addPairs(out models.SegmentChoices, k formKey, family, seg string, model *Model) {
+	base := out[seg].PreferredStyleID
+	for _, d := range w.ev.cellDisciplines(family, seg) {
+		if pick, ok := model.Pick(k.host, k.schemaHash, family, seg, d); ok && base != nil && pick == *base {
+			continue
+		}
+		c := model.ChooseFor(k.host, k.schemaHash, family, seg, d)
+		if c.PreferredStyleID != nil && (base == nil || *c.PreferredStyleID != *base) {
+			out[CombinedSegment(seg, d)] = c
 		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"reflect"
 	"strings"
+	"sync"
 	"time"
 
 	"gorm.io/gorm"
@@ -53,6 +54,11 @@ type window struct {
 	forms  map[formKey]*formAcc
 	ev     *Evidence
 	names  map[string]string // one copy of each host, family, segment, discipline and style read
+	// unseenMemo holds, by (family, segment), the choices of a segment for a form with no run
+	// in it (unseen), made once a run; alone turns that off (the test that compares hints made
+	// with and without it).
+	unseenMemo sync.Map
+	alone      bool
 }
 
 func newWindow() *window {

@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 	"gonum.org/v1/gonum/stat/distuv"
@@ -299,9 +300,8 @@ func TestPairEntriesKeepEveryPick(t *testing.T) {
 	for _, f := range forms {
 		h := &models.StyleHint{BySegment: map[string]models.Choice{}}
 		for _, seg := range Segments() {
-			h.BySegment[seg] = m.Choose(f.host, "s", f.family, seg)
+			w.chooseSegment(h.BySegment, formKey{f.host, "s"}, f.family, seg, m)
 		}
-		w.addPairs(h, formKey{f.host, "s"}, f.family, m)
 		entries += len(h.BySegment) - len(Segments())
 		for _, seg := range Segments() {
 			for _, d := range Disciplines() {
@@ -318,4 +318,58 @@ func TestPairEntriesKeepEveryPick(t *testing.T) {
 	}
 	require.Positive(t, entries, "some pairs pick differently from their segment")
 	require.Less(t, entries, pairs/4, "most pairs are served by their segment's entry")
+}
+
+// TestUnseenSegmentsShareTheirChoice: under bayes a run makes the choices of a segment a form
+// has no run in (and of that segment's pairs) once per family and segment, and shares them
+// (window.unseen). Every hint must be the one made form by form: forms that saw some segments,
+// with and without disciplines, and forms that saw none, in families and in none.
+func TestUnseenSegmentsShareTheirChoice(t *testing.T) {
+	rng := rand.New(rand.NewPCG(6, 12))
+	styles := []string{"a", "b", "c", "d"}
+	families := []string{"greenhouse", "lever", ""}
+	discs := Disciplines()[:4]
+	w := newWindow()
+	var keys []formKey
+	for i := range 90 {
+		k := formKey{fmt.Sprintf("f%d.example", i), "s"}
+		keys = append(keys, k)
+		family := families[i%len(families)]
+		for range rng.IntN(6) { // 0 to 5 cells: most forms see a segment or two
+			seg := append(Segments(), "")[rng.IntN(5)]
+			d := ""
+			if rng.IntN(2) == 0 {
+				d = discs[rng.IntN(len(discs))]
+			}
+			runs := int64(1 + rng.IntN(8))
+			helpful := rng.Int64N(runs + 1)
+			w.add(cell{key: k, family: family, segment: seg, discipline: d, style: styles[rng.IntN(len(styles))],
+				runs: runs, ok: runs, helpful: helpful, unhelpful: rng.Int64N(runs - helpful + 1)})
+		}
+	}
+	model := Fit(w.ev, Params{Policy: models.PolicyBayes, Styles: styles})
+	s := settings{days: 30, policy: models.PolicyBayes, thresholds: models.Thresholds{Form: 5, Segment: 5, Family: 10}, runID: "r"}
+	now := time.Now()
+	unseen := 0
+	for _, k := range keys {
+		f, ok := w.forms[k]
+		if !ok {
+			f = &formAcc{}
+		}
+		for _, seg := range Segments() {
+			if len(w.ev.formStyles(k, seg)) == 0 {
+				unseen++
+			}
+		}
+		w.alone = true
+		alone := w.profile(k, f, "", model, s, now)
+		w.alone = false
+		shared := w.profile(k, f, "", model, s, now)
+		require.Equal(t, *alone.hint, *shared.hint, "%v", k)
+		require.Equal(t, hintDigest(alone.hint), hintDigest(shared.hint), "%v", k)
+	}
+	require.Greater(t, unseen, len(keys), "many segments are unseen")
+	n := 0
+	w.unseenMemo.Range(func(any, any) bool { n++; return true })
+	require.Equal(t, len(families)*len(Segments()), n, "made once per family and segment")
 }
