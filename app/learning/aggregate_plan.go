@@ -312,7 +312,7 @@ func (w *window) profile(k formKey, f *formAcc, storedFamily string, model *Mode
 	// the hint made for the form's most common segment.
 	h.BySegment = make(map[string]models.Choice, len(Segments()))
 	for _, seg := range Segments() {
-		if model.Policy() == models.PolicyBayes && len(w.ev.formStyles(k, seg)) == 0 && !w.alone {
+		if w.shares(k, seg, model) {
 			maps.Copy(h.BySegment, w.unseen(p.family, seg, model))
 			continue
 		}
@@ -327,6 +327,17 @@ func (w *window) profile(k formKey, f *formAcc, storedFamily string, model *Mode
 	return p
 }
 
+// shares reports whether form k's choices for seg are unseen's shared ones: under bayes, for a
+// segment the form has no run in, unless a stored form has the blank key unseen plans for (no
+// writer of ours stores one) or sharing is off (noShare).
+func (w *window) shares(k formKey, seg string, model *Model) bool {
+	if model.Policy() != models.PolicyBayes || w.noShare || len(w.ev.formStyles(k, seg)) > 0 {
+		return false
+	}
+	_, blank := w.ev.forms[formKey{}]
+	return !blank
+}
+
 // chooseSegment adds a form's choice for one segment to out, and under bayes its pairs'
 // (addPairs).
 func (w *window) chooseSegment(out models.SegmentChoices, k formKey, family, seg string, model *Model) {
@@ -337,11 +348,12 @@ func (w *window) chooseSegment(out models.SegmentChoices, k formKey, family, seg
 }
 
 // unseen is, under bayes, a segment's choice and its pairs' for a form of the family with no
-// run in the segment: they depend on the family and the segment alone (the form's level
-// adds nothing to its parents, and its leaning for the segment's pairs is none), so they are
-// made once a run and shared by every such form: in a long tail most forms have not seen most
-// segments. The choices are shared, never changed once made. TestUnseenSegmentsShareTheirChoice
-// requires every hint to be the one made without sharing.
+// run in the segment: they depend on the family and the segment alone (the form's level adds
+// nothing to its parents, and its leaning for the segment's pairs is the same for every such
+// form), so they are made once a run, for the form with no runs at all (formKey{}), and shared
+// by every such form: in a long tail most forms have not seen most segments. The choices are
+// shared, never changed once made. TestUnseenSegmentsShareTheirChoice requires every hint to
+// be the one made without sharing.
 func (w *window) unseen(family, seg string, model *Model) models.SegmentChoices {
 	key := famSeg{family, seg}
 	if c, ok := w.unseenMemo.Load(key); ok {

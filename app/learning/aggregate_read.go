@@ -55,10 +55,10 @@ type window struct {
 	ev     *Evidence
 	names  map[string]string // one copy of each host, family, segment, discipline and style read
 	// unseenMemo holds, by (family, segment), the choices of a segment for a form with no run
-	// in it (unseen), made once a run; alone turns that off (the test that compares hints made
-	// with and without it).
+	// in it (unseen), made once a run; noShare turns that off (the test that compares hints
+	// made with and without it).
 	unseenMemo sync.Map
-	alone      bool
+	noShare    bool
 }
 
 func newWindow() *window {

@@ -326,6 +326,15 @@ func TestPairEntriesKeepEveryPick(t *testing.T) {
 // with and without disciplines, and forms that saw none, in families and in none.
 func TestUnseenSegmentsShareTheirChoice(t *testing.T) {
 	rng := rand.New(rand.NewPCG(6, 12))
+	lean := func(parts ...string) float64 {
+		h := 0
+		for _, p := range parts {
+			for _, r := range p {
+				h = h*31 + int(r)
+			}
+		}
+		return float64(h%11) / 20
+	}
 	styles := []string{"a", "b", "c", "d"}
 	families := []string{"greenhouse", "lever", ""}
 	discs := Disciplines()[:4]
@@ -341,35 +350,66 @@ func TestUnseenSegmentsShareTheirChoice(t *testing.T) {
 			if rng.IntN(2) == 0 {
 				d = discs[rng.IntN(len(discs))]
 			}
+			// Each (family, segment, discipline) leans to a style of its own, so that pairs keep
+			// entries of their own.
+			style := styles[rng.IntN(len(styles))]
 			runs := int64(1 + rng.IntN(8))
-			helpful := rng.Int64N(runs + 1)
-			w.add(cell{key: k, family: family, segment: seg, discipline: d, style: styles[rng.IntN(len(styles))],
-				runs: runs, ok: runs, helpful: helpful, unhelpful: rng.Int64N(runs - helpful + 1)})
+			helpful := int64(0)
+			for range runs {
+				if rng.Float64() < 0.3+lean(family, seg, d, style) {
+					helpful++
+				}
+			}
+			w.add(cell{key: k, family: family, segment: seg, discipline: d, style: style,
+				runs: runs, ok: runs, helpful: helpful, unhelpful: runs - helpful})
 		}
 	}
 	model := Fit(w.ev, Params{Policy: models.PolicyBayes, Styles: styles})
 	s := settings{days: 30, policy: models.PolicyBayes, thresholds: models.Thresholds{Form: 5, Segment: 5, Family: 10}, runID: "r"}
 	now := time.Now()
 	unseen := 0
-	for _, k := range keys {
-		f, ok := w.forms[k]
-		if !ok {
-			f = &formAcc{}
+	formOf := func(k formKey) *formAcc {
+		if f, ok := w.forms[k]; ok {
+			return f
 		}
+		return &formAcc{}
+	}
+	for _, k := range keys {
+		f := formOf(k)
 		for _, seg := range Segments() {
 			if len(w.ev.formStyles(k, seg)) == 0 {
 				unseen++
 			}
 		}
-		w.alone = true
+		w.noShare = true
 		alone := w.profile(k, f, "", model, s, now)
-		w.alone = false
+		w.noShare = false
 		shared := w.profile(k, f, "", model, s, now)
 		require.Equal(t, *alone.hint, *shared.hint, "%v", k)
 		require.Equal(t, hintDigest(alone.hint), hintDigest(shared.hint), "%v", k)
 	}
 	require.Greater(t, unseen, len(keys), "many segments are unseen")
-	n := 0
-	w.unseenMemo.Range(func(any, any) bool { n++; return true })
+	n, withPairs := 0, 0
+	w.unseenMemo.Range(func(_, v any) bool {
+		n++
+		if len(v.(models.SegmentChoices)) > 1 {
+			withPairs++
+		}
+		return true
+	})
 	require.Equal(t, len(families)*len(Segments()), n, "made once per family and segment")
+	require.Positive(t, withPairs, "some shared segments carry pair entries")
+
+	// A stored form with the blank key, which unseen plans as "no runs" (no writer of ours
+	// stores one): nothing is shared, and its own hint is its own.
+	blank := formKey{}
+	w.add(cell{key: blank, family: "lever", segment: SegmentSenior, discipline: discs[0], style: "a", runs: 9, ok: 9, helpful: 9})
+	model = Fit(w.ev, Params{Policy: models.PolicyBayes, Styles: styles})
+	w.unseenMemo.Clear()
+	for _, k := range append(keys[:9], blank) {
+		w.noShare = true
+		alone := w.profile(k, formOf(k), "", model, s, now)
+		w.noShare = false
+		require.Equal(t, *alone.hint, *w.profile(k, formOf(k), "", model, s, now).hint, "%v", k)
+	}
 }
