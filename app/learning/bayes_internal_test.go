@@ -254,6 +254,18 @@ func TestExplainBayes(t *testing.T) {
 	require.Contains(t, got, fmt.Sprintf("%.0f%% greenhouse senior/data, %.0f%% greenhouse senior,", p.Shares.Discipline*100, p.Shares.Segment*100))
 }
 
+// leanOf is a fixed lean of a (family, segment, discipline, style), one of 0, 1/div, …,
+// (mod−1)/div: a hash of the names, so that each cell leans to styles of its own.
+func leanOf(mod int, div float64, parts ...string) float64 {
+	h := 0
+	for _, p := range parts {
+		for _, r := range p {
+			h = h*31 + int(r)
+		}
+	}
+	return float64(h%mod) / div
+}
+
 // A hint keeps a (segment, discipline) entry only where its pick differs from the segment's
 // (addPairs): served through ChoiceFor, every pair, seen on the form or not, must still get
 // exactly the model's pick for it, and Pick (means only) must agree with the full choice.
@@ -263,15 +275,7 @@ func TestPairEntriesKeepEveryPick(t *testing.T) {
 	families := []string{"greenhouse", "lever", ""}
 	discs := Disciplines()[:6]
 	// Each family, segment and discipline leans to a style of its own, so that pairs do differ.
-	lean := func(parts ...string) float64 {
-		h := 0
-		for _, p := range parts {
-			for _, r := range p {
-				h = h*31 + int(r)
-			}
-		}
-		return float64(h%7) / 40
-	}
+	lean := func(parts ...string) float64 { return leanOf(7, 40, parts...) }
 	ev := NewEvidence()
 	type form struct{ host, family string }
 	var forms []form
@@ -326,15 +330,7 @@ func TestPairEntriesKeepEveryPick(t *testing.T) {
 // with and without disciplines, and forms that saw none, in families and in none.
 func TestUnseenSegmentsShareTheirChoice(t *testing.T) {
 	rng := rand.New(rand.NewPCG(6, 12))
-	lean := func(parts ...string) float64 {
-		h := 0
-		for _, p := range parts {
-			for _, r := range p {
-				h = h*31 + int(r)
-			}
-		}
-		return float64(h%11) / 20
-	}
+	lean := func(parts ...string) float64 { return leanOf(11, 20, parts...) }
 	styles := []string{"a", "b", "c", "d"}
 	families := []string{"greenhouse", "lever", ""}
 	discs := Disciplines()[:4]
