@@ -26,7 +26,7 @@ type Evidence struct {
 // form level), by segment ("" none) and by (segment, discipline), each sorted. A form has runs
 // of a few styles in a few segments, so these are short slices: held as maps of maps (a map
 // per form, per segment and per pair, and an allocation per style) they were most of a run's
-// heap at 300,000 forms, and the run's heap grew with the events as the forms' cells filled.
+// heap at 300,000 forms (the window read from 1M events took 1,100 MB of heap; 440 MB so).
 type formEvidence struct {
 	family string     // the family of its first observation
 	all    styleRuns  // every segment
