@@ -288,7 +288,7 @@ func readProfiles(tx *gorm.DB, d dialect, keys []formKey) (map[formKey]*storedPr
 				p.summary = &s
 			}
 		}
-		if p.summary != nil && (p.summary.RunID == "" || p.summary.RunID != hintRun.String || !strings.HasPrefix(p.summary.Digest, hintFormat)) {
+		if s := p.summary; s != nil && (s.RunID == "" || s.RunID != hintRun.String || !strings.HasPrefix(s.Digest, hintFormat)) {
 			// It describes another hint than the one stored, or its digest is of another
 			// build's making (hintDigest): compare the hint itself.
 			p.summary.Digest = ""
