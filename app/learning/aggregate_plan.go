@@ -171,7 +171,9 @@ func (p *runPlan) planChunk(tx *gorm.DB, keys []formKey, stored map[formKey]*sto
 		was := decodeHint(old.hint)
 		old.hint = nil
 		if old.summary == nil || old.summary.Digest == "" {
-			same[i] = sameHint(was, rows[i].hint)
+			// No digest to trust: the stored hint's own, of its values as decoded (jsonb
+			// reorders and respaces the JSON, not the values).
+			same[i] = was != nil && hintDigest(was) == rows[i].digest
 		}
 		if !same[i] {
 			changes[i] = pickChanges(keys[i], was, rows[i].hint)

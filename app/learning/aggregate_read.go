@@ -3,7 +3,6 @@ package learning
 import (
 	"database/sql"
 	"encoding/json"
-	"reflect"
 	"strings"
 	"sync"
 	"time"
@@ -366,15 +365,4 @@ func decodeHint(stored []byte) *models.StyleHint {
 		return nil
 	}
 	return &old
-}
-
-// sameHint reports whether a stored hint (decoded; nil: none) equals a new one apart from
-// computed_at and run_id. Both sides are compared as the values the JSON stands for: a stored
-// hint went through jsonb, which reorders and respaces it.
-func sameHint(old *models.StyleHint, h *models.StyleHint) bool {
-	return old != nil && reflect.DeepEqual(withoutStamp(*old), withoutStamp(*h))
-}
-func withoutStamp(h models.StyleHint) models.StyleHint {
-	h.ComputedAt, h.RunID = time.Time{}, ""
-	return h
 }
