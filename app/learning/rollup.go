@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -98,7 +99,7 @@ func rebuildRollups(tx *gorm.DB, d dialect) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	if err := checkFingerprints(tx, d, "autofill_events e"); err != nil {
+	if _, err := checkFingerprints(tx, d, d.everyEvent()); err != nil {
 		return 0, err
 	}
 	stmts := []string{
@@ -118,75 +119,150 @@ func rebuildRollups(tx *gorm.DB, d dialect) (int, error) {
 	return derived, nil
 }
 
-// foldMarked recomputes the marked cells: their events' missing derived columns first (which
-// marks the same cells again, consumed with the rest), then each cell from its events, copied
-// once (copyMarkedSQL) for the cells, the map days and the maps. The marks are consumed into
-// learning_fold by one statement (on Postgres a DELETE … RETURNING, which takes exactly the
-// committed ones; SQLite has one writer, so nothing commits between reading and deleting
-// them).
+// foldMarked recomputes the marked cells from one copy of their events (copyMarkedSQL): the
+// marks are consumed into learning_fold (takeMarks), the cells' events copied once, and the
+// copy says whether any of them lack derived columns and which fingerprints to check, so that
+// the events are read once, not once more for each of those (at 10,000 new events over 2,000
+// forms the two extra passes took 0.2–1.0 s of a fold of 0.5–1.2 s). A derivation or repair
+// changes events, whose triggers mark their cells again: those marks are taken too and the
+// copy made again, so the fold counts what the events now say.
 func foldMarked(tx *gorm.DB, d dialect) (cells, derived int, err error) {
+	setup := []string{"CREATE TEMP TABLE learning_fold (day varchar(10), host text, schema_hash text) ON COMMIT DROP"}
 	if d.Postgres {
 		// The marks come and go by the million (a seed, a backfill) or by the handful; with
 		// statistics from another moment the planner joined an empty table to every event (a
 		// sequential scan of 10M events, 20 s, at every run). ANALYZE reads a sample: cheap.
-		if err := tx.Exec("ANALYZE learning_dirty").Error; err != nil {
-			return 0, 0, fmt.Errorf("analyze the marks: %w", err)
+		setup = append([]string{"ANALYZE learning_dirty"}, setup...)
+	} else { // the temporary tables are dropped at the end (SQLite has no ON COMMIT DROP)
+		setup = []string{
+			"DROP TABLE IF EXISTS learning_fold",
+			"DROP TABLE IF EXISTS learning_fold_events",
+			"CREATE TEMP TABLE learning_fold (day varchar(10), host text, schema_hash text)",
 		}
 	}
-	marked := "(SELECT DISTINCT day, host, schema_hash FROM learning_dirty) f JOIN autofill_events e ON " + d.inCell("f", "e")
-	derived, err = deriveMissing(tx, d, marked)
+	for _, s := range setup {
+		if err := tx.Exec(s).Error; err != nil {
+			return 0, 0, fmt.Errorf("fold: %s: %w", firstWords(s), err)
+		}
+	}
+	n, err := takeMarks(tx, d)
+	if err != nil || n == 0 {
+		return 0, 0, errors.Join(err, dropFoldTables(tx, d, false))
+	}
+	if err := copyMarked(tx, d, false); err != nil {
+		return 0, 0, err
+	}
+	var underived int64
+	if err := tx.Raw("SELECT COUNT(*) FROM learning_fold_events WHERE underived = 1").Scan(&underived).Error; err != nil {
+		return 0, 0, fmt.Errorf("fold: count the events with no derived columns: %w", err)
+	}
+	if underived > 0 {
+		if derived, err = deriveMissing(tx, d, "learning_fold f JOIN autofill_events e ON "+d.inCell("f", "e")); err != nil {
+			return 0, 0, err
+		}
+	}
+	if derived > 0 {
+		if n, err = remark(tx, d, n); err != nil {
+			return 0, 0, err
+		}
+	}
+	repaired, err := checkFingerprints(tx, d, markedEvents)
 	if err != nil {
 		return 0, 0, err
 	}
-	if err := checkFingerprints(tx, d, marked); err != nil {
-		return 0, 0, err
-	}
-	consume := []string{
-		"DROP TABLE IF EXISTS learning_fold",
-		"DROP TABLE IF EXISTS learning_fold_events",
-		"CREATE TEMP TABLE learning_fold AS SELECT DISTINCT day, host, schema_hash FROM learning_dirty",
-		"DELETE FROM learning_dirty",
-	}
-	if d.Postgres {
-		consume = []string{ // the temporary tables are dropped at commit or rollback: none is left
-			"CREATE TEMP TABLE learning_fold (day text, host text, schema_hash text) ON COMMIT DROP",
-			`WITH taken AS (DELETE FROM learning_dirty RETURNING day, host, schema_hash)
-			INSERT INTO learning_fold SELECT DISTINCT day, host, schema_hash FROM taken`,
-			"ANALYZE learning_fold",
+	if repaired {
+		if n, err = remark(tx, d, n); err != nil {
+			return 0, 0, err
 		}
-	}
-	for _, s := range consume {
-		if err := tx.Exec(s).Error; err != nil {
-			return 0, 0, fmt.Errorf("collect the changed cells: %w", err)
-		}
-	}
-	var n int64
-	if err := tx.Raw("SELECT COUNT(*) FROM learning_fold").Scan(&n).Error; err != nil {
-		return 0, 0, err
 	}
 	stmts := []string{
 		"DELETE FROM learning_cells WHERE EXISTS (SELECT 1 FROM learning_fold f WHERE f.day = learning_cells.day AND f.host = learning_cells.host AND f.schema_hash = learning_cells.schema_hash)",
 		"DELETE FROM learning_map_days WHERE EXISTS (SELECT 1 FROM learning_fold f WHERE f.day = learning_map_days.day AND f.host = learning_map_days.host AND f.schema_hash = learning_map_days.schema_hash)",
-		d.copyMarkedSQL(),
 		d.foldCellsSQL(markedEvents),
 		d.foldMapDaysSQL(markedEvents),
 		d.foldMapsSQL(markedEvents),
-	}
-	if n == 0 {
-		stmts = nil
-	}
-	if !d.Postgres {
-		if n > 0 {
-			stmts = append(stmts, "DROP TABLE learning_fold_events")
-		}
-		stmts = append(stmts, "DROP TABLE learning_fold")
 	}
 	for _, s := range stmts {
 		if err := tx.Exec(s).Error; err != nil {
 			return 0, 0, fmt.Errorf("fold: %s: %w", firstWords(s), err)
 		}
 	}
-	return int(n), derived, nil
+	return int(n), derived, dropFoldTables(tx, d, true)
+}
+
+// takeMarks consumes the marks into learning_fold, each cell once, and returns how many cells
+// it added: on Postgres by one DELETE … RETURNING, which takes exactly the committed marks;
+// SQLite has one writer, so nothing commits between reading and deleting them.
+func takeMarks(tx *gorm.DB, d dialect) (int64, error) {
+	notTaken := "NOT EXISTS (SELECT 1 FROM learning_fold f WHERE f.day = t.day AND f.host = t.host AND f.schema_hash = t.schema_hash)"
+	take := []string{
+		"INSERT INTO learning_fold SELECT DISTINCT day, host, schema_hash FROM learning_dirty t WHERE " + notTaken,
+		"DELETE FROM learning_dirty",
+	}
+	if d.Postgres {
+		take = []string{`WITH t AS (DELETE FROM learning_dirty RETURNING day, host, schema_hash)
+			INSERT INTO learning_fold SELECT DISTINCT day, host, schema_hash FROM t WHERE ` + notTaken}
+	}
+	var added int64
+	for i, s := range take {
+		res := tx.Exec(s)
+		if res.Error != nil {
+			return 0, fmt.Errorf("collect the changed cells: %w", res.Error)
+		}
+		if i == 0 {
+			added = res.RowsAffected
+		}
+	}
+	if d.Postgres && added > 0 {
+		if err := tx.Exec("ANALYZE learning_fold").Error; err != nil {
+			return 0, fmt.Errorf("collect the changed cells: %w", err)
+		}
+	}
+	return added, nil
+}
+
+// copyMarked copies the events of the cells in learning_fold into learning_fold_events
+// (copyMarkedSQL), after dropping the earlier copy when again.
+func copyMarked(tx *gorm.DB, d dialect, again bool) error {
+	stmts := []string{d.copyMarkedSQL()}
+	if again {
+		stmts = append([]string{"DROP TABLE learning_fold_events"}, stmts...)
+	}
+	for _, s := range stmts {
+		if err := tx.Exec(s).Error; err != nil {
+			return fmt.Errorf("fold: copy the changed cells' events: %w", err)
+		}
+	}
+	return nil
+}
+
+// remark takes the marks that a derivation or a repair left (the cells of the events it
+// changed, and any a writer committed meanwhile) and copies the events again. cells is how
+// many cells were taken before; it returns how many are taken now.
+func remark(tx *gorm.DB, d dialect, cells int64) (int64, error) {
+	added, err := takeMarks(tx, d)
+	if err != nil {
+		return 0, err
+	}
+	return cells + added, copyMarked(tx, d, true)
+}
+
+// dropFoldTables drops a fold's temporary tables on SQLite (Postgres drops them at commit or
+// rollback): learning_fold, and learning_fold_events when copied.
+func dropFoldTables(tx *gorm.DB, d dialect, copied bool) error {
+	if d.Postgres {
+		return nil
+	}
+	stmts := []string{"DROP TABLE learning_fold"}
+	if copied {
+		stmts = append(stmts, "DROP TABLE learning_fold_events")
+	}
+	for _, s := range stmts {
+		if err := tx.Exec(s).Error; err != nil {
+			return fmt.Errorf("fold: %s: %w", firstWords(s), err)
+		}
+	}
+	return nil
 }
 
 // inCell is the condition that event e lies in cell c (day, host, schema_hash).
@@ -209,6 +285,7 @@ type foldEvents struct {
 	family, segment, discipline, style, ok string
 	edits                                  string // the aggregator's rule of an event's edits (dialect.edits)
 	tbl, rep                               string // on Postgres the row's partition and address; on SQLite its map
+	size                                   string // what checkFingerprints compares of a map: its stored size on Postgres, its text on SQLite
 }
 
 // everyEvent reads the events themselves. edits is dialect.edits, for the rows with no derived
@@ -219,10 +296,10 @@ func (d dialect) everyEvent() foldEvents {
 		family: "COALESCE(e.host_family, '')", segment: "COALESCE(e.segment_key, '')",
 		discipline: "COALESCE(e.discipline, '')", style: "COALESCE(e.gen_style_id, '')",
 		ok: "CASE WHEN e.status = 'ok' THEN 1 ELSE 0 END", edits: d.edits(),
-		tbl: "e.tableoid", rep: "e.ctid",
+		tbl: "e.tableoid", rep: "e.ctid", size: "pg_column_size(e.final_map)",
 	}
 	if !d.Postgres {
-		src.tbl, src.rep = "0", "e.final_map"
+		src.tbl, src.rep, src.size = "0", "e.final_map", "e.final_map"
 	}
 	return src
 }
@@ -231,12 +308,14 @@ func (d dialect) everyEvent() foldEvents {
 var markedEvents = foldEvents{
 	from: "learning_fold_events e", day: "e.day",
 	family: "e.host_family", segment: "e.segment_key", discipline: "e.discipline", style: "e.gen_style_id",
-	ok: "e.ok", edits: "e.edits", tbl: "e.tbl", rep: "e.rep",
+	ok: "e.ok", edits: "e.edits", tbl: "e.tbl", rep: "e.rep", size: "e.map_size",
 }
 
 // copyMarkedSQL copies what a fold needs of the events of the cells in learning_fold into the
 // temporary table learning_fold_events, with the expressions of everyEvent: one pass over the
-// events by their index on (host, schema_hash, created_at).
+// events by their index on (host, schema_hash, created_at). Besides what the cells, map days
+// and maps count, it keeps what foldMarked checks: whether an event lacks derived columns
+// (deriveMissing's condition) and its map's size (checkFingerprints).
 func (d dialect) copyMarkedSQL() string {
 	e := d.everyEvent()
 	temp := "CREATE TEMP TABLE learning_fold_events AS "
@@ -245,7 +324,8 @@ func (d dialect) copyMarkedSQL() string {
 	}
 	return temp + `SELECT f.day AS day, e.host, e.schema_hash, ` + e.family + ` AS host_family, ` + e.segment + ` AS segment_key,
 	` + e.discipline + ` AS discipline, ` + e.style + ` AS gen_style_id, ` + e.ok + ` AS ok, e.feedback_status,
-	` + e.edits + ` AS edits, e.edit_chars, e.duration_ms, e.created_at, e.final_map_hash, ` + e.tbl + ` AS tbl, ` + e.rep + ` AS rep
+	` + e.edits + ` AS edits, e.edit_chars, e.duration_ms, e.created_at, e.final_map_hash, ` + e.tbl + ` AS tbl, ` + e.rep + ` AS rep,
+	` + e.size + ` AS map_size, CASE WHEN ` + underivedSQL + ` THEN 1 ELSE 0 END AS underived
 FROM learning_fold f JOIN autofill_events e ON ` + d.inCell("f", "e")
 }
 
@@ -303,6 +383,9 @@ GROUP BY e.host, e.schema_hash, e.final_map_hash
 ON CONFLICT DO NOTHING`
 }
 
+// underivedSQL is the condition that event e lacks a derived column that deriveMissing fills.
+const underivedSQL = "(e.final_map_hash IS NULL AND e.final_map IS NOT NULL) OR e.host_family IS NULL"
+
 // deriveBatch is how many rows one UPDATE of deriveMissing writes: the SQLite driver binds
 // parameters in quadratic time, so it gets fewer.
 func (d dialect) deriveBatch() int {
@@ -329,8 +412,7 @@ func deriveMissing(tx *gorm.DB, d dialect, from string) (int, error) {
 		mapText, after = "e.final_map::text", "e.id > CAST(? AS uuid)"
 	}
 	q := "SELECT e.id, e.host, " + mapText + ", e.final_map_hash IS NULL AND e.final_map IS NOT NULL, " +
-		"e.host_family IS NULL FROM " + from +
-		" WHERE ((e.final_map_hash IS NULL AND e.final_map IS NOT NULL) OR e.host_family IS NULL)"
+		"e.host_family IS NULL FROM " + from + " WHERE (" + underivedSQL + ")"
 	filled := 0
 	for last := ""; ; {
 		where, args := "", []any{}
@@ -422,36 +504,39 @@ func fillDerived(tx *gorm.DB, d dialect, fills []derivedFill) error {
 	return nil
 }
 
-// checkFingerprints finds the (form, fingerprint) groups of the events read (from) whose maps
+// checkFingerprints finds the (form, fingerprint) groups of the events read (src) whose maps
 // differ from each other or from the map stored for them, and repairs those whose fingerprint
 // is wrong, which the fingerprint rule makes impossible unless a writer stored a wrong one. The
 // check is cheap: on SQLite the smallest and largest map texts, on Postgres their stored sizes
 // (exact comparison of every map costs more there than the fold). It also finds groups whose
 // maps differ only in entries that are not strings, which do not vote and so share a
-// fingerprint rightly: repairFingerprint tells them apart and leaves them alone.
-func checkFingerprints(tx *gorm.DB, d dialect, from string) error {
-	size, stored := "e.final_map", "m.final_map"
+// fingerprint rightly: repairFingerprint tells them apart and leaves them alone. It reports
+// whether it repaired any.
+func checkFingerprints(tx *gorm.DB, d dialect, src foldEvents) (repaired bool, err error) {
+	size, stored := src.size, "m.final_map"
 	if d.Postgres {
-		size, stored = "pg_column_size(e.final_map)", "pg_column_size(m.final_map)"
+		stored = "pg_column_size(m.final_map)"
 	}
 	// One pass over the events: each group's smallest and largest map, then the stored map.
 	q := `SELECT g.host, g.schema_hash, g.map_hash AS final_map_hash
 FROM (SELECT e.host, e.schema_hash, e.final_map_hash AS map_hash, MIN(` + size + `) AS lo, MAX(` + size + `) AS hi
-	FROM ` + from + `
+	FROM ` + src.from + `
 	WHERE e.final_map_hash IS NOT NULL
 	GROUP BY e.host, e.schema_hash, e.final_map_hash) g
 LEFT JOIN learning_maps m ON m.host = g.host AND m.schema_hash = g.schema_hash AND m.map_hash = g.map_hash
 WHERE g.lo <> g.hi OR ` + stored + ` <> g.lo`
 	var groups []fingerprintGroup
 	if err := tx.Raw(q).Scan(&groups).Error; err != nil {
-		return fmt.Errorf("check fingerprints: %w", err)
+		return false, fmt.Errorf("check fingerprints: %w", err)
 	}
 	for _, g := range groups {
-		if err := repairFingerprint(tx, d, g); err != nil {
-			return err
+		fixed, err := repairFingerprint(tx, d, g)
+		if err != nil {
+			return false, err
 		}
+		repaired = repaired || fixed
 	}
-	return nil
+	return repaired, nil
 }
 
 // fingerprintGroup is one form's events of one fingerprint.
@@ -465,8 +550,9 @@ type fingerprintGroup struct {
 // do not vote) it changes nothing: dropping the map and recounting the cells would change no
 // vote, and would happen again at every fold that reads the group. Otherwise every event gets
 // the fingerprint of its own map, the group's stored map is dropped, and every cell that holds
-// one of its events is marked, so that this fold recounts them.
-func repairFingerprint(tx *gorm.DB, d dialect, g fingerprintGroup) error {
+// one of its events is marked, so that this fold recounts them. It reports whether it repaired
+// anything.
+func repairFingerprint(tx *gorm.DB, d dialect, g fingerprintGroup) (bool, error) {
 	mapText := "final_map"
 	if d.Postgres {
 		mapText = "final_map::text"
@@ -474,12 +560,12 @@ func repairFingerprint(tx *gorm.DB, d dialect, g fingerprintGroup) error {
 	var evs []struct{ ID, Map string }
 	if err := tx.Raw("SELECT id, "+mapText+" AS map FROM autofill_events WHERE host = ? AND schema_hash = ? AND final_map_hash = ?",
 		g.Host, g.SchemaHash, g.FinalMapHash).Scan(&evs).Error; err != nil {
-		return fmt.Errorf("read a fingerprint's events: %w", err)
+		return false, fmt.Errorf("read a fingerprint's events: %w", err)
 	}
 	var stored []string
 	if err := tx.Raw("SELECT "+mapText+" FROM learning_maps WHERE host = ? AND schema_hash = ? AND map_hash = ?",
 		g.Host, g.SchemaHash, g.FinalMapHash).Scan(&stored).Error; err != nil {
-		return fmt.Errorf("read a fingerprint's map: %w", err)
+		return false, fmt.Errorf("read a fingerprint's map: %w", err)
 	}
 	wrong := map[string]int64{} // event id → its map's fingerprint
 	for _, e := range evs {
@@ -494,23 +580,23 @@ func repairFingerprint(tx *gorm.DB, d dialect, g fingerprintGroup) error {
 		}
 	}
 	if len(wrong) == 0 && !storedWrong {
-		return nil
+		return false, nil
 	}
 	if err := tx.Exec("INSERT INTO learning_dirty (day, host, schema_hash) SELECT DISTINCT "+d.Day("created_at")+
 		", host, schema_hash FROM autofill_events WHERE host = ? AND schema_hash = ? AND final_map_hash = ?",
 		g.Host, g.SchemaHash, g.FinalMapHash).Error; err != nil {
-		return fmt.Errorf("mark a fingerprint's cells: %w", err)
+		return false, fmt.Errorf("mark a fingerprint's cells: %w", err)
 	}
 	if err := tx.Exec("DELETE FROM learning_maps WHERE host = ? AND schema_hash = ? AND map_hash = ?",
 		g.Host, g.SchemaHash, g.FinalMapHash).Error; err != nil {
-		return fmt.Errorf("drop a fingerprint's map: %w", err)
+		return false, fmt.Errorf("drop a fingerprint's map: %w", err)
 	}
 	for id, h := range wrong {
 		if err := tx.Exec("UPDATE autofill_events SET final_map_hash = ? WHERE id = ?", h, id).Error; err != nil {
-			return fmt.Errorf("repair a fingerprint: %w", err)
+			return false, fmt.Errorf("repair a fingerprint: %w", err)
 		}
 	}
-	return nil
+	return true, nil
 }
 
 // votingMapHash is the fingerprint of a stored map's string entries, false when the text is
