@@ -75,7 +75,7 @@ var learningRollups = &gormigrate.Migration{
 			return err
 		}
 		if isPostgres(tx) {
-			return ddl(tx, dirtyTriggersPostgres...)
+			return ddl(tx, append([]string{dirtyFunctionPostgres}, dirtyTriggersPostgres...)...)
 		}
 		return ddl(tx, dirtyTriggersSQLite...)
 	},
@@ -108,21 +108,31 @@ var learningRollups = &gormigrate.Migration{
 	},
 }
 
-// dirtyTriggersPostgres mark the (day, form) cells of the rows each statement inserted,
-// updated (old and new) or deleted, once per cell and statement.
-var dirtyTriggersPostgres = []string{
-	`CREATE OR REPLACE FUNCTION learning_mark_dirty() RETURNS trigger LANGUAGE plpgsql AS $$
+// dirtyFunctionPostgres marks the (day, form) cells of the rows each statement inserted,
+// updated (old and new) or deleted, once per cell and statement. (Since
+// 202612070500_learning_new_events an insert records its rows in learning_new instead.)
+var dirtyFunctionPostgres = `CREATE OR REPLACE FUNCTION learning_mark_dirty() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
 	IF TG_OP IN ('INSERT', 'UPDATE') THEN
-		INSERT INTO learning_dirty (day, host, schema_hash)
-		SELECT DISTINCT to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD'), host, schema_hash FROM new_rows;
+` + markRowsPostgres("new_rows") + `
 	END IF;
 	IF TG_OP IN ('UPDATE', 'DELETE') THEN
-		INSERT INTO learning_dirty (day, host, schema_hash)
-		SELECT DISTINCT to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD'), host, schema_hash FROM old_rows;
+` + markRowsPostgres("old_rows") + `
 	END IF;
 	RETURN NULL;
-END $$`,
+END $$`
+
+// markRowsPostgres is the statement of learning_mark_dirty that marks the cells of a
+// transition table's rows.
+func markRowsPostgres(rows string) string {
+	return `		INSERT INTO learning_dirty (day, host, schema_hash)
+		SELECT DISTINCT to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD'), host, schema_hash FROM ` + rows + `;`
+}
+
+// dirtyTriggersPostgres call learning_mark_dirty after every statement that inserts, updates or
+// deletes events, with its rows (transition tables). They name the function, whatever its body
+// (the partitioned table gets them again, convertLocked).
+var dirtyTriggersPostgres = []string{
 	"DROP TRIGGER IF EXISTS learning_dirty_insert ON autofill_events",
 	"DROP TRIGGER IF EXISTS learning_dirty_update ON autofill_events",
 	"DROP TRIGGER IF EXISTS learning_dirty_delete ON autofill_events",

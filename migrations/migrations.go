@@ -49,6 +49,7 @@ func steps() []*gormigrate.Migration {
 		eventPartitions,
 		reportWeeklyEvents,
 		mapDaysByForm,
+		learningNewEvents,
 	}
 }
 

@@ -175,13 +175,12 @@ func TestLearningRollupsStep(t *testing.T) {
 		at := time.Date(2026, 12, 1, 23, 59, 0, 0, time.UTC)
 		_, err := seeds.Insert(ctx, db, []seeds.Ev{{Host: "a.example", SchemaHash: "f", CreatedAt: at}})
 		require.NoError(t, err)
+		require.EqualValues(t, 0, marks(), "an insert is recorded in learning_new instead (TestLearningNewEventsStep)")
+		require.NoError(t, db.Exec("UPDATE autofill_events SET feedback_status = 'helpful'").Error)
 		require.EqualValues(t, 1, marks())
 		var day string
 		require.NoError(t, db.Raw("SELECT day FROM learning_dirty").Scan(&day).Error)
 		require.Equal(t, "2026-12-01", day, "the event's UTC day")
-		require.NoError(t, db.Exec("DELETE FROM learning_dirty").Error)
-		require.NoError(t, db.Exec("UPDATE autofill_events SET feedback_status = 'helpful'").Error)
-		require.EqualValues(t, 1, marks())
 		require.NoError(t, db.Exec("DELETE FROM learning_dirty").Error)
 		require.NoError(t, db.Exec("DELETE FROM autofill_events").Error)
 		require.EqualValues(t, 1, marks())
@@ -194,6 +193,50 @@ func TestLearningRollupsStep(t *testing.T) {
 		require.NoError(t, err, "no trigger left behind")
 		require.NoError(t, migrations.Up(ctx, db))
 		require.True(t, db.Migrator().HasTable("learning_cells"))
+	})
+}
+
+// TestLearningNewEventsStep: after the step an insert records its rows in learning_new and
+// marks nothing, while an update still marks its cell; its rollback marks the cells of the
+// events learning_new still names (the older fold recounts them), drops the table, and an
+// insert marks its cell again.
+func TestLearningNewEventsStep(t *testing.T) {
+	storetest.EachBackend(t, func(t *testing.T, b storetest.Backend) {
+		ctx := context.Background()
+		db := b.New(t)
+		count := func(q string) int64 {
+			t.Helper()
+			var n int64
+			require.NoError(t, db.Raw(q).Scan(&n).Error)
+			return n
+		}
+		marks := func() int64 { return count("SELECT COUNT(DISTINCT day || host || schema_hash) FROM learning_dirty") }
+		at := time.Date(2026, 12, 1, 23, 59, 0, 0, time.UTC)
+		evs, err := seeds.Insert(ctx, db, []seeds.Ev{{Host: "a.example", SchemaHash: "f", CreatedAt: at}, {Host: "b.example", SchemaHash: "g", CreatedAt: at}})
+		require.NoError(t, err)
+		require.Zero(t, marks())
+		require.EqualValues(t, 2, count("SELECT COUNT(*) FROM learning_new"))
+		var ids []string
+		require.NoError(t, db.Raw("SELECT CAST(id AS TEXT) FROM learning_new ORDER BY 1").Scan(&ids).Error)
+		require.ElementsMatch(t, []string{evs[0].ID, evs[1].ID}, ids)
+		require.NoError(t, db.Exec("UPDATE autofill_events SET feedback_status = 'helpful' WHERE host = 'b.example'").Error)
+		require.EqualValues(t, 1, marks(), "an update marks its cell")
+
+		require.NoError(t, migrations.DownTo(ctx, db, stepBefore(t, "202612070500_learning_new_events")))
+		require.False(t, db.Migrator().HasTable("learning_new"))
+		require.EqualValues(t, 2, marks(), "the cells of both new events: one marked by the update, one by the rollback")
+		require.EqualValues(t, 1, count("SELECT COUNT(*) FROM learning_dirty WHERE host = 'a.example' AND day = '2026-12-01'"))
+		require.NoError(t, db.Exec("DELETE FROM learning_dirty").Error)
+		_, err = seeds.Insert(ctx, db, []seeds.Ev{{Host: "c.example", SchemaHash: "h", CreatedAt: at}})
+		require.NoError(t, err)
+		require.EqualValues(t, 1, marks(), "an insert marks its cell again")
+
+		require.NoError(t, migrations.Up(ctx, db))
+		require.NoError(t, db.Exec("DELETE FROM learning_dirty").Error)
+		_, err = seeds.Insert(ctx, db, []seeds.Ev{{Host: "d.example", SchemaHash: "i", CreatedAt: at}})
+		require.NoError(t, err)
+		require.Zero(t, marks())
+		require.EqualValues(t, 1, count("SELECT COUNT(*) FROM learning_new"))
 	})
 }
 

@@ -194,7 +194,7 @@ func TestMapsDifferingInWhatDoesNotVote(t *testing.T) {
 		require.Equal(t, models.StringMap{"#a": "x"}, h.profile(noFamily, "f").Fields.V)
 
 		h.insert(seeds.Ev{Host: noFamily, SchemaHash: "f", FinalMap: m}.Times(2))
-		withNumber(time.Now().Add(-time.Hour))
+		withNumber(time.Now().Add(-2 * time.Hour)) // the new events (received an hour ago)
 		fold, err := learning.FoldRollups(context.Background(), db, false)
 		require.NoError(t, err)
 		require.Equal(t, 1, fold.Cells, "today's cell alone")

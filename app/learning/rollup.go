@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -17,21 +16,32 @@ import (
 )
 
 // The aggregator's sufficient statistics (migration 202612061510_learning_rollups): what a run
-// needs of the events, per UTC day, kept current by folding the (day, form) cells that the
-// triggers on autofill_events marked changed. A run reads these, never the raw events, so its
-// cost follows the window's cells, and a fold's follows what changed: new events, late
-// ratings, replays (which change nothing and mark nothing), deletions, and rows written by
-// any other writer.
+// needs of the events, per UTC day, kept current from what the triggers on autofill_events
+// record. A run reads these, never the raw events, so its cost follows the window's cells, and
+// a fold's follows what changed: new events, late ratings, replays (which change nothing and
+// record nothing), deletions, and rows written by any other writer.
 //
-// A fold recomputes each marked cell from its events (delete, then insert what the events
-// say): exact by construction, idempotent, and the same statements as a rebuild, over a copy
-// of the marked cells' events (foldEvents). FoldRollups(full) rebuilds every cell;
-// `aggregate --full` runs it first, and a test requires the hints of the two paths to be
-// equal.
+// Two kinds of change, whoever writes (migration 202612070500_learning_new_events):
+//
+//   - an inserted event is recorded in learning_new, and the fold adds its counts to its cells
+//     (an upsert: runs + 1, its rating, its edits, …): the cost of a fold follows the new
+//     events, not the days they land in;
+//   - an update or a delete marks its (day, form) cells in learning_dirty, and the fold
+//     recomputes each marked cell from its events (delete, then insert what the events say):
+//     exact by construction and idempotent, with the same statements as a rebuild, over a copy
+//     of the marked cells' events (foldEvents).
+//
+// Each event is counted once, by one of them: the fold empties learning_new in the statement
+// that reads the events it names (one snapshot), and a recount leaves out the events that
+// learning_new still names (those committed after it was read), which the next fold adds. A
+// new event of a cell that is also recounted is dropped from the adds: the recount holds it.
+// FoldRollups(full) rebuilds every cell; `aggregate --full` runs it first, and a test requires
+// the hints of the two paths to be equal.
 //
 // Rows stored without the derived columns (by a replica older than them, the original
 // service, a bulk import) get them here, once: the fold fills final_map_hash and edit_total
-// of the marked cells' events that lack them, so no run pays for them again.
+// of the changed cells' events that lack them (a new event lacking them has its cell
+// recounted), so no run pays for them again.
 //
 // A final map votes through its fingerprint: learning_map_days counts the events of each
 // (day, form, fingerprint), learning_maps holds each (form, fingerprint)'s map once. One
@@ -39,20 +49,29 @@ import (
 // only the map's string values vote, as before.
 
 // rollupState is the report_state row of the learning rollups: absent until the first build.
-const rollupState = "learning"
+// addsState is the report_state row that a fold which adds new events (this build) writes
+// beside it, with the same refreshed_at: when they differ, a build older than
+// 202612070500_learning_new_events folded last (a rolling deploy), and it may have recounted
+// cells with events that learning_new still names, which adding them would count twice: the
+// next fold rebuilds instead, if learning_new names any.
+const (
+	rollupState = "learning"
+	addsState   = "learning_adds"
+)
 
 // FoldResult says what a fold did.
 type FoldResult struct {
-	Rebuilt bool          // every cell was recomputed (the first fold, or full)
+	Rebuilt bool          // every cell was recomputed (the first fold, full, or after an older build's fold)
 	Cells   int           // (day, form) cells recomputed by an incremental fold
+	Added   int           // new events added to their cells without a recount
 	Derived int           // events whose derived columns the fold filled
 	Took    time.Duration // how long it took
 }
 
 // FoldRollups brings the rollups up to date: a rebuild when full or never built, else the
-// recomputation of the cells marked since the last fold. One fold at a time per database.
-// Its callers first check that the adoption backfill is done (migrations.CheckBackfill): a row
-// it has not reached would be counted in no family.
+// new events added and the cells marked since the last fold recomputed. One fold at a time
+// per database. Its callers first check that the adoption backfill is done
+// (migrations.CheckBackfill): a row it has not reached would be counted in no family.
 func FoldRollups(ctx context.Context, db *gorm.DB, full bool) (FoldResult, error) {
 	start := time.Now()
 	var res FoldResult
@@ -64,25 +83,24 @@ func FoldRollups(ctx context.Context, db *gorm.DB, full bool) (FoldResult, error
 		if err := d.tune(tx); err != nil {
 			return err
 		}
-		var built int64
-		if err := tx.Raw("SELECT COUNT(*) FROM report_state WHERE name = ?", rollupState).Scan(&built).Error; err != nil {
-			return fmt.Errorf("read the rollups' state: %w", err)
+		rebuild, err := mustRebuild(tx)
+		if err != nil {
+			return err
 		}
-		var err error
-		if full || built == 0 {
+		if full || rebuild {
 			res.Rebuilt = true
 			res.Derived, err = rebuildRollups(tx, d)
 		} else {
-			res.Cells, res.Derived, err = foldMarked(tx, d)
+			res, err = foldChanges(tx, d)
 		}
 		if err != nil {
 			return err
 		}
 		now := time.Now().UTC()
-		return tx.Exec(`INSERT INTO report_state (name, refreshed_at, covered_until, rebuilt_at) VALUES (?, ?, ?, ?)
+		return tx.Exec(`INSERT INTO report_state (name, refreshed_at, covered_until, rebuilt_at) VALUES (?, ?, ?, ?), (?, ?, ?, ?)
 			ON CONFLICT (name) DO UPDATE SET refreshed_at = excluded.refreshed_at, covered_until = excluded.covered_until,
 				rebuilt_at = CASE WHEN ? THEN excluded.rebuilt_at ELSE report_state.rebuilt_at END`,
-			rollupState, now, now, now, res.Rebuilt).Error
+			rollupState, now, now, now, addsState, now, now, now, res.Rebuilt).Error
 	})
 	res.Took = time.Since(start)
 	if err != nil {
@@ -91,10 +109,44 @@ func FoldRollups(ctx context.Context, db *gorm.DB, full bool) (FoldResult, error
 	return res, nil
 }
 
-// rebuildRollups recomputes every cell from the events. The marks visible when it starts are
-// consumed first: the events they mark are visible to the statements after it; a writer that
-// commits later leaves its own marks for the next fold.
+// mustRebuild reports whether the next fold must rebuild: the rollups were never built, or a
+// build that does not add new events folded last (addsState) while learning_new names events.
+func mustRebuild(tx *gorm.DB) (bool, error) {
+	var states []struct {
+		Name        string
+		RefreshedAt time.Time
+	}
+	if err := tx.Raw("SELECT name, refreshed_at FROM report_state WHERE name IN (?, ?)", rollupState, addsState).
+		Scan(&states).Error; err != nil {
+		return false, fmt.Errorf("read the rollups' state: %w", err)
+	}
+	at := map[string]time.Time{}
+	for _, s := range states {
+		at[s.Name] = s.RefreshedAt
+	}
+	built, ok := at[rollupState]
+	if !ok {
+		return true, nil
+	}
+	if adds, ok := at[addsState]; ok && adds.Equal(built) {
+		return false, nil
+	}
+	var pending int64
+	if err := tx.Raw("SELECT COUNT(*) FROM (SELECT 1 FROM learning_new LIMIT 1) n").Scan(&pending).Error; err != nil {
+		return false, fmt.Errorf("read the new events: %w", err)
+	}
+	return pending > 0, nil
+}
+
+// rebuildRollups recomputes every cell from the events. The new events visible when it starts
+// are taken first, and the marks once it has derived and checked (which mark what they
+// change): the events they name are visible to the statements after; a writer that commits
+// later leaves its own for the next fold, and the rebuild leaves its new events out
+// (everyEvent), for that fold to add.
 func rebuildRollups(tx *gorm.DB, d dialect) (int, error) {
+	if err := tx.Exec("DELETE FROM learning_new").Error; err != nil {
+		return 0, fmt.Errorf("rebuild: take the new events: %w", err)
+	}
 	derived, err := deriveMissing(tx, d, "autofill_events e")
 	if err != nil {
 		return 0, err
@@ -107,8 +159,8 @@ func rebuildRollups(tx *gorm.DB, d dialect) (int, error) {
 		"DELETE FROM learning_cells",
 		"DELETE FROM learning_map_days",
 		"DELETE FROM learning_maps",
-		d.foldCellsSQL(d.everyEvent()),
-		d.foldMapDaysSQL(d.everyEvent()),
+		d.foldCellsSQL(d.everyEvent(), false),
+		d.foldMapDaysSQL(d.everyEvent(), false),
 		d.foldMapsSQL(d.everyEvent()),
 	}
 	for _, s := range stmts {
@@ -119,103 +171,192 @@ func rebuildRollups(tx *gorm.DB, d dialect) (int, error) {
 	return derived, nil
 }
 
-// foldMarked recomputes the marked cells from one copy of their events (copyMarkedSQL): the
-// marks are consumed into learning_fold (takeMarks), the cells' events copied once, and the
-// copy says whether any of them lack derived columns and which fingerprints to check, so that
-// the events are read once, not once more for each of those (at 10,000 new events over 2,000
-// forms the two extra passes took 0.2–1.0 s of a fold of 0.5–1.2 s). A derivation or repair
-// changes events, whose triggers mark their cells again: those marks are taken too and the
-// copy made again, so the fold counts what the events now say.
-func foldMarked(tx *gorm.DB, d dialect) (cells, derived int, err error) {
-	setup := []string{"CREATE TEMP TABLE learning_fold (day varchar(10), host text, schema_hash text) ON COMMIT DROP"}
+// foldChanges adds the new events to their cells and recomputes the marked ones:
+//
+//  1. it takes the marks into learning_fold (takeMarks) and the new events, copied from the
+//     events they name, into learning_fold_new (takeNew); a new event lacking derived columns
+//     marks its cell, which the derivation needs;
+//  2. it copies the marked cells' events once into learning_fold_events (copyMarkedSQL), which
+//     also says which of them lack derived columns (deriveMissing fills them) and what
+//     checkFingerprints compares, for them and the new events together; a derivation or a
+//     repair changes events, whose triggers mark their cells again: those marks are taken too
+//     and the copy made again, so that the fold counts what the events now say;
+//  3. it drops the new events of the marked cells (their recount holds them), recomputes the
+//     marked cells from the copy and adds the other new events to theirs.
+//
+// Reading the marked cells' events once, not once more each for the derivation and the
+// fingerprints, saved 0.2–1.0 s of a fold of 0.5–1.2 s after 10,000 new events over 2,000
+// forms, when every insert still marked its cell.
+func foldChanges(tx *gorm.DB, d dialect) (res FoldResult, err error) {
+	setup := []string{
+		"CREATE TEMP TABLE learning_fold (day varchar(10), host text, schema_hash text) ON COMMIT DROP",
+		d.copyEventsSQL("learning_fold_new", "learning_new t", "t", false) + " WITH NO DATA",
+	}
 	if d.Postgres {
-		// The marks come and go by the million (a seed, a backfill) or by the handful; with
-		// statistics from another moment the planner joined an empty table to every event (a
-		// sequential scan of 10M events, 20 s, at every run). ANALYZE reads a sample: cheap.
-		setup = append([]string{"ANALYZE learning_dirty"}, setup...)
-	} else { // the temporary tables are dropped at the end (SQLite has no ON COMMIT DROP)
+		// The marks and the new events come and go by the million (a seed, a backfill) or by
+		// the handful; with statistics from another moment the planner joined an empty table
+		// to every event (a sequential scan of 10M events, 20 s, at every run). ANALYZE reads
+		// a sample: cheap.
+		setup = append([]string{"ANALYZE learning_dirty", "ANALYZE learning_new"}, setup...)
+	} else {
+		// SQLite has no ON COMMIT DROP: the fold drops them at the end (dropFoldTables), and a
+		// fold that fails rolls their creation back with the rest.
 		setup = []string{
-			"DROP TABLE IF EXISTS learning_fold",
-			"DROP TABLE IF EXISTS learning_fold_events",
 			"CREATE TEMP TABLE learning_fold (day varchar(10), host text, schema_hash text)",
+			d.copyEventsSQL("learning_fold_new", "learning_new t", "t", false) + " LIMIT 0",
 		}
 	}
 	for _, s := range setup {
 		if err := tx.Exec(s).Error; err != nil {
-			return 0, 0, fmt.Errorf("fold: %s: %w", firstWords(s), err)
+			return res, fmt.Errorf("fold: %s: %w", firstWords(s), err)
 		}
 	}
-	n, err := takeMarks(tx, d)
-	if err != nil || n == 0 {
-		return 0, 0, errors.Join(err, dropFoldTables(tx, d, false))
-	}
-	if err := copyMarked(tx, d, false); err != nil {
-		return 0, 0, err
-	}
-	var underived int64
-	if err := tx.Raw("SELECT COUNT(*) FROM learning_fold_events WHERE underived = 1").Scan(&underived).Error; err != nil {
-		return 0, 0, fmt.Errorf("fold: count the events with no derived columns: %w", err)
-	}
-	if underived > 0 {
-		if derived, err = deriveMissing(tx, d, "learning_fold f JOIN autofill_events e ON "+d.inCell("f", "e")); err != nil {
-			return 0, 0, err
-		}
-	}
-	if derived > 0 {
-		if n, err = remark(tx, d, n); err != nil {
-			return 0, 0, err
-		}
-	}
-	repaired, err := checkFingerprints(tx, d, markedEvents)
+	cells, err := takeMarks(tx, d)
 	if err != nil {
-		return 0, 0, err
+		return res, err
 	}
-	if repaired {
-		if n, err = remark(tx, d, n); err != nil {
-			return 0, 0, err
+	added, err := takeNew(tx, d)
+	if err != nil {
+		return res, err
+	}
+	if added > 0 {
+		mark := tx.Exec(`INSERT INTO learning_fold SELECT DISTINCT day, host, schema_hash FROM learning_fold_new t
+			WHERE underived = 1 AND ` + notInFold("t"))
+		if mark.Error != nil {
+			return res, fmt.Errorf("fold: mark the cells of new events with no derived columns: %w", mark.Error)
+		}
+		cells += mark.RowsAffected
+	}
+
+	copied := false
+	recopy := func() error {
+		if cells == 0 {
+			return nil
+		}
+		err := copyMarked(tx, d, copied)
+		copied = true
+		return err
+	}
+	if err := recopy(); err != nil {
+		return res, err
+	}
+	if copied {
+		var underived int64
+		if err := tx.Raw("SELECT COUNT(*) FROM learning_fold_events WHERE underived = 1").Scan(&underived).Error; err != nil {
+			return res, fmt.Errorf("fold: count the events with no derived columns: %w", err)
+		}
+		if underived > 0 {
+			if res.Derived, err = deriveMissing(tx, d, "learning_fold f JOIN autofill_events e ON "+d.inCell("f", "e")); err != nil {
+				return res, err
+			}
+		}
+		if res.Derived > 0 {
+			if cells, err = remark(tx, d, cells, recopy); err != nil {
+				return res, err
+			}
 		}
 	}
-	stmts := []string{
-		"DELETE FROM learning_cells WHERE EXISTS (SELECT 1 FROM learning_fold f WHERE f.day = learning_cells.day AND f.host = learning_cells.host AND f.schema_hash = learning_cells.schema_hash)",
-		"DELETE FROM learning_map_days WHERE EXISTS (SELECT 1 FROM learning_fold f WHERE f.day = learning_map_days.day AND f.host = learning_map_days.host AND f.schema_hash = learning_map_days.schema_hash)",
-		d.foldCellsSQL(markedEvents),
-		d.foldMapDaysSQL(markedEvents),
-		d.foldMapsSQL(markedEvents),
+	if copied || added > 0 {
+		repaired, err := checkFingerprints(tx, d, checkedEvents(copied, added > 0))
+		if err != nil {
+			return res, err
+		}
+		if repaired {
+			if cells, err = remark(tx, d, cells, recopy); err != nil {
+				return res, err
+			}
+		}
+	}
+
+	if cells > 0 && added > 0 {
+		dropped := tx.Exec("DELETE FROM learning_fold_new WHERE " + inFold("learning_fold_new"))
+		if dropped.Error != nil {
+			return res, fmt.Errorf("fold: drop the new events of the recounted cells: %w", dropped.Error)
+		}
+		added -= dropped.RowsAffected
+	}
+	var stmts []string
+	if cells > 0 {
+		stmts = append(stmts,
+			"DELETE FROM learning_cells WHERE "+inFold("learning_cells"),
+			"DELETE FROM learning_map_days WHERE "+inFold("learning_map_days"),
+			d.foldCellsSQL(markedEvents, false),
+			d.foldMapDaysSQL(markedEvents, false),
+			d.foldMapsSQL(markedEvents),
+		)
+	}
+	if added > 0 {
+		stmts = append(stmts,
+			d.foldCellsSQL(newEvents, true),
+			d.foldMapDaysSQL(newEvents, true),
+			d.foldMapsSQL(newEvents),
+		)
 	}
 	for _, s := range stmts {
 		if err := tx.Exec(s).Error; err != nil {
-			return 0, 0, fmt.Errorf("fold: %s: %w", firstWords(s), err)
+			return res, fmt.Errorf("fold: %s: %w", firstWords(s), err)
 		}
 	}
-	return int(n), derived, dropFoldTables(tx, d, true)
+	res.Cells, res.Added = int(cells), int(added)
+	return res, dropFoldTables(tx, d, copied)
 }
+
+// inFold is the condition that row r's (day, host, schema_hash) is a marked cell, and
+// notInFold that it is not.
+func inFold(r string) string {
+	return "EXISTS (SELECT 1 FROM learning_fold f WHERE f.day = " + r + ".day AND f.host = " + r + ".host AND f.schema_hash = " + r + ".schema_hash)"
+}
+
+func notInFold(r string) string { return "NOT " + inFold(r) }
 
 // takeMarks consumes the marks into learning_fold, each cell once, and returns how many cells
 // it added: on Postgres by one DELETE … RETURNING, which takes exactly the committed marks;
 // SQLite has one writer, so nothing commits between reading and deleting them.
 func takeMarks(tx *gorm.DB, d dialect) (int64, error) {
-	notTaken := "NOT EXISTS (SELECT 1 FROM learning_fold f WHERE f.day = t.day AND f.host = t.host AND f.schema_hash = t.schema_hash)"
 	take := []string{
-		"INSERT INTO learning_fold SELECT DISTINCT day, host, schema_hash FROM learning_dirty t WHERE " + notTaken,
+		"INSERT INTO learning_fold SELECT DISTINCT day, host, schema_hash FROM learning_dirty t WHERE " + notInFold("t"),
 		"DELETE FROM learning_dirty",
 	}
 	if d.Postgres {
 		take = []string{`WITH t AS (DELETE FROM learning_dirty RETURNING day, host, schema_hash)
-			INSERT INTO learning_fold SELECT DISTINCT day, host, schema_hash FROM t WHERE ` + notTaken}
+			INSERT INTO learning_fold SELECT DISTINCT day, host, schema_hash FROM t WHERE ` + notInFold("t")}
 	}
+	return runTake(tx, d, "collect the changed cells", "learning_fold", take)
+}
+
+// takeNew consumes learning_new into learning_fold_new: a copy of each new event that still
+// exists (copyEventsSQL), read in the statement that empties learning_new on Postgres, so
+// that the events it copies are exactly those whose records it takes. It returns how many it
+// copied.
+func takeNew(tx *gorm.DB, d dialect) (int64, error) {
+	take := []string{
+		d.copyEventsSQL("learning_fold_new", "learning_new t", "t", true),
+		"DELETE FROM learning_new",
+	}
+	if d.Postgres {
+		take = []string{"WITH t AS (DELETE FROM learning_new RETURNING id, created_at) " +
+			d.copyEventsSQL("learning_fold_new", "t", "t", true)}
+	}
+	return runTake(tx, d, "collect the new events", "learning_fold_new", take)
+}
+
+// runTake runs the statements that consume a change log into table (the first fills it; on
+// SQLite the second empties the log) and returns how many rows the first added. On Postgres
+// it then analyzes table: the planner cannot guess whether it holds ten rows or a million.
+func runTake(tx *gorm.DB, d dialect, what, table string, stmts []string) (int64, error) {
 	var added int64
-	for i, s := range take {
+	for i, s := range stmts {
 		res := tx.Exec(s)
 		if res.Error != nil {
-			return 0, fmt.Errorf("collect the changed cells: %w", res.Error)
+			return 0, fmt.Errorf("%s: %w", what, res.Error)
 		}
 		if i == 0 {
 			added = res.RowsAffected
 		}
 	}
 	if d.Postgres && added > 0 {
-		if err := tx.Exec("ANALYZE learning_fold").Error; err != nil {
-			return 0, fmt.Errorf("collect the changed cells: %w", err)
+		if err := tx.Exec("ANALYZE " + table).Error; err != nil {
+			return 0, fmt.Errorf("%s: %w", what, err)
 		}
 	}
 	return added, nil
@@ -237,23 +378,24 @@ func copyMarked(tx *gorm.DB, d dialect, again bool) error {
 }
 
 // remark takes the marks that a derivation or a repair left (the cells of the events it
-// changed, and any a writer committed meanwhile) and copies the events again. cells is how
-// many cells were taken before; it returns how many are taken now.
-func remark(tx *gorm.DB, d dialect, cells int64) (int64, error) {
+// changed, and any a writer committed meanwhile) and copies the events again (recopy). cells
+// is how many cells were taken before; it returns how many are taken now.
+func remark(tx *gorm.DB, d dialect, cells int64, recopy func() error) (int64, error) {
 	added, err := takeMarks(tx, d)
 	if err != nil {
 		return 0, err
 	}
-	return cells + added, copyMarked(tx, d, true)
+	cells += added
+	return cells, recopy()
 }
 
 // dropFoldTables drops a fold's temporary tables on SQLite (Postgres drops them at commit or
-// rollback): learning_fold, and learning_fold_events when copied.
+// rollback): learning_fold, learning_fold_new, and learning_fold_events when copied.
 func dropFoldTables(tx *gorm.DB, d dialect, copied bool) error {
 	if d.Postgres {
 		return nil
 	}
-	stmts := []string{"DROP TABLE learning_fold"}
+	stmts := []string{"DROP TABLE learning_fold", "DROP TABLE learning_fold_new"}
 	if copied {
 		stmts = append(stmts, "DROP TABLE learning_fold_events")
 	}
@@ -277,9 +419,9 @@ func (d dialect) inCell(c, e string) string {
 }
 
 // foldEvents is where a fold reads its events from, and the expressions of what it groups
-// and sums: every event (everyEvent, a rebuild), or the events of the marked cells, copied
-// once into learning_fold_events (copyMarkedSQL), so that the cells, the map days and the
-// maps are three passes over that small table, not three joins into the events.
+// and sums: every event (everyEvent, a rebuild), or a copy made by copyEventsSQL, of the events
+// of the marked cells (markedEvents) or of the new events (newEvents), so that the cells, the
+// map days and the maps are passes over a small table, not joins into the events.
 type foldEvents struct {
 	from, day                              string
 	family, segment, discipline, style, ok string
@@ -288,51 +430,102 @@ type foldEvents struct {
 	size                                   string // what checkFingerprints compares of a map: its stored size on Postgres, its text on SQLite
 }
 
-// everyEvent reads the events themselves. edits is dialect.edits, for the rows with no derived
-// columns that deriveMissing could not fill (a final map that is not a JSON object).
+// everyEvent reads the events themselves, but those that learning_new still names (the next
+// fold adds them). edits is dialect.edits, for the rows with no derived columns that
+// deriveMissing could not fill (a final map that is not a JSON object).
 func (d dialect) everyEvent() foldEvents {
 	src := foldEvents{
-		from: "autofill_events e", day: d.Day("e.created_at"),
+		from: `(SELECT x.*, x.tableoid AS tbl, x.ctid AS rep FROM autofill_events x WHERE NOT EXISTS
+			(SELECT 1 FROM learning_new n WHERE n.id = x.id AND n.created_at = x.created_at)) e`,
+		day:    d.Day("e.created_at"),
 		family: "COALESCE(e.host_family, '')", segment: "COALESCE(e.segment_key, '')",
 		discipline: "COALESCE(e.discipline, '')", style: "COALESCE(e.gen_style_id, '')",
 		ok: "CASE WHEN e.status = 'ok' THEN 1 ELSE 0 END", edits: d.edits(),
-		tbl: "e.tableoid", rep: "e.ctid", size: "pg_column_size(e.final_map)",
+		tbl: "e.tbl", rep: "e.rep", size: "pg_column_size(e.final_map)",
 	}
 	if !d.Postgres {
+		src.from = `(SELECT x.* FROM autofill_events x WHERE NOT EXISTS
+			(SELECT 1 FROM learning_new n WHERE n.id = x.id AND n.created_at = x.created_at)) e`
 		src.tbl, src.rep, src.size = "0", "e.final_map", "e.final_map"
 	}
 	return src
 }
 
-// markedEvents reads learning_fold_events, made by copyMarkedSQL.
-var markedEvents = foldEvents{
-	from: "learning_fold_events e", day: "e.day",
-	family: "e.host_family", segment: "e.segment_key", discipline: "e.discipline", style: "e.gen_style_id",
-	ok: "e.ok", edits: "e.edits", tbl: "e.tbl", rep: "e.rep", size: "e.map_size",
-}
+// markedEvents reads learning_fold_events, the marked cells' events (copyMarkedSQL), and
+// newEvents learning_fold_new, the new events (takeNew): copies with the columns of
+// copyEventsSQL.
+var (
+	markedEvents = copiedEvents("learning_fold_events")
+	newEvents    = copiedEvents("learning_fold_new")
+)
 
-// copyMarkedSQL copies what a fold needs of the events of the cells in learning_fold into the
-// temporary table learning_fold_events, with the expressions of everyEvent: one pass over the
-// events by their index on (host, schema_hash, created_at). Besides what the cells, map days
-// and maps count, it keeps what foldMarked checks: whether an event lacks derived columns
-// (deriveMissing's condition) and its map's size (checkFingerprints).
-func (d dialect) copyMarkedSQL() string {
-	e := d.everyEvent()
-	temp := "CREATE TEMP TABLE learning_fold_events AS "
-	if d.Postgres {
-		temp = "CREATE TEMP TABLE learning_fold_events ON COMMIT DROP AS "
+func copiedEvents(table string) foldEvents {
+	return foldEvents{
+		from: table + " e", day: "e.day",
+		family: "e.host_family", segment: "e.segment_key", discipline: "e.discipline", style: "e.gen_style_id",
+		ok: "e.ok", edits: "e.edits", tbl: "e.tbl", rep: "e.rep", size: "e.map_size",
 	}
-	return temp + `SELECT f.day AS day, e.host, e.schema_hash, ` + e.family + ` AS host_family, ` + e.segment + ` AS segment_key,
-	` + e.discipline + ` AS discipline, ` + e.style + ` AS gen_style_id, ` + e.ok + ` AS ok, e.feedback_status,
-	` + e.edits + ` AS edits, e.edit_chars, e.duration_ms, e.created_at, e.final_map_hash, ` + e.tbl + ` AS tbl, ` + e.rep + ` AS rep,
-	` + e.size + ` AS map_size, CASE WHEN ` + underivedSQL + ` THEN 1 ELSE 0 END AS underived
-FROM learning_fold f JOIN autofill_events e ON ` + d.inCell("f", "e")
 }
 
-// foldCellsSQL inserts the style statistics of the events read into learning_cells.
-func (d dialect) foldCellsSQL(src foldEvents) string {
+// checkedEvents is what checkFingerprints reads in a fold: the marked cells' events (when
+// copied), the new events (when any), or both.
+func checkedEvents(marked, added bool) foldEvents {
+	if marked && added {
+		src := copiedEvents("")
+		src.from = `(SELECT host, schema_hash, final_map_hash, map_size FROM learning_fold_events
+			UNION ALL SELECT host, schema_hash, final_map_hash, map_size FROM learning_fold_new) e`
+		return src
+	}
+	if marked {
+		return markedEvents
+	}
+	return newEvents
+}
+
+// copyEventsSQL is the statement that copies what a fold needs of some events into table (a
+// temporary table it creates, or fills when insert), with the expressions of everyEvent: the
+// events that from (a FROM clause, alias a) names by (id, created_at). Besides what the cells,
+// map days and maps count, it keeps what foldChanges checks: whether an event lacks derived
+// columns (deriveMissing's condition) and its map's size (checkFingerprints).
+func (d dialect) copyEventsSQL(table, from, a string, insert bool) string {
+	return d.copySQL(table, insert, d.Day("e.created_at"), from+" JOIN autofill_events e ON e.id = "+a+".id AND e.created_at = "+a+".created_at")
+}
+
+// copyMarkedSQL copies the events of the cells in learning_fold into learning_fold_events, but
+// those that learning_new still names (committed after this fold took it: the next fold adds
+// them): one pass over the events by their index on (host, schema_hash, created_at).
+func (d dialect) copyMarkedSQL() string {
+	return d.copySQL("learning_fold_events", false, "f.day", "learning_fold f JOIN autofill_events e ON "+d.inCell("f", "e")+
+		" AND NOT EXISTS (SELECT 1 FROM learning_new n WHERE n.id = e.id AND n.created_at = e.created_at)")
+}
+
+// copySQL copies the events of join (alias e) into table, creating it unless insert; day is
+// the expression of an event's day.
+func (d dialect) copySQL(table string, insert bool, day, join string) string {
+	e := d.everyEvent()
+	head := "CREATE TEMP TABLE " + table + " AS "
+	switch {
+	case insert:
+		head = "INSERT INTO " + table + " "
+	case d.Postgres:
+		head = "CREATE TEMP TABLE " + table + " ON COMMIT DROP AS "
+	}
+	tbl, rep := "e.tableoid", "e.ctid"
+	if !d.Postgres {
+		tbl, rep = e.tbl, e.rep
+	}
+	return head + `SELECT ` + day + ` AS day, e.host, e.schema_hash, ` + e.family + ` AS host_family, ` + e.segment + ` AS segment_key,
+	` + e.discipline + ` AS discipline, ` + e.style + ` AS gen_style_id, ` + e.ok + ` AS ok, e.feedback_status,
+	` + e.edits + ` AS edits, e.edit_chars, e.duration_ms, e.created_at, e.final_map_hash, ` + tbl + ` AS tbl, ` + rep + ` AS rep,
+	` + e.size + ` AS map_size, CASE WHEN ` + underivedSQL + ` THEN 1 ELSE 0 END AS underived
+FROM ` + join
+}
+
+// foldCellsSQL inserts the style statistics of the events read into learning_cells; add adds
+// them to the cells' stored ones (new events).
+func (d dialect) foldCellsSQL(src foldEvents, add bool) string {
 	group := src.day + `, e.host, e.schema_hash, ` + src.family + `, ` + src.segment + `, ` + src.discipline + `, ` + src.style
-	return `INSERT INTO learning_cells (day, host, schema_hash, host_family, segment_key, discipline, gen_style_id,
+	q := `INSERT INTO learning_cells (day, host, schema_hash, host_family, segment_key, discipline, gen_style_id,
 	runs, ok_runs, helpful, unhelpful, edit_sum, edit_n, chars_sum, chars_n, dur_sum, dur_n, last_at)
 SELECT ` + group + `,
 	COUNT(*),
@@ -345,16 +538,42 @@ SELECT ` + group + `,
 	COALESCE(SUM(e.duration_ms), 0), COUNT(e.duration_ms),
 	MAX(e.created_at)
 FROM ` + src.from + `
-GROUP BY ` + group
+`
+	if !add {
+		return q + "GROUP BY " + group
+	}
+	sums := []string{"runs", "ok_runs", "helpful", "unhelpful", "edit_sum", "edit_n", "chars_sum", "chars_n", "dur_sum", "dur_n"}
+	set := make([]string, 0, len(sums)+1)
+	for _, c := range sums {
+		set = append(set, c+" = learning_cells."+c+" + excluded."+c)
+	}
+	set = append(set, "last_at = "+d.later("learning_cells.last_at", "excluded.last_at"))
+	// WHERE true: SQLite reads "ON CONFLICT" after a bare FROM … as a join's ON.
+	return q + "WHERE true GROUP BY " + group + `
+ON CONFLICT (day, host, schema_hash, host_family, segment_key, discipline, gen_style_id) DO UPDATE SET ` + strings.Join(set, ", ")
 }
 
-// foldMapDaysSQL counts the events of each (day, form, fingerprint) read.
-func (d dialect) foldMapDaysSQL(src foldEvents) string {
-	return `INSERT INTO learning_map_days (day, host, schema_hash, map_hash, events)
+// later is the later of two times, either of which may be NULL.
+func (d dialect) later(a, b string) string {
+	if d.Postgres {
+		return "GREATEST(" + a + ", " + b + ")"
+	}
+	return "COALESCE(MAX(" + a + ", " + b + "), " + a + ", " + b + ")"
+}
+
+// foldMapDaysSQL counts the events of each (day, form, fingerprint) read; add adds them to the
+// stored counts (new events).
+func (d dialect) foldMapDaysSQL(src foldEvents, add bool) string {
+	q := `INSERT INTO learning_map_days (day, host, schema_hash, map_hash, events)
 SELECT ` + src.day + `, e.host, e.schema_hash, e.final_map_hash, COUNT(*)
 FROM ` + src.from + `
 WHERE e.final_map_hash IS NOT NULL
 GROUP BY ` + src.day + `, e.host, e.schema_hash, e.final_map_hash`
+	if add {
+		q += `
+ON CONFLICT (day, host, schema_hash, map_hash) DO UPDATE SET events = learning_map_days.events + excluded.events`
+	}
+	return q
 }
 
 // foldMapsSQL stores the map of each (form, fingerprint) read that has none stored yet: one

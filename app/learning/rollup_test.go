@@ -13,6 +13,7 @@ import (
 	"github.com/applylens/learning/app/models"
 	"github.com/applylens/learning/app/store"
 	"github.com/applylens/learning/app/store/storetest"
+	"github.com/applylens/learning/migrations"
 	"github.com/applylens/learning/seeds"
 )
 
@@ -62,7 +63,7 @@ func snapshotRollups(t *testing.T, db *gorm.DB) rollupRows {
 	t.Helper()
 	var r rollupRows
 	require.NoError(t, db.Raw(`SELECT day, host, schema_hash, host_family, segment_key, discipline, gen_style_id, runs, ok_runs,
-		helpful, unhelpful, edit_sum, edit_n, chars_sum, chars_n, dur_sum, dur_n FROM learning_cells
+		helpful, unhelpful, edit_sum, edit_n, chars_sum, chars_n, dur_sum, dur_n, last_at FROM learning_cells
 		ORDER BY day, host, schema_hash, host_family, segment_key, discipline, gen_style_id`).Scan(&r.Cells).Error)
 	require.NoError(t, db.Raw(`SELECT day, host, schema_hash, map_hash, events FROM learning_map_days
 		ORDER BY day, host, schema_hash, map_hash`).Scan(&r.MapDays).Error)
@@ -167,6 +168,100 @@ func TestIncrementalEqualsFull(t *testing.T) {
 		var events int64
 		require.NoError(t, db.Model(&models.AutofillEvent{}).Count(&events).Error)
 		require.Equal(t, events, counted)
+	})
+}
+
+// TestFoldAddsNewEvents: new events, in cells that hold events already (a known form's today
+// and a day three weeks ago) and in a new form's, are added to their cells: the fold recounts
+// no cell, and the rollups (latest receipt times included) and every hint are a rebuild's.
+func TestFoldAddsNewEvents(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		ctx := context.Background()
+		_, err := seeds.Seed(ctx, db, seeds.Options{Events: 2000, Days: 30, Users: 4, Seed: 7})
+		require.NoError(t, err)
+		h := bayesHarness(t, db)
+		h.run(30)
+		var some models.AutofillEvent
+		require.NoError(t, db.Order("created_at DESC").Take(&some).Error)
+		h.insert(
+			seeds.Ev{Host: some.Host, SchemaHash: some.SchemaHash, Style: concise, Feedback: learning.Helpful,
+				FinalMap: map[string]string{"#q": "x"}, Added: seeds.Int(3), Segment: "senior"}.Times(4),
+			seeds.Ev{Host: some.Host, SchemaHash: some.SchemaHash, Style: narrative, Feedback: learning.Unhelpful,
+				FinalMap: map[string]string{"#q": "y"}, Age: 20 * 24 * time.Hour}.Times(2),
+			seeds.Ev{Host: "careers.fresh.example", SchemaHash: "n", Style: concise, FinalMap: map[string]string{"#q": "z"}}.Times(3),
+		)
+		fold, err := learning.FoldRollups(ctx, db, false)
+		require.NoError(t, err)
+		require.False(t, fold.Rebuilt)
+		require.Zero(t, fold.Cells, "no cell recounted")
+		require.Equal(t, 9, fold.Added)
+		again, err := learning.FoldRollups(ctx, db, false)
+		require.NoError(t, err)
+		require.Zero(t, again.Added, "each new event is added once")
+
+		h.run(30)
+		incremental, incRollups := snapshotProfiles(t, db), snapshotRollups(t, db)
+		_, err = h.r.Run(ctx, learning.RunParams{Days: 30, Full: true})
+		require.NoError(t, err)
+		require.Equal(t, snapshotRollups(t, db), incRollups)
+		require.Equal(t, snapshotProfiles(t, db), incremental)
+		require.Equal(t, 3, h.profile("careers.fresh.example", "n").EventCount)
+	})
+}
+
+// TestFoldAfterAnOlderBuildRebuilds: a build older than learning_new (a rolling deploy) folds
+// by recounting marked cells, which may hold events that learning_new still names; adding
+// those would count them twice. Its fold refreshes the rollups' state but not addsState, and
+// the next fold of this build then rebuilds, unless learning_new names no event.
+func TestFoldAfterAnOlderBuildRebuilds(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		ctx := context.Background()
+		h := bayesHarness(t, db)
+		h.insert(rated(ghAcme, "w", concise, "senior", learning.Helpful, 2))
+		h.run(30)
+		older := func() { // what an older build's fold writes
+			t.Helper()
+			require.NoError(t, db.Exec("UPDATE report_state SET refreshed_at = ? WHERE name = 'learning'", time.Now().UTC().Add(time.Minute)).Error)
+		}
+		older()
+		fold, err := learning.FoldRollups(ctx, db, false)
+		require.NoError(t, err)
+		require.False(t, fold.Rebuilt, "nothing new: nothing it could have counted twice")
+
+		h.insert(rated(ghAcme, "w", concise, "senior", learning.Helpful, 3))
+		older()
+		fold, err = learning.FoldRollups(ctx, db, false)
+		require.NoError(t, err)
+		require.True(t, fold.Rebuilt)
+		fold, err = learning.FoldRollups(ctx, db, false)
+		require.NoError(t, err)
+		require.False(t, fold.Rebuilt, "this build folded last")
+		h.run(30)
+		require.EqualValues(t, 5, h.hint(ghAcme, "w").StyleStats[concise].HelpfulRuns)
+	})
+}
+
+// TestUpgradeFoldsWithoutRebuild: on a database whose rollups an older build kept, the step
+// that adds learning_new records that no fold has run since, so the first fold after it adds
+// the new events instead of rebuilding.
+func TestUpgradeFoldsWithoutRebuild(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		ctx := context.Background()
+		h := bayesHarness(t, db)
+		h.insert(rated(ghAcme, "w", concise, "senior", learning.Helpful, 2))
+		h.run(30)
+		// The database as an older build leaves it: rollups built, and inserts marking cells.
+		require.NoError(t, migrations.DownTo(ctx, db, "202612062110_map_days_by_form"))
+		h.insert(rated(ghAcme, "w", concise, "senior", learning.Helpful, 1))
+		require.NoError(t, migrations.Up(ctx, db))
+		h.insert(rated(ghAcme, "w", concise, "senior", learning.Helpful, 3))
+		fold, err := learning.FoldRollups(ctx, db, false)
+		require.NoError(t, err)
+		require.False(t, fold.Rebuilt)
+		require.Equal(t, 1, fold.Cells, "the cell the older build's insert marked")
+		require.Zero(t, fold.Added, "today's three, in that cell: its recount holds them")
+		h.run(30)
+		require.EqualValues(t, 6, h.hint(ghAcme, "w").StyleStats[concise].HelpfulRuns)
 	})
 }
 

@@ -348,7 +348,7 @@ func (r *Runner) execute(ctx context.Context, j *begunRun) (*models.AggregatorRu
 	r.log.Info("aggregator run finished", "run_id", run.ID, "trigger", run.Trigger, "days", run.Days,
 		"dry_run", run.DryRun, "events", run.EventsRead, "profiles", run.ProfilesUpdated, "profiles_written", res.written,
 		"hints_changed", run.HintsChanged, "mix", run.SourceMix.V, "duration", dur,
-		"fold_rebuilt", res.fold.Rebuilt, "fold_cells", res.fold.Cells, "fold_derived", res.fold.Derived, "fold_duration", res.fold.Took)
+		"fold_rebuilt", res.fold.Rebuilt, "fold_cells", res.fold.Cells, "fold_added", res.fold.Added, "fold_derived", res.fold.Derived, "fold_duration", res.fold.Took)
 	return run, nil
 }
 
