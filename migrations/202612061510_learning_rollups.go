@@ -15,7 +15,8 @@ import (
 //   - learning_map_days: per day × form × final-map fingerprint, the events (the canonical
 //     map's votes), and learning_maps: each (form, fingerprint)'s map, stored once;
 //   - learning_dirty: the (day, form) cells that changed since the last fold. Triggers on
-//     autofill_events append to it on every insert, update and delete, whoever writes (this
+//     autofill_events append to it on every insert, update and delete (an insert records its
+//     rows in learning_new instead since 202612070500_learning_new_events), whoever writes (this
 //     service, an older replica, the original service during a switch, a bulk load, a manual
 //     DELETE), in the writer's own transaction: a change is either marked or did not happen.
 //     On Postgres it is a log with duplicates (one row per changed cell per statement, from

@@ -36,9 +36,12 @@ var learningNewEvents = &gormigrate.Migration{
 			ON CONFLICT (name) DO UPDATE SET refreshed_at = excluded.refreshed_at`)...)
 	},
 	Rollback: func(tx *gorm.DB) error {
-		// The events not folded yet: their cells are marked, for the older fold to recount.
+		// The events not folded yet: their cells are marked, for the older fold to recount. On
+		// Postgres the writers wait for the step to commit (a writer already in its insert
+		// would record its rows in learning_new after they are marked, then lose them with the
+		// table), and then run the older trigger body.
 		day := "to_char(e.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD')"
-		stmts := []string{dirtyFunctionPostgres}
+		stmts := []string{"LOCK TABLE autofill_events IN SHARE ROW EXCLUSIVE MODE", dirtyFunctionPostgres}
 		if !isPostgres(tx) {
 			day = "substr(e.created_at, 1, 10)"
 			stmts = []string{"DROP TRIGGER IF EXISTS learning_dirty_insert", dirtyTriggersSQLite[0]}

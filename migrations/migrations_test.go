@@ -158,8 +158,8 @@ func stepBefore(t *testing.T, id string) string {
 }
 
 // TestLearningRollupsStep: the step adds the rollup tables and the triggers that mark changed
-// cells (an insert, a rating and a delete each mark their cell); its rollback removes them and
-// keeps the events.
+// cells (a rating and a delete each mark their cell; an insert is recorded in learning_new since
+// a later step); its rollback removes them and keeps the events.
 func TestLearningRollupsStep(t *testing.T) {
 	storetest.EachBackend(t, func(t *testing.T, b storetest.Backend) {
 		ctx := context.Background()

@@ -147,6 +147,11 @@ func rebuildRollups(tx *gorm.DB, d dialect) (int, error) {
 	if err := tx.Exec("DELETE FROM learning_new").Error; err != nil {
 		return 0, fmt.Errorf("rebuild: take the new events: %w", err)
 	}
+	if d.Postgres {
+		if err := analyzeNew(tx); err != nil {
+			return 0, err
+		}
+	}
 	derived, err := deriveMissing(tx, d, "autofill_events e")
 	if err != nil {
 		return 0, err
@@ -228,45 +233,23 @@ func foldChanges(tx *gorm.DB, d dialect) (res FoldResult, err error) {
 		cells += mark.RowsAffected
 	}
 
-	copied := false
-	recopy := func() error {
-		if cells == 0 {
-			return nil
-		}
-		err := copyMarked(tx, d, copied)
-		copied = true
-		return err
-	}
-	if err := recopy(); err != nil {
+	m := &markedCopy{tx: tx, d: d, cells: cells}
+	if err := m.refresh(false); err != nil {
 		return res, err
 	}
-	if copied {
-		var underived int64
-		if err := tx.Raw("SELECT COUNT(*) FROM learning_fold_events WHERE underived = 1").Scan(&underived).Error; err != nil {
-			return res, fmt.Errorf("fold: count the events with no derived columns: %w", err)
-		}
-		if underived > 0 {
-			if res.Derived, err = deriveMissing(tx, d, "learning_fold f JOIN autofill_events e ON "+d.inCell("f", "e")); err != nil {
-				return res, err
-			}
-		}
-		if res.Derived > 0 {
-			if cells, err = remark(tx, d, cells, recopy); err != nil {
-				return res, err
-			}
-		}
-	}
-	if copied || added > 0 {
-		repaired, err := checkFingerprints(tx, d, checkedEvents(copied, added > 0))
+	if m.copied || added > 0 {
+		repaired, err := checkFingerprints(tx, d, checkedEvents(m.copied, added > 0))
 		if err != nil {
 			return res, err
 		}
 		if repaired {
-			if cells, err = remark(tx, d, cells, recopy); err != nil {
+			if err := m.refresh(true); err != nil {
 				return res, err
 			}
 		}
 	}
+	cells, copied := m.cells, m.copied
+	res.Derived = m.derived
 
 	if cells > 0 && added > 0 {
 		dropped := tx.Exec("DELETE FROM learning_fold_new WHERE " + inFold("learning_fold_new"))
@@ -329,15 +312,34 @@ func takeMarks(tx *gorm.DB, d dialect) (int64, error) {
 // that the events it copies are exactly those whose records it takes. It returns how many it
 // copied.
 func takeNew(tx *gorm.DB, d dialect) (int64, error) {
+	// DISTINCT: a row deleted and inserted again before a fold is recorded twice.
 	take := []string{
-		d.copyEventsSQL("learning_fold_new", "learning_new t", "t", true),
+		d.copyEventsSQL("learning_fold_new", "(SELECT DISTINCT id, created_at FROM learning_new) t", "t", true),
 		"DELETE FROM learning_new",
 	}
 	if d.Postgres {
-		take = []string{"WITH t AS (DELETE FROM learning_new RETURNING id, created_at) " +
-			d.copyEventsSQL("learning_fold_new", "t", "t", true)}
+		take = []string{"WITH taken AS (DELETE FROM learning_new RETURNING id, created_at) " +
+			d.copyEventsSQL("learning_fold_new", "(SELECT DISTINCT id, created_at FROM taken) t", "t", true)}
 	}
-	return runTake(tx, d, "collect the new events", "learning_fold_new", take)
+	n, err := runTake(tx, d, "collect the new events", "learning_fold_new", take)
+	if err == nil && d.Postgres && n >= bigTake {
+		err = analyzeNew(tx)
+	}
+	return n, err
+}
+
+// bigTake is how many new events a fold takes before it analyzes learning_new again: the
+// statistics of a table just emptied of a seed's millions of rows would still promise them to
+// the planner of the recount's and the rebuild's anti-joins (everyEvent, copyMarkedSQL).
+const bigTake = 10000
+
+// analyzeNew refreshes learning_new's statistics (Postgres): ANALYZE counts the rows its own
+// transaction deleted as gone.
+func analyzeNew(tx *gorm.DB) error {
+	if err := tx.Exec("ANALYZE learning_new").Error; err != nil {
+		return fmt.Errorf("analyze the new events: %w", err)
+	}
+	return nil
 }
 
 // runTake runs the statements that consume a change log into table (the first fills it; on
@@ -377,16 +379,53 @@ func copyMarked(tx *gorm.DB, d dialect, again bool) error {
 	return nil
 }
 
-// remark takes the marks that a derivation or a repair left (the cells of the events it
-// changed, and any a writer committed meanwhile) and copies the events again (recopy). cells
-// is how many cells were taken before; it returns how many are taken now.
-func remark(tx *gorm.DB, d dialect, cells int64, recopy func() error) (int64, error) {
-	added, err := takeMarks(tx, d)
-	if err != nil {
-		return 0, err
+// markedCopy is a fold's copy of the marked cells' events (learning_fold_events).
+type markedCopy struct {
+	tx      *gorm.DB
+	d       dialect
+	cells   int64 // the cells taken into learning_fold
+	copied  bool  // learning_fold_events exists
+	derived int   // events whose derived columns it filled
+}
+
+// refresh copies the marked cells' events (again, when copied already), after taking the marks
+// left since the last take when retake (a repair's: the cells of the events it changed, and
+// any a writer committed meanwhile). When the copy holds events without derived columns, it
+// fills them (deriveMissing) and, if it filled any, takes the marks that left and copies again,
+// so that the fold counts what the events now say.
+func (m *markedCopy) refresh(retake bool) error {
+	if retake {
+		n, err := takeMarks(m.tx, m.d)
+		if err != nil {
+			return err
+		}
+		m.cells += n
 	}
-	cells += added
-	return cells, recopy()
+	if m.cells == 0 {
+		return nil
+	}
+	if err := copyMarked(m.tx, m.d, m.copied); err != nil {
+		return err
+	}
+	m.copied = true
+	var underived int64
+	if err := m.tx.Raw("SELECT COUNT(*) FROM learning_fold_events WHERE underived = 1").Scan(&underived).Error; err != nil {
+		return fmt.Errorf("fold: count the events with no derived columns: %w", err)
+	}
+	if underived == 0 {
+		return nil
+	}
+	filled, err := deriveMissing(m.tx, m.d, "learning_fold f JOIN autofill_events e ON "+m.d.inCell("f", "e"))
+	if err != nil || filled == 0 {
+		return err
+	}
+	m.derived += filled
+	n, err := takeMarks(m.tx, m.d)
+	if err != nil {
+		return err
+	}
+	m.cells += n
+	return copyMarked(m.tx, m.d, true)
 }
 
 // dropFoldTables drops a fold's temporary tables on SQLite (Postgres drops them at commit or
@@ -428,6 +467,7 @@ type foldEvents struct {
 	edits                                  string // the aggregator's rule of an event's edits (dialect.edits)
 	tbl, rep                               string // on Postgres the row's partition and address; on SQLite its map
 	size                                   string // what checkFingerprints compares of a map: its stored size on Postgres, its text on SQLite
+	copied                                 bool   // a copy (copyEventsSQL), which holds each event's key
 }
 
 // everyEvent reads the events themselves, but those that learning_new still names (the next
@@ -463,7 +503,7 @@ func copiedEvents(table string) foldEvents {
 	return foldEvents{
 		from: table + " e", day: "e.day",
 		family: "e.host_family", segment: "e.segment_key", discipline: "e.discipline", style: "e.gen_style_id",
-		ok: "e.ok", edits: "e.edits", tbl: "e.tbl", rep: "e.rep", size: "e.map_size",
+		ok: "e.ok", edits: "e.edits", tbl: "e.tbl", rep: "e.rep", size: "e.map_size", copied: true,
 	}
 }
 
@@ -516,7 +556,7 @@ func (d dialect) copySQL(table string, insert bool, day, join string) string {
 	}
 	return head + `SELECT ` + day + ` AS day, e.host, e.schema_hash, ` + e.family + ` AS host_family, ` + e.segment + ` AS segment_key,
 	` + e.discipline + ` AS discipline, ` + e.style + ` AS gen_style_id, ` + e.ok + ` AS ok, e.feedback_status,
-	` + e.edits + ` AS edits, e.edit_chars, e.duration_ms, e.created_at, e.final_map_hash, ` + tbl + ` AS tbl, ` + rep + ` AS rep,
+	` + e.edits + ` AS edits, e.edit_chars, e.duration_ms, e.id, e.created_at, e.final_map_hash, ` + tbl + ` AS tbl, ` + rep + ` AS rep,
 	` + e.size + ` AS map_size, CASE WHEN ` + underivedSQL + ` THEN 1 ELSE 0 END AS underived
 FROM ` + join
 }
@@ -580,10 +620,20 @@ ON CONFLICT (day, host, schema_hash, map_hash) DO UPDATE SET events = learning_m
 // representative event's map (on Postgres the smallest row address in the first partition that
 // holds one, read back by a TID scan, so that the maps themselves are never sorted or
 // compared; a row address is unique only within its partition, hence the tableoid; on SQLite
-// the smallest map text).
+// the smallest map text). A copy of events (copyEventsSQL) names the same representative but
+// reads it back by its key: a rating since the copy moved the row to another address.
 func (d dialect) foldMapsSQL(src foldEvents) string {
 	missing := `e.final_map_hash IS NOT NULL AND NOT EXISTS (SELECT 1 FROM learning_maps m
 		WHERE m.host = e.host AND m.schema_hash = e.schema_hash AND m.map_hash = e.final_map_hash)`
+	if d.Postgres && src.copied {
+		return `INSERT INTO learning_maps (host, schema_hash, map_hash, final_map)
+SELECT r.host, r.schema_hash, r.map_hash, x.final_map
+FROM (SELECT DISTINCT ON (e.host, e.schema_hash, e.final_map_hash) e.host, e.schema_hash, e.final_map_hash AS map_hash, e.id, e.created_at
+	FROM ` + src.from + ` WHERE ` + missing + `
+	ORDER BY e.host, e.schema_hash, e.final_map_hash, ` + src.tbl + `, ` + src.rep + `) r
+JOIN autofill_events x ON x.id = r.id AND x.created_at = r.created_at
+ON CONFLICT DO NOTHING`
+	}
 	if d.Postgres {
 		return `INSERT INTO learning_maps (host, schema_hash, map_hash, final_map)
 SELECT r.host, r.schema_hash, r.map_hash, x.final_map

@@ -198,6 +198,16 @@ func TestFoldAddsNewEvents(t *testing.T) {
 		again, err := learning.FoldRollups(ctx, db, false)
 		require.NoError(t, err)
 		require.Zero(t, again.Added, "each new event is added once")
+		// The same events again: now every cell and map day they land in holds them already.
+		h.insert(
+			seeds.Ev{Host: some.Host, SchemaHash: some.SchemaHash, Style: concise, Feedback: learning.Helpful,
+				FinalMap: map[string]string{"#q": "x"}, Added: seeds.Int(5), Segment: "senior"}.Times(2),
+			seeds.Ev{Host: "careers.fresh.example", SchemaHash: "n", Style: concise, FinalMap: map[string]string{"#q": "z"}}.Times(1),
+		)
+		again, err = learning.FoldRollups(ctx, db, false)
+		require.NoError(t, err)
+		require.Zero(t, again.Cells)
+		require.Equal(t, 3, again.Added)
 
 		h.run(30)
 		incremental, incRollups := snapshotProfiles(t, db), snapshotRollups(t, db)
@@ -205,7 +215,7 @@ func TestFoldAddsNewEvents(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, snapshotRollups(t, db), incRollups)
 		require.Equal(t, snapshotProfiles(t, db), incremental)
-		require.Equal(t, 3, h.profile("careers.fresh.example", "n").EventCount)
+		require.Equal(t, 4, h.profile("careers.fresh.example", "n").EventCount)
 	})
 }
 
