@@ -207,7 +207,7 @@ func vacuumRollups(b *testing.B, db *gorm.DB) {
 	b.Helper()
 	b.StopTimer()
 	defer b.StartTimer()
-	require.NoError(b, db.Exec("VACUUM ANALYZE learning_cells, learning_map_days, learning_maps, learning_dirty, form_profiles").Error)
+	require.NoError(b, db.Exec("VACUUM ANALYZE learning_cells, learning_map_days, learning_maps, learning_dirty, learning_new, form_profiles").Error)
 }
 
 // groupBy runs a bare GROUP BY per form over the window with one aggregate, reads it to the
