@@ -3,6 +3,8 @@ package migrations
 import (
 	"github.com/go-gormigrate/gormigrate/v2"
 	"gorm.io/gorm"
+
+	"github.com/applylens/learning/app/store"
 )
 
 // learningNewEvents (issue 12) lets a fold add new events to the rollups instead of
@@ -48,17 +50,22 @@ var learningNewEvents = &gormigrate.Migration{
 		// Postgres the writers wait for the step to commit (a writer already in its insert
 		// would record its rows in learning_new after they are marked, then lose them with the
 		// table), and then run the older trigger body.
-		// (On Postgres the receipt time is compared through an expression, so that the lookup
-		// uses the primary key by id: learning.dialect.byKey says why.)
-		day, at := "to_char(e.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD')", "e.created_at + interval '0 seconds'"
+		// (On Postgres the receipt time is a range of one instant, so that the lookup uses the
+		// primary key: learning.dialect.byKey says why.)
+		day, at := "to_char(e.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD')", "e.created_at >= n.created_at AND e.created_at <="
 		stmts := []string{"LOCK TABLE autofill_events IN SHARE ROW EXCLUSIVE MODE", dirtyFunctionPostgres}
-		if !isPostgres(tx) {
-			day, at = "substr(e.created_at, 1, 10)", "e.created_at"
+		if isPostgres(tx) {
+			// A fold holds learning_new and may write events: it finishes first (no deadlock).
+			if err := store.AdvisoryXactLock(tx, store.LockLearningRollup); err != nil {
+				return err
+			}
+		} else {
+			day, at = "substr(e.created_at, 1, 10)", "e.created_at ="
 			stmts = []string{"DROP TRIGGER IF EXISTS learning_dirty_insert", dirtyTriggersSQLite[0]}
 		}
 		stmts = append(stmts, `INSERT INTO learning_dirty (day, host, schema_hash)
 			SELECT DISTINCT `+day+`, e.host, e.schema_hash
-			FROM learning_new n JOIN autofill_events e ON e.id = n.id AND `+at+` = n.created_at`,
+			FROM learning_new n JOIN autofill_events e ON e.id = n.id AND `+at+` n.created_at`,
 			"DELETE FROM report_state WHERE name = 'learning_adds'")
 		if err := ddl(tx, stmts...); err != nil {
 			return err

@@ -534,13 +534,14 @@ func (d dialect) copyEventsSQL(table, from, a string, insert bool) string {
 }
 
 // byKey is the condition that event e is the one that a (learning_new's columns) names. On
-// Postgres e's receipt time is compared through an expression, so that only the primary key's
-// index (id, created_at) serves the lookup, by id: 10,000 events inserted by one statement share
-// their receipt time, and Postgres looked each up by its index on created_at, reading all
-// 10,000 for every one (43 s).
+// Postgres e's receipt time is given as a range of one instant rather than an equality: 10,000
+// events inserted by one statement share their receipt time, and for an equality Postgres
+// looked each up by its index on created_at, reading all 10,000 for every one (43 s). With the
+// range it takes the primary key (id, created_at), and the range still prunes the partitions
+// at run time: one index probe an event (71–103 ms for 10,000).
 func (d dialect) byKey(e, a string) string {
 	if d.Postgres {
-		return e + ".id = " + a + ".id AND " + e + ".created_at + interval '0 seconds' = " + a + ".created_at"
+		return e + ".id = " + a + ".id AND " + e + ".created_at >= " + a + ".created_at AND " + e + ".created_at <= " + a + ".created_at"
 	}
 	return e + ".id = " + a + ".id AND " + e + ".created_at = " + a + ".created_at"
 }
