@@ -304,7 +304,15 @@ func takeMarks(tx *gorm.DB, d dialect) (int64, error) {
 		take = []string{`WITH t AS (DELETE FROM learning_dirty RETURNING day, host, schema_hash)
 			INSERT INTO learning_fold SELECT DISTINCT day, host, schema_hash FROM t WHERE ` + notInFold("t")}
 	}
-	return runTake(tx, d, "collect the changed cells", "learning_fold", take)
+	n, err := runTake(tx, "collect the changed cells", take)
+	if err == nil && d.Postgres && n > 0 {
+		// The joins from learning_fold into the events: the planner cannot guess whether it
+		// holds ten cells or a million.
+		if err = tx.Exec("ANALYZE learning_fold").Error; err != nil {
+			err = fmt.Errorf("collect the changed cells: %w", err)
+		}
+	}
+	return n, err
 }
 
 // takeNew consumes learning_new into learning_fold_new: a copy of each new event that still
@@ -321,7 +329,7 @@ func takeNew(tx *gorm.DB, d dialect) (int64, error) {
 		take = []string{"WITH taken AS (DELETE FROM learning_new RETURNING id, created_at) " +
 			d.copyEventsSQL("learning_fold_new", "(SELECT DISTINCT id, created_at FROM taken) t", "t", true)}
 	}
-	n, err := runTake(tx, d, "collect the new events", "", take)
+	n, err := runTake(tx, "collect the new events", take)
 	if err == nil && d.Postgres && n >= bigTake {
 		err = analyzeNew(tx)
 	}
@@ -342,12 +350,11 @@ func analyzeNew(tx *gorm.DB) error {
 	return nil
 }
 
-// runTake runs the statements that consume a change log into table (the first fills it; on
-// SQLite the second empties the log) and returns how many rows the first added. On Postgres
-// it then analyzes table, unless "": the planner of the joins from learning_fold into the
-// events cannot guess whether it holds ten cells or a million. (learning_fold_new is only
-// scanned and grouped: analyzing it cost 77 ms of a 0.45 s fold of 10,000 new events.)
-func runTake(tx *gorm.DB, d dialect, what, table string, stmts []string) (int64, error) {
+// runTake runs the statements that consume a change log (the first copies it into the fold's
+// table; on SQLite the second empties the log) and returns how many rows the first added.
+// (learning_fold_new is not analyzed: it is only scanned and grouped, and analyzing it cost
+// 77 ms of a 0.45 s fold of 10,000 new events.)
+func runTake(tx *gorm.DB, what string, stmts []string) (int64, error) {
 	var added int64
 	for i, s := range stmts {
 		res := tx.Exec(s)
@@ -356,11 +363,6 @@ func runTake(tx *gorm.DB, d dialect, what, table string, stmts []string) (int64,
 		}
 		if i == 0 {
 			added = res.RowsAffected
-		}
-	}
-	if d.Postgres && added > 0 && table != "" {
-		if err := tx.Exec("ANALYZE " + table).Error; err != nil {
-			return 0, fmt.Errorf("%s: %w", what, err)
 		}
 	}
 	return added, nil
@@ -417,7 +419,8 @@ func (m *markedCopy) refresh(retake bool) error {
 	if underived == 0 {
 		return nil
 	}
-	filled, err := deriveMissing(m.tx, m.d, "learning_fold f JOIN autofill_events e ON "+m.d.inCell("f", "e"))
+	// Only the rows the copy flagged, by their key: not every event of the cells again.
+	filled, err := deriveMissing(m.tx, m.d, "learning_fold_events c JOIN autofill_events e ON c.underived = 1 AND "+m.d.byKey("e", "c"))
 	if err != nil || filled == 0 {
 		return err
 	}
@@ -608,12 +611,13 @@ FROM ` + src.from + `
 ON CONFLICT (day, host, schema_hash, host_family, segment_key, discipline, gen_style_id) DO UPDATE SET ` + strings.Join(set, ", ")
 }
 
-// later is the later of two times, either of which may be NULL.
+// later is the later of two times, neither of them NULL (a cell's time is its events' latest
+// receipt time, which every event has).
 func (d dialect) later(a, b string) string {
 	if d.Postgres {
 		return "GREATEST(" + a + ", " + b + ")"
 	}
-	return "COALESCE(MAX(" + a + ", " + b + "), " + a + ", " + b + ")"
+	return "MAX(" + a + ", " + b + ")"
 }
 
 // foldMapDaysSQL counts the events of each (day, form, fingerprint) read; add adds them to the
