@@ -479,9 +479,12 @@ type foldEvents struct {
 // fold adds them). edits is dialect.edits, for the rows with no derived columns that
 // deriveMissing could not fill (a final map that is not a JSON object).
 func (d dialect) everyEvent() foldEvents {
+	address := ""
+	if d.Postgres {
+		address = ", x.tableoid AS tbl, x.ctid AS rep"
+	}
 	src := foldEvents{
-		from: `(SELECT x.*, x.tableoid AS tbl, x.ctid AS rep FROM autofill_events x WHERE NOT EXISTS
-			(SELECT 1 FROM learning_new n WHERE n.id = x.id AND n.created_at = x.created_at)) e`,
+		from:   "(SELECT x.*" + address + " FROM autofill_events x WHERE NOT " + namedByNew("x") + ") e",
 		day:    d.Day("e.created_at"),
 		family: "COALESCE(e.host_family, '')", segment: "COALESCE(e.segment_key, '')",
 		discipline: "COALESCE(e.discipline, '')", style: "COALESCE(e.gen_style_id, '')",
@@ -489,11 +492,14 @@ func (d dialect) everyEvent() foldEvents {
 		tbl: "e.tbl", rep: "e.rep", size: "pg_column_size(e.final_map)",
 	}
 	if !d.Postgres {
-		src.from = `(SELECT x.* FROM autofill_events x WHERE NOT EXISTS
-			(SELECT 1 FROM learning_new n WHERE n.id = x.id AND n.created_at = x.created_at)) e`
 		src.tbl, src.rep, src.size = "0", "e.final_map", "e.final_map"
 	}
 	return src
+}
+
+// namedByNew is the condition that event e is one that learning_new names: not counted yet.
+func namedByNew(e string) string {
+	return "EXISTS (SELECT 1 FROM learning_new n WHERE n.id = " + e + ".id AND n.created_at = " + e + ".created_at)"
 }
 
 // markedEvents reads learning_fold_events, the marked cells' events (copyMarkedSQL), and
@@ -554,7 +560,7 @@ func (d dialect) byKey(e, a string) string {
 // them): one pass over the events by their index on (host, schema_hash, created_at).
 func (d dialect) copyMarkedSQL() string {
 	return d.copySQL("learning_fold_events", false, "f.day", "learning_fold f JOIN autofill_events e ON "+d.inCell("f", "e")+
-		" AND NOT EXISTS (SELECT 1 FROM learning_new n WHERE n.id = e.id AND n.created_at = e.created_at)")
+		" AND NOT "+namedByNew("e"))
 }
 
 // copySQL copies the events of join (alias e) into table, creating it unless insert; day is
