@@ -52,7 +52,8 @@ var learningNewEvents = &gormigrate.Migration{
 		// table), and then run the older trigger body.
 		// (On Postgres the receipt time is a range of one instant, so that the lookup uses the
 		// primary key: learning.dialect.byKey says why.)
-		day, at := "to_char(e.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD')", "e.created_at >= n.created_at AND e.created_at <="
+		day := "to_char(e.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD')"
+		named := "e.id = n.id AND e.created_at >= n.created_at AND e.created_at <= n.created_at"
 		stmts := []string{"LOCK TABLE autofill_events IN SHARE ROW EXCLUSIVE MODE", dirtyFunctionPostgres}
 		if isPostgres(tx) {
 			// A fold holds learning_new and may write events: it finishes first (no deadlock).
@@ -60,12 +61,12 @@ var learningNewEvents = &gormigrate.Migration{
 				return err
 			}
 		} else {
-			day, at = "substr(e.created_at, 1, 10)", "e.created_at ="
+			day, named = "substr(e.created_at, 1, 10)", "e.id = n.id AND e.created_at = n.created_at"
 			stmts = []string{"DROP TRIGGER IF EXISTS learning_dirty_insert", dirtyTriggersSQLite[0]}
 		}
 		stmts = append(stmts, `INSERT INTO learning_dirty (day, host, schema_hash)
 			SELECT DISTINCT `+day+`, e.host, e.schema_hash
-			FROM learning_new n JOIN autofill_events e ON e.id = n.id AND `+at+` n.created_at`,
+			FROM learning_new n JOIN autofill_events e ON `+named,
 			"DELETE FROM report_state WHERE name = 'learning_adds'")
 		if err := ddl(tx, stmts...); err != nil {
 			return err
