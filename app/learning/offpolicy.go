@@ -60,8 +60,20 @@ type Estimate struct {
 	ESS       float64 // effective sample size
 }
 
-// usable reports whether a logged propensity can weigh a run.
-func usable(p float64) bool { return p > 0 && p <= 1 }
+// MinPropensity is the least propensity a run can log: its inverse, the most one run can weigh
+// in a replay (10,000 runs), stays finite, and so does the variance term 1/p² (a propensity
+// of 1e-300 made every estimate +Inf and, squared, underflowed Postgres's arithmetic). It is
+// also the resolution of a stored P(best) (4 decimals), from which /profile's allocation is
+// made: under the default exploration floor (EXPLORE_FLOOR, 2%) no style is served less often.
+const MinPropensity = 1e-4
+
+// UsablePropensity is the SQL condition of the events whose logged propensity can weigh them
+// (usable, in SQL).
+const UsablePropensity = "propensity >= 0.0001 AND propensity <= 1"
+
+// usable reports whether a logged propensity can weigh a run: one in [MinPropensity, 1]. Ingest
+// refuses any other; events stored before the bound are left out of the estimates.
+func usable(p float64) bool { return p >= MinPropensity && p <= 1 }
 
 // EstimatePolicy replays a target policy over the log: target returns the probability with
 // which it would have served a run's logged style in that run's context. Runs without a usable

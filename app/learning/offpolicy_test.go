@@ -24,6 +24,8 @@ func TestEstimatePolicyKnownAnswer(t *testing.T) {
 		{StyleID: "B", Propensity: 0.2, Reward: 1, Count: 180},
 		{StyleID: "B", Propensity: 0.2, Reward: 0, Count: 20},
 		{StyleID: "B", Propensity: 0, Reward: 1, Count: 50}, // no propensity logged: left out
+		// Stored before ingest refused it: a weight of 1e300 would make every estimate +Inf.
+		{StyleID: "B", Propensity: 1e-300, Reward: 1, Count: 5},
 	}
 	always := learning.EstimatePolicy("always B", log, func(r learning.LoggedRun) float64 {
 		if r.StyleID == "B" {
@@ -45,7 +47,7 @@ func TestEstimatePolicyKnownAnswer(t *testing.T) {
 	logging := learning.EstimatePolicy("logging", log, func(r learning.LoggedRun) float64 { return r.Propensity })
 	require.InDelta(t, 0.58, logging.IPS, 1e-12)
 	require.InDelta(t, 1000, logging.ESS, 1e-9)
-	require.Equal(t, int64(50), learning.MissingPropensity(log))
+	require.Equal(t, int64(55), learning.MissingPropensity(log))
 
 	none := learning.EstimatePolicy("never", log, func(learning.LoggedRun) float64 { return 0 })
 	require.Zero(t, none.IPS)

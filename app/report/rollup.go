@@ -140,7 +140,7 @@ const upsertState = `INSERT INTO report_state (name, refreshed_at, covered_until
 			covered_until = excluded.covered_until, rebuilt_at = excluded.rebuilt_at`
 
 // usablePropensity is the events whose logged propensity can weigh them (see SRM).
-const usablePropensity = "propensity > 0 AND propensity <= 1"
+const usablePropensity = learning.UsablePropensity
 
 // insertDaily aggregates the events that match where (a condition on created_at) into
 // report_daily_events.
