@@ -58,7 +58,10 @@ func (s *server) do(method, path, token, body string) (int, map[string]any, http
 		req.Header.Set("Content-Type", "application/json")
 	}
 	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
+		if !strings.Contains(token, " ") { // a bare token; a value with a space is the whole header
+			token = "Bearer " + token
+		}
+		req.Header.Set("Authorization", token)
 	}
 	w := httptest.NewRecorder()
 	s.h.ServeHTTP(w, req)
@@ -82,6 +85,11 @@ func TestRefusals(t *testing.T) {
 			{"body not JSON", http.MethodPost, adminapi.PathRunCreate, s.admin, "days=3", http.StatusUnprocessableEntity, "does not validate"},
 			{"negative days", http.MethodPost, adminapi.PathRunCreate, s.admin, `{"days": -1}`, http.StatusUnprocessableEntity, "does not validate"},
 			{"unknown run", http.MethodGet, adminapi.PathRunShowBase + "nope", s.admin, "", http.StatusNotFound, "no aggregator run"},
+			// The scheme's case does not matter (RFC 9110): the token is read, and admitted.
+			{"scheme in lower case", http.MethodGet, adminapi.PathRunShowBase + "nope", "bearer " + s.admin, "", http.StatusNotFound, "no aggregator run"},
+			{"scheme in capitals, bad token", http.MethodGet, adminapi.PathRunShowBase + "nope", "BEARER alk_nope", "", http.StatusUnauthorized, "invalid or revoked token"},
+			{"scheme without a token", http.MethodGet, adminapi.PathRunShowBase + "nope", "Bearer  ", "", http.StatusUnauthorized, "missing bearer token"},
+			{"another scheme", http.MethodGet, adminapi.PathRunShowBase + "nope", "Basic " + s.admin, "", http.StatusUnauthorized, "missing bearer token"},
 		}
 		for _, tc := range cases {
 			status, body, _ := s.do(tc.method, tc.path, tc.token, tc.body)

@@ -3,6 +3,7 @@
 package router
 
 import (
+	"crypto/subtle"
 	"log/slog"
 	"net/http"
 
@@ -68,7 +69,7 @@ func New(d Deps) (*gin.Engine, error) {
 // metricsAuth asks for METRICS_TOKEN as a bearer token when it is set.
 func metricsAuth(token string) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		if token != "" && c.GetHeader("Authorization") != "Bearer "+token {
+		if sent, _ := web.BearerToken(c); token != "" && subtle.ConstantTimeCompare([]byte(sent), []byte(token)) != 1 {
 			web.Fail(c, web.Errorf(http.StatusUnauthorized, "metrics need the METRICS_TOKEN bearer token"))
 			return
 		}

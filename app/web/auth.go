@@ -19,18 +19,28 @@ const (
 	tokenKey = "auth_token"
 )
 
+// BearerToken is the token of the request's `Authorization: Bearer <token>` header, trimmed;
+// ok is false when there is none. The scheme's case does not matter (RFC 9110, 11.1).
+func BearerToken(c *gin.Context) (token string, ok bool) {
+	scheme, rest, found := strings.Cut(strings.TrimSpace(c.GetHeader("Authorization")), " ")
+	if !found || !strings.EqualFold(scheme, "Bearer") {
+		return "", false
+	}
+	token = strings.TrimSpace(rest)
+	return token, token != ""
+}
+
 // BearerAuth admits requests carrying `Authorization: Bearer <token>` of a live token, and
 // puts the token's user in the context. Revoked tokens stop working at once (no cache).
 func BearerAuth(db *gorm.DB) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		h := c.GetHeader("Authorization")
-		plain, ok := strings.CutPrefix(h, "Bearer ")
-		if !ok || strings.TrimSpace(plain) == "" {
+		plain, ok := BearerToken(c)
+		if !ok {
 			Fail(c, &Error{Status: http.StatusUnauthorized, Message: "missing bearer token: send Authorization: Bearer <token>",
 				Headers: map[string]string{"WWW-Authenticate": `Bearer realm="applylens"`}})
 			return
 		}
-		tok, u, err := account.Authenticate(c.Request.Context(), db, strings.TrimSpace(plain))
+		tok, u, err := account.Authenticate(c.Request.Context(), db, plain)
 		if errors.Is(err, account.ErrNotFound) {
 			Fail(c, &Error{Status: http.StatusUnauthorized, Message: "invalid or revoked token",
 				Headers: map[string]string{"WWW-Authenticate": `Bearer realm="applylens", error="invalid_token"`}})
