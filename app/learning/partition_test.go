@@ -220,3 +220,54 @@ func TestDropPartitionsLeavesABusyPartition(t *testing.T) {
 		require.Subset(t, dropped, made[1:], "the months nobody reads are dropped")
 	})
 }
+
+// TestDropPartitionsMarksWhatCommitsWhileItWaits (Postgres): a fold that commits new cells of a
+// partition's days while DropPartitions waits for its lock has them marked too (the marks are
+// taken once the partition is dropped), so the next fold removes them; taken before, they
+// missed those cells, which then outlived their events in the rollups.
+func TestDropPartitionsMarksWhatCommitsWhileItWaits(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		if !store.IsPostgres(db) {
+			t.Skip("SQLite keeps one events table")
+		}
+		ctx := context.Background()
+		now := time.Now().UTC()
+		_, err := learning.EnsurePartitions(ctx, db, now)
+		require.NoError(t, err)
+		month := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC)
+		inNext := month.AddDate(0, learning.MonthsAhead, 5) // always in a month of its own
+		part := inNext.Format("autofill_events_y2006m01")
+		day := inNext.Format(time.DateOnly)
+		_, err = learning.FoldRollups(ctx, db, false) // the first fold builds: the next one folds
+		require.NoError(t, err)
+
+		// A fold under way: it reads the month's events and writes a cell of one of its days.
+		fold := db.Begin()
+		defer fold.Rollback()
+		require.NoError(t, fold.Exec("SELECT COUNT(*) FROM "+part).Error)
+		require.NoError(t, fold.Exec(`INSERT INTO learning_map_days (day, host, schema_hash, map_hash, events)
+			VALUES (?, 'late.example.com', 'late-1', 7, 1)`, day).Error)
+
+		done := make(chan []string, 1)
+		go func() {
+			dropped, err := learning.DropPartitions(ctx, db, month.AddDate(0, learning.MonthsAhead+1, 10))
+			assert.NoError(t, err)
+			done <- dropped
+		}()
+		// Once DropPartitions waits for the fold's lock, the fold commits.
+		require.Eventually(t, func() bool {
+			var waiting int64
+			require.NoError(t, db.Raw(`SELECT COUNT(*) FROM pg_stat_activity
+				WHERE datname = current_database() AND wait_event_type = 'Lock'`).Scan(&waiting).Error)
+			return waiting > 0
+		}, 900*time.Millisecond, 2*time.Millisecond, "DropPartitions waits for the fold (it gives up after a second)")
+		require.NoError(t, fold.Commit().Error)
+		require.Contains(t, <-done, part)
+
+		_, err = learning.FoldRollups(ctx, db, false)
+		require.NoError(t, err)
+		var left int64
+		require.NoError(t, db.Raw("SELECT COUNT(*) FROM learning_map_days WHERE day = ?", day).Scan(&left).Error)
+		require.Zero(t, left, "the cell committed while DropPartitions waited is marked, and folded away")
+	})
+}
