@@ -87,6 +87,13 @@ func aggregate(ctx context.Context, conn *gorm.DB, s settings, progress func(tot
 	var res *result
 	if s.postgres || s.dryRun {
 		err = conn.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+			// The run reads the rollups in several statements (the window, then each chunk's
+			// votes), each with its own snapshot under READ COMMITTED: a fold that committed in
+			// between (a dry run's, Evaluate's) gave a chunk votes of events its statistics did
+			// not count. Folds take this lock exclusively, so none commits until the run ends.
+			if err := store.AdvisoryXactLockShared(tx, store.LockLearningRollup); err != nil {
+				return err
+			}
 			p, err := planRun(tx, d, s)
 			if err != nil {
 				return err

@@ -137,3 +137,51 @@ func TestEncodeHint(t *testing.T) {
 	require.NoError(t, err)
 	require.NotEqual(t, digest, other)
 }
+
+// TestRunReadsOneStateOfTheRollups (Postgres): a fold that another process starts while a run
+// plans (a dry run's, Evaluate's) waits for the run, so every chunk reads the map votes of the
+// events the run's statistics count. Folded in between, a later chunk voted with events its
+// figures did not count: here b's map would come from two events that its event_count leaves
+// out. (SQLite plans from one snapshot: runOnReaders.)
+func TestRunReadsOneStateOfTheRollups(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		if !store.IsPostgres(db) {
+			t.Skip("a run on SQLite reads one snapshot")
+		}
+		ctx := context.Background()
+		require.NoError(t, db.Create(&models.User{ID: "u-state", Email: "state@example.test"}).Error)
+		save := func(form, field string, n int) {
+			for range n {
+				_, err := SaveEvents(ctx, db, "u-state", []models.AutofillEvent{{Host: "jobs.lever.co", SchemaHash: form, Status: "ok",
+					FinalMap: models.NewJSON(models.StringMap{"#email": field})}}, nil)
+				require.NoError(t, err)
+			}
+		}
+		save("a", "email", 1)
+		save("b", "email", 1)
+
+		folded := make(chan error, 1)
+		progress := func(total, done int) {
+			if done != 1 {
+				return
+			}
+			// Between the chunks of a and b: b's map changes, and another process folds.
+			save("b", "work_email", 2)
+			go func() { _, err := FoldRollups(ctx, db, false); folded <- err }()
+			select {
+			case err := <-folded: // without the lock, the fold is through long before this
+				folded <- err
+			case <-time.After(500 * time.Millisecond):
+			}
+		}
+		s := settings{days: 30, now: time.Now, policy: models.PolicyBayes, runID: "r", chunkForms: 1, postgres: true}
+		_, err := aggregate(ctx, db, s, progress)
+		require.NoError(t, err)
+		require.NoError(t, <-folded)
+
+		var b models.FormProfile
+		require.NoError(t, db.Where("schema_hash = ?", "b").First(&b).Error)
+		require.EqualValues(t, 1, b.EventCount, "the run's statistics: the events folded before it")
+		require.Equal(t, models.StringMap{"#email": "email"}, b.Fields.V, "and the votes of those events")
+	})
+}

@@ -59,6 +59,19 @@ func AdvisoryXactLock(tx *gorm.DB, name string) error {
 	return nil
 }
 
+// AdvisoryXactLockShared takes the lock called name in shared mode until the transaction tx
+// ends, waiting while another holds it exclusively: holders in shared mode run together, and
+// AdvisoryXactLock waits for them all (Postgres; nothing on SQLite).
+func AdvisoryXactLockShared(tx *gorm.DB, name string) error {
+	if !IsPostgres(tx) {
+		return nil
+	}
+	if err := tx.Exec("SELECT pg_advisory_xact_lock_shared(" + AdvisoryKeySQL(name) + ")").Error; err != nil {
+		return fmt.Errorf("take the %s lock (shared): %w", name, err)
+	}
+	return nil
+}
+
 // HoldAdvisoryLock takes the lock called name on a connection of db's pool pinned for the
 // holder, for a lock that outlives the call that takes it (an aggregator run). wait=false
 // tries once: held is false, with no error, when another session has it. release unlocks and
