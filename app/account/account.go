@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 	"golang.org/x/crypto/bcrypt"
@@ -31,7 +32,22 @@ var (
 	ErrBadEmail     = errors.New("email is not a valid address")
 	ErrWeakPassword = errors.New("password must be at least 8 characters")
 	ErrBadLogin     = errors.New("email or password is wrong")
+	ErrLongName     = errors.New("name is too long")
 )
+
+// The longest names, in characters: a user's (users.name is varchar(255)) and a token's.
+const (
+	MaxUserNameLen  = 255
+	MaxTokenNameLen = 100
+)
+
+// CheckName refuses a name over max characters (MaxUserNameLen, MaxTokenNameLen).
+func CheckName(name string, max int) error {
+	if n := utf8.RuneCountInString(name); n > max {
+		return fmt.Errorf("%w: %d characters, at most %d", ErrLongName, n, max)
+	}
+	return nil
+}
 
 // NewUser is what CreateUser needs.
 type NewUser struct {
@@ -56,6 +72,9 @@ func NormalizeEmail(email string) (string, error) {
 func CreateUser(ctx context.Context, db *gorm.DB, nu NewUser) (*models.User, error) {
 	email, err := NormalizeEmail(nu.Email)
 	if err != nil {
+		return nil, err
+	}
+	if err := CheckName(nu.Name, MaxUserNameLen); err != nil {
 		return nil, err
 	}
 	u := &models.User{ID: "u-" + uuid.NewString()[:18], Email: email, IsAdmin: nu.Admin, IsDemo: nu.Demo}
@@ -168,6 +187,9 @@ type IssuedToken struct {
 
 // IssueToken makes a new extension token for a user.
 func IssueToken(ctx context.Context, db *gorm.DB, userID, name string) (*IssuedToken, error) {
+	if err := CheckName(name, MaxTokenNameLen); err != nil {
+		return nil, err
+	}
 	var raw [20]byte
 	if _, err := rand.Read(raw[:]); err != nil {
 		return nil, err

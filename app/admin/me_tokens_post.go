@@ -1,6 +1,7 @@
 package admin
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 
@@ -16,8 +17,8 @@ import (
 func (h *Handlers) meTokensPost(c *gin.Context) {
 	u := web.CurrentUser(c)
 	name := strings.TrimSpace(c.PostForm("name"))
-	if len(name) > 100 {
-		h.renderMe(c, http.StatusUnprocessableEntity, "At most 100 characters.", nil, "")
+	if account.CheckName(name, account.MaxTokenNameLen) != nil {
+		h.renderMe(c, http.StatusUnprocessableEntity, fmt.Sprintf("At most %d characters.", account.MaxTokenNameLen), nil, "")
 		return
 	}
 	tok, err := account.IssueToken(c.Request.Context(), h.db, u.ID, name)

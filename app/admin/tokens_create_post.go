@@ -2,6 +2,7 @@ package admin
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 
@@ -24,8 +25,8 @@ func (h *Handlers) tokensCreatePost(c *gin.Context) {
 	if err != nil {
 		errs["email"] = "Enter a valid email address."
 	}
-	if len(f.Name) > 100 {
-		errs["name"] = "At most 100 characters."
+	if account.CheckName(f.Name, account.MaxTokenNameLen) != nil {
+		errs["name"] = fmt.Sprintf("At most %d characters.", account.MaxTokenNameLen)
 	}
 	var u *models.User
 	if len(errs) == 0 {

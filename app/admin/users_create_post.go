@@ -2,6 +2,7 @@ package admin
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 
@@ -21,8 +22,8 @@ func (h *Handlers) usersCreatePost(c *gin.Context) {
 	if _, err := account.NormalizeEmail(f.Email); err != nil {
 		errs["email"] = "Enter a valid email address."
 	}
-	if len(f.Name) > 255 {
-		errs["name"] = "At most 255 characters."
+	if account.CheckName(f.Name, account.MaxUserNameLen) != nil {
+		errs["name"] = fmt.Sprintf("At most %d characters.", account.MaxUserNameLen)
 	}
 	var u *models.User
 	if len(errs) == 0 {

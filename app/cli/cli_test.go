@@ -94,6 +94,8 @@ func TestUserAndToken(t *testing.T) {
 			{"short\n", []string{"user", "add", "--email", "a@b.co", "--password-stdin"}, "password must be at least 8 characters"},
 			{"", []string{"token", "issue", "--email", "nobody@example.com"}, "user nobody@example.com: not found"},
 			{"", []string{"token", "issue"}, "--email is required"},
+			{"", []string{"user", "add", "--email", "long@b.co", "--name", strings.Repeat("é", 256)}, "--name: name is too long: 256 characters, at most 255"},
+			{"", []string{"token", "issue", "--email", "ops@example.com", "--name", strings.Repeat("x", 101)}, "--name: name is too long: 101 characters, at most 100"},
 			{"", []string{"frobnicate"}, `unknown command "frobnicate"`},
 		}
 		for _, c := range cases {
@@ -101,6 +103,12 @@ func TestUserAndToken(t *testing.T) {
 			require.Equal(t, 1, r.code, "%v", c.args)
 			require.Contains(t, r.err, c.want, "%v", c.args)
 		}
+		var stored int64
+		require.NoError(t, openVars(t, vars).Raw("SELECT COUNT(*) FROM users WHERE email = ?", "long@b.co").Scan(&stored).Error)
+		require.Zero(t, stored, "refused before anything is stored")
+		// A name at the limit, in characters (not bytes), is taken.
+		r = run(t, vars, "", "user", "add", "--email", "long@b.co", "--name", strings.Repeat("é", 255))
+		require.Equal(t, 0, r.code, r.err)
 
 		r = run(t, vars, "", "token", "issue", "--email", "ops@example.com", "--name", "laptop")
 		require.Equal(t, 0, r.code, r.err)

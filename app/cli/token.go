@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -18,6 +19,10 @@ func newTokenCmd(env *Env) *cobra.Command {
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if email == "" {
 				return fmt.Errorf("%w: --email is required", errUsage)
+			}
+			name = strings.TrimSpace(name)
+			if err := account.CheckName(name, account.MaxTokenNameLen); err != nil {
+				return fmt.Errorf("%w: --name: %w", errUsage, err)
 			}
 			return withMigratedApp(cmd, env, func(a *app) error {
 				u, err := account.UserByEmail(cmd.Context(), a.db, email)

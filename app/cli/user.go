@@ -24,6 +24,10 @@ func newUserCmd(env *Env) *cobra.Command {
 			if email == "" {
 				return fmt.Errorf("%w: --email is required", errUsage)
 			}
+			name = strings.TrimSpace(name)
+			if err := account.CheckName(name, account.MaxUserNameLen); err != nil {
+				return fmt.Errorf("%w: --name: %w", errUsage, err)
+			}
 			var pw string
 			if pwStdin {
 				line, err := bufio.NewReader(env.In).ReadString('\n')
