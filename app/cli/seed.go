@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -61,6 +62,16 @@ func runSeed(ctx context.Context, env *Env, a *app, opts seeds.Options, truthFil
 	if opts.Days < 1 || opts.Users < 1 {
 		return fmt.Errorf("%w: --days and --users must be at least 1", errUsage)
 	}
+	// The truth file is made before the data, so that a path it cannot be written to fails
+	// the command before it changes the database.
+	var truth *os.File
+	if truthFile != "" {
+		var err error
+		if truth, err = openTruth(truthFile); err != nil {
+			return err
+		}
+		defer func() { _ = truth.Close(); _ = os.Remove(truth.Name()) }() // gone once renamed
+	}
 	w := env.Out
 	if opts.Events > 0 {
 		fmt.Fprintf(w, "Seeding %s demo events over %d days for %d demo users (seed %d)…\n",
@@ -82,8 +93,8 @@ func runSeed(ctx context.Context, env *Env, a *app, opts seeds.Options, truthFil
 		return nil
 	}
 	printSeeded(w, res)
-	if truthFile != "" {
-		if err := writeTruth(truthFile, res.World); err != nil {
+	if truth != nil {
+		if err := writeTruth(truth, truthFile, res.World); err != nil {
 			return err
 		}
 		fmt.Fprintf(w, "Ground truth (best style per form and segment) written to %s.\n", truthFile)
@@ -104,13 +115,34 @@ func printSeeded(w io.Writer, res *seeds.Result) {
 	fmt.Fprintf(w, "Demo extension token of %s (shown once): %s\n", res.Users[0].Email, res.Token)
 }
 
-func writeTruth(path string, w *seeds.World) (err error) {
-	f, err := os.Create(path)
-	if err != nil {
-		return fmt.Errorf("--truth: %w", err)
+// openTruth makes the file the truth is written to before it takes path's name (writeTruth):
+// a new file beside path, so that path, if it exists, is replaced only by a whole truth.
+func openTruth(path string) (*os.File, error) {
+	if info, err := os.Stat(path); err == nil && info.IsDir() {
+		return nil, fmt.Errorf("%w: --truth %s is a directory; name a file", errUsage, path)
 	}
-	defer func() { err = errors.Join(err, f.Close()) }()
-	return w.WriteTruth(f)
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return nil, fmt.Errorf("--truth: cannot write beside %s: %w", path, err)
+	}
+	if err := f.Chmod(0o644); err != nil { // CreateTemp's 0600: the truth is no secret
+		_ = f.Close()
+		_ = os.Remove(f.Name())
+		return nil, fmt.Errorf("--truth: %w", err)
+	}
+	return f, nil
+}
+
+// writeTruth writes w's truth to f (openTruth) and gives it path's name.
+func writeTruth(f *os.File, path string, w *seeds.World) error {
+	err := w.WriteTruth(f)
+	if err = errors.Join(err, f.Close()); err == nil {
+		err = os.Rename(f.Name(), path)
+	}
+	if err != nil {
+		return fmt.Errorf("--truth %s: %w", path, err)
+	}
+	return nil
 }
 
 // progress shows how the events are coming along: a bar on a terminal, a line per tenth

@@ -59,6 +59,9 @@ func TestSeedCommand(t *testing.T) {
 
 		raw, err := os.ReadFile(truth)
 		require.NoError(t, err)
+		beside, err := os.ReadDir(filepath.Dir(truth))
+		require.NoError(t, err)
+		require.Len(t, beside, 1, "the truth, and no file it was written through")
 		var tr seeds.Truth
 		require.NoError(t, json.Unmarshal(raw, &tr))
 		require.EqualValues(t, 9, tr.Seed)
@@ -96,6 +99,18 @@ func TestSeedCommand(t *testing.T) {
 		r = run(t, vars, "", "seed", "--events", "500", "--force")
 		require.Equal(t, 0, r.code, r.err)
 		require.EqualValues(t, 501, storetest.Count(t, db, "autofill_events"))
+
+		// A truth that cannot be written fails the command before it touches the data.
+		for path, says := range map[string]string{
+			filepath.Join(t.TempDir(), "no", "such", "dir", "t.json"): "--truth: cannot write beside",
+			t.TempDir(): "is a directory",
+		} {
+			r = run(t, vars, "", "seed", "--reset", "--force", "--events", "300", "--truth", path)
+			require.NotZero(t, r.code, path)
+			require.Contains(t, r.err, says)
+			require.NotContains(t, r.out, "Deleted the previous demo", "nothing was deleted")
+			require.EqualValues(t, 501, storetest.Count(t, db, "autofill_events"), "nothing changed")
+		}
 
 		for _, args := range [][]string{{"--events", "-5"}, {"--days", "0"}, {"--users", "0"}, {"--events", "10", "--forms", "11"}} {
 			r = run(t, vars, "", append([]string{"seed", "--reset"}, args...)...)
