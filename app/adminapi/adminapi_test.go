@@ -100,6 +100,16 @@ func TestRefusals(t *testing.T) {
 		status, body, _ := s.do(http.MethodPost, adminapi.PathRunCreate, s.admin, `{"days": "30"}`)
 		require.Equal(t, http.StatusUnprocessableEntity, status)
 		require.Equal(t, "days", body["fields"].([]any)[0].(map[string]any)["field"])
+		// A misspelt field is named: it must not start a run over the default window.
+		status, body, _ = s.do(http.MethodPost, adminapi.PathRunCreate, s.admin, `{"dayz": 5}`)
+		require.Equal(t, http.StatusUnprocessableEntity, status)
+		require.Equal(t, "dayz", body["fields"].([]any)[0].(map[string]any)["field"])
+		status, _, _ = s.do(http.MethodPost, adminapi.PathRunCreate, s.admin, `{"days": 3} {"days": 4}`)
+		require.Equal(t, http.StatusUnprocessableEntity, status, "one object")
+		// A body over the limit is a 413, however it is sent.
+		status, body, _ = s.do(http.MethodPost, adminapi.PathRunCreate, s.admin, `{"days": 3, "pad": "`+strings.Repeat("x", 8<<10)+`"}`)
+		require.Equal(t, http.StatusRequestEntityTooLarge, status)
+		require.Contains(t, body["error"], "larger than")
 		require.Zero(t, storetest.Count(t, db, "aggregator_runs"))
 	})
 }

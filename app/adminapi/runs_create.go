@@ -3,7 +3,10 @@ package adminapi
 import (
 	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
+	"strconv"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -20,17 +23,10 @@ type runCreateRequest struct {
 // runsCreate starts a run in the background: 202 {run_id}, or 409 {error, run_id} while
 // another run is in progress (in any process).
 func (h *Handlers) runsCreate(c *gin.Context) {
-	var req runCreateRequest
-	if c.Request.ContentLength != 0 {
-		if err := c.ShouldBindJSON(&req); err != nil {
-			field, msg := "body", "must be a JSON object such as {\"days\": 30}"
-			var typeErr *json.UnmarshalTypeError
-			if errors.As(err, &typeErr) && typeErr.Field == "days" {
-				field, msg = "days", "must be a whole number of days (got a JSON "+typeErr.Value+")"
-			}
-			web.Fail(c, web.Invalid([]web.FieldError{{Field: field, Message: msg}}))
-			return
-		}
+	req, err := readRunCreate(c)
+	if err != nil {
+		web.Fail(c, err)
+		return
 	}
 	days := h.DefaultDays
 	if req.Days != nil {
@@ -55,4 +51,35 @@ func (h *Handlers) runsCreate(c *gin.Context) {
 	web.Logger(c).InfoContext(c.Request.Context(), "aggregator run started through the API", "run_id", id, "days", days, "user_id", user.ID)
 	c.Header("Location", PathRunShowBase+id)
 	c.JSON(http.StatusAccepted, gin.H{"run_id": id})
+}
+
+// readRunCreate decodes the optional body: none (or an empty one) asks for the defaults; a
+// field it does not know is named (a misspelt "dayz" must not start a run over the default
+// window), and a body over the API's limit is a 413.
+func readRunCreate(c *gin.Context) (runCreateRequest, error) {
+	var req runCreateRequest
+	if c.Request.Body == nil || c.Request.ContentLength == 0 {
+		return req, nil
+	}
+	dec := json.NewDecoder(c.Request.Body)
+	dec.DisallowUnknownFields()
+	err := dec.Decode(&req)
+	if err == nil && dec.More() {
+		err = errors.New("more than one JSON value")
+	}
+	var tooBig *http.MaxBytesError
+	var typeErr *json.UnmarshalTypeError
+	switch {
+	case err == nil, errors.Is(err, io.EOF):
+		return req, nil
+	case errors.As(err, &tooBig):
+		return req, web.Errorf(http.StatusRequestEntityTooLarge, "request body is larger than %d bytes", tooBig.Limit)
+	case errors.As(err, &typeErr) && typeErr.Field == "days":
+		return req, web.Invalid([]web.FieldError{{Field: "days", Message: "must be a whole number of days (got a JSON " + typeErr.Value + ")"}})
+	}
+	if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+		field, _ := strconv.Unquote(name)
+		return req, web.Invalid([]web.FieldError{{Field: field, Message: `is not a field of this request: send {"days": N} or nothing`}})
+	}
+	return req, web.Invalid([]web.FieldError{{Field: "body", Message: `must be a JSON object such as {"days": 30}`}})
 }
