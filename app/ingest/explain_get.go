@@ -76,7 +76,11 @@ func (h *Handlers) explainStyleGet(c *gin.Context) {
 	if reply.Source == "" {
 		reply.Source = models.SourceNone
 	}
-	reply.Explanation = learning.Explain(choice, family, th)
-	reply.modelFigures = figuresOf(hint, choice)
+	if hint == nil {
+		reply.Explanation = learning.ExplainNoHint(h.Config.LearningPolicy, family, seg, th)
+	} else {
+		reply.Explanation = learning.Explain(choice, family, th)
+	}
+	reply.modelFigures = figuresOf(hint, choice, h.Config.LearningPolicy)
 	c.JSON(http.StatusOK, reply)
 }

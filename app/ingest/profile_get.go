@@ -47,11 +47,13 @@ type modelFigures struct {
 	WindowDays      int            `json:"window_days"`
 }
 
-func figuresOf(h *models.StyleHint, c models.Choice) modelFigures {
-	f := modelFigures{LearningPolicy: models.PolicyThreshold}
+// figuresOf are the figures of hint h's choice c; with no hint, only the policy that will make
+// one (LEARNING_POLICY).
+func figuresOf(h *models.StyleHint, c models.Choice, policy string) modelFigures {
 	if h == nil {
-		return f
+		return modelFigures{LearningPolicy: policy}
 	}
+	f := modelFigures{LearningPolicy: models.PolicyThreshold} // a hint from before policies
 	if h.Policy != "" {
 		f.LearningPolicy = h.Policy
 	}
@@ -166,7 +168,7 @@ func (h *Handlers) profileReply(c *gin.Context, req formRequest) (profileReply, 
 			PreferredStyleID: preferred, Confidence: learning.Confidence(p),
 			Source: choice.Source, SegmentKey: nullable(choice.SegmentKey), ComputedAt: hint.ComputedAt,
 			BanditEnabled: h.Config.BanditEnabled, Competitors: []styleEntry{},
-			modelFigures: figuresOf(hint, choice),
+			modelFigures: figuresOf(hint, choice, h.Config.LearningPolicy),
 		}
 		if h.Config.BanditEnabled {
 			for _, s := range learning.Competitors(choice) {

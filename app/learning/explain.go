@@ -12,6 +12,19 @@ import (
 // wording, which operators and tests look for).
 const NoHintExplanation = "No style_hint is available yet"
 
+// ExplainNoHint explains a form whose profile has no style hint yet, asked for a segment
+// ("" for none). Under bayes, which gives every form it has seen a hint, that means the
+// aggregator has not run since the form's first events; under threshold, no level has enough
+// runs (Explain).
+func ExplainNoHint(policy, family, segment string, th models.Thresholds) string {
+	c := models.Choice{SegmentKey: segment}
+	if policy != models.PolicyBayes {
+		return Explain(c, family, th)
+	}
+	return fmt.Sprintf("%s for this form (%s): the aggregator has not run since the form's first events. Under the bayes policy "+
+		"every form it has seen gets a hint, pooled from its segment and host family.", NoHintExplanation, scopeOf(c, family))
+}
+
 // Explain says in one paragraph why a choice was made, from the statistics it was made with,
 // so that the text always matches the chosen style.
 func Explain(c models.Choice, family string, th models.Thresholds) string {
