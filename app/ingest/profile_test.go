@@ -12,7 +12,9 @@ import (
 
 	"github.com/applylens/learning/app/ingest"
 	"github.com/applylens/learning/app/learning"
+	"github.com/applylens/learning/app/metrics"
 	"github.com/applylens/learning/app/models"
+	"github.com/applylens/learning/app/router"
 	"github.com/applylens/learning/app/store/storetest"
 )
 
@@ -197,7 +199,20 @@ func TestProfileAndExplain(t *testing.T) {
 			require.Nil(t, r.Body["chosen_style_id"])
 			require.Empty(t, r.Body["considered_styles"])
 			require.True(t, strings.HasPrefix(r.Body["explanation"].(string), "No style_hint is available yet"), r.Body["explanation"])
+			require.Equal(t, "threshold", r.Body["learning_policy"], "the policy that will make its hint")
 		}
+		// Under bayes, which gives every form it has seen a hint, a form without one has not
+		// been aggregated yet: that is what its reply says, and which policy will make it.
+		bayes, err := router.New(router.Deps{Config: testConfig(t, map[string]string{"LEARNING_POLICY": "bayes"}), DB: db,
+			Log: storetest.Logger(t), Metrics: metrics.New()})
+		require.NoError(t, err)
+		b := *a
+		b.engine = bayes
+		r = b.get(ingest.PathExplainStyle + "?host=jobs.lever.co&schema_hash=nope&segment_key=senior")
+		require.Equal(t, http.StatusOK, r.Status, r.Raw)
+		require.Equal(t, "bayes", r.Body["learning_policy"])
+		require.Contains(t, r.Body["explanation"], "No style_hint is available yet for this form (host family lever, senior segment): "+
+			"the aggregator has not run since the form's first events")
 		require.Equal(t, "other", a.get(ingest.PathExplainStyle + "?host=careers.acme.com&schema_hash=none-1").Body["host_family"])
 		// A profile's family is the stored one, not the host's family recomputed.
 		require.NoError(t, db.Exec("UPDATE form_profiles SET host_family = 'lever' WHERE schema_hash = 'gh-1'").Error)
@@ -207,6 +222,17 @@ func TestProfileAndExplain(t *testing.T) {
 		r = a.get(ingest.PathProfile + "?host=&segment_key=boss")
 		require.Equal(t, http.StatusUnprocessableEntity, r.Status)
 		require.Equal(t, []string{"host", "schema_hash", "segment_key"}, fieldsOf(r))
+		require.Equal(t, "the request does not validate", r.Body["error"], "a query is no body")
+		// A pair that is not percent-encoded correctly is named, not taken for a missing field.
+		r = a.get(ingest.PathProfile + "?host=boards.greenhouse.io%ZZ&schema_hash=gh-1")
+		require.Equal(t, http.StatusUnprocessableEntity, r.Status)
+		require.Equal(t, []string{"host"}, fieldsOf(r))
+		require.Contains(t, r.Raw, "not percent-encoded correctly")
+		for _, query := range []string{"?host=boards.greenhouse.io&schema_hash=gh-1&%zz=1", "?host=boards.greenhouse.io;schema_hash=gh-1"} {
+			r = a.get(ingest.PathProfile + query)
+			require.Equal(t, http.StatusUnprocessableEntity, r.Status, query)
+			require.Equal(t, []string{"query"}, fieldsOf(r), query)
+		}
 	})
 }
 

@@ -1,6 +1,9 @@
 package ingest
 
 import (
+	"net/url"
+	"strings"
+
 	"github.com/gin-gonic/gin"
 
 	"github.com/applylens/learning/app/config"
@@ -38,6 +41,9 @@ func (h *Handlers) readForm(c *gin.Context) (formRequest, bool) {
 // and discipline it asks for: each as sent, else derived from job_title.
 func (h *Handlers) formQuery(c *gin.Context) (learning.Form, string, string, error) {
 	v := h.newChecker(nil)
+	if badQuery(v, c.Request.URL.RawQuery) {
+		return learning.Form{}, "", "", v.err()
+	}
 	q := func(name string) *string {
 		s, ok := c.GetQuery(name)
 		if !ok {
@@ -62,4 +68,28 @@ func (h *Handlers) formQuery(c *gin.Context) (learning.Form, string, string, err
 		disc = learning.DisciplineOf(title)
 	}
 	return f, seg, disc, v.err()
+}
+
+// badQuery names each pair of a raw query string that is not percent-encoded correctly, which
+// net/url drops without a word (a host sent as "a.com%ZZ" would be reported missing), and
+// reports whether there was one.
+func badQuery(v *checker, raw string) bool {
+	bad := false
+	for pair := range strings.SplitSeq(raw, "&") {
+		key, value, _ := strings.Cut(pair, "=")
+		name, kerr := url.QueryUnescape(key)
+		_, verr := url.QueryUnescape(value)
+		switch {
+		case strings.Contains(pair, ";"):
+			v.fail("query", "separates pairs with ';' (%q): use '&'", truncate(pair, 40))
+		case kerr != nil:
+			v.fail("query", "has a name that is not percent-encoded correctly (%q: %v)", truncate(key, 40), kerr)
+		case verr != nil:
+			v.fail(name, "is not percent-encoded correctly (%v)", verr)
+		default:
+			continue
+		}
+		bad = true
+	}
+	return bad
 }

@@ -187,6 +187,8 @@ func TestSyncRejectsInvalidBatchWhole(t *testing.T) {
 			})), 422, []string{"events[0].validation_errors"}},
 			{"bad top-level policy", map[string]any{"host": "a.io", "schema_hash": "x", "policy": "x", "events": []any{event(nil)}}, 422, []string{"policy"}},
 			{"not JSON", `{"host": "a.io", "events": [`, 422, []string{"body"}},
+			{"an event not an object", `{"host": "a.io", "schema_hash": "x", "events": [1]}`, 422, []string{"events[0]"}},
+			{"body not an object", `[1]`, 422, []string{"body"}},
 			{"empty body", ``, 422, []string{"body"}},
 		}
 		for _, c := range cases {

@@ -255,11 +255,11 @@ func jsonError(err error, prefix string) error {
 	var syntaxErr *json.SyntaxError
 	switch {
 	case errors.As(err, &typeErr):
-		field := typeErr.Field
-		if field == "" {
-			field = "body"
+		field := prefix + typeErr.Field
+		if typeErr.Field == "" { // the value itself: the body, or one event of it
+			field = bodyField(prefix)
 		}
-		return web.Invalid([]web.FieldError{{Field: prefix + field, Message: fmt.Sprintf("must be %s (got a JSON %s)", jsonKind(typeErr.Type.Kind().String()), typeErr.Value)}})
+		return web.Invalid([]web.FieldError{{Field: field, Message: fmt.Sprintf("must be %s (got a JSON %s)", jsonKind(typeErr.Type.Kind().String()), typeErr.Value)}})
 	case errors.As(err, &syntaxErr):
 		return web.Invalid([]web.FieldError{{Field: bodyField(prefix), Message: fmt.Sprintf("is not valid JSON at byte %d: %v", syntaxErr.Offset, err)}})
 	default:

@@ -60,7 +60,7 @@ func Unavailable(err error) *Error {
 
 // Invalid is a 422 listing the wrong fields.
 func Invalid(fields []FieldError) *Error {
-	return &Error{Status: http.StatusUnprocessableEntity, Message: "the request body does not validate", Fields: fields}
+	return &Error{Status: http.StatusUnprocessableEntity, Message: "the request does not validate", Fields: fields}
 }
 
 // AsError turns any error into an *Error: a 503 when the database is unavailable or is still
