@@ -60,19 +60,21 @@ type Estimate struct {
 	ESS       float64 // effective sample size
 }
 
-// MinPropensity is the least propensity a run can log: its inverse, the most one run can weigh
-// in a replay (10,000 runs), stays finite, and so does the variance term 1/p² (a propensity
-// of 1e-300 made every estimate +Inf and, squared, underflowed Postgres's arithmetic). It is
-// also the resolution of a stored P(best) (4 decimals), from which /profile's allocation is
-// made: under the default exploration floor (EXPLORE_FLOOR, 2%) no style is served less often.
+// MinPropensity is the least logged propensity that weighs a run: its inverse, the most one
+// run can weigh in a replay (10,000 runs), stays finite, and so does the variance term 1/p² (a
+// propensity of 1e-300 made every estimate +Inf and, squared, underflowed Postgres's
+// arithmetic in the overview's rollup). It is also the resolution of a stored P(best) (4
+// decimals), from which /profile's allocation is made: under the default exploration floor
+// (EXPLORE_FLOOR, 2%) no style is served less often.
 const MinPropensity = 1e-4
 
 // UsablePropensity is the SQL condition of the events whose logged propensity can weigh them
 // (usable, in SQL).
-const UsablePropensity = "propensity >= 0.0001 AND propensity <= 1"
+var UsablePropensity = fmt.Sprintf("propensity >= %g AND propensity <= 1", MinPropensity)
 
 // usable reports whether a logged propensity can weigh a run: one in [MinPropensity, 1]. Ingest
-// refuses any other; events stored before the bound are left out of the estimates.
+// stores any in (0, 1] (a policy with a lower floor may serve a style that rarely); the others
+// are left out of the estimates and the overview's allocation check, as if not logged.
 func usable(p float64) bool { return p >= MinPropensity && p <= 1 }
 
 // EstimatePolicy replays a target policy over the log: target returns the probability with
@@ -137,7 +139,8 @@ type Evaluation struct {
 // Evaluate replays the logging policy, the threshold rules, the bayes pick and Thompson sampling
 // over the rated runs of the last p.Days days (0: all time), with the target policies fitted on
 // the same window's evidence as the aggregator reads it. It writes nothing but what keeps the
-// rollups current (FoldRollups), as a run would.
+// rollups current (FoldRollupsIfFree: while a run reads them, it replays them as they are, and
+// says so in a warning, rather than wait for the run).
 func Evaluate(ctx context.Context, db *gorm.DB, p EvalParams) (*Evaluation, error) {
 	if err := config.CheckDays(p.Days); err != nil {
 		return nil, fmt.Errorf("evaluate: days %w", err)
@@ -150,13 +153,14 @@ func Evaluate(ctx context.Context, db *gorm.DB, p EvalParams) (*Evaluation, erro
 	if err := migrations.CheckBackfill(ctx, db); err != nil {
 		return nil, err
 	}
-	if _, err := FoldRollups(ctx, db, false); err != nil {
+	_, folded, err := FoldRollupsIfFree(ctx, db)
+	if err != nil {
 		return nil, err
 	}
 	var runs []LoggedRun
 	var styles map[string]float64
 	w := newWindow()
-	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err = db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := w.readWindow(tx, dialect{store.DialectOf(db)}, s.since()); err != nil {
 			return fmt.Errorf("read the window's events: %w", err)
 		}
@@ -218,6 +222,10 @@ func Evaluate(ctx context.Context, db *gorm.DB, p EvalParams) (*Evaluation, erro
 		}),
 	}
 	ev.Warnings = evalWarnings(ev)
+	if !folded {
+		ev.Warnings = append(ev.Warnings, "An aggregator run is in progress: this replay reads the rollups as of the last fold, "+
+			"without the events and ratings that arrived since.")
+	}
 	return ev, nil
 }
 
@@ -230,8 +238,8 @@ func evalWarnings(ev *Evaluation) []string {
 	case ev.Missing == ev.Rated:
 		return []string{fmt.Sprintf("None of the %d rated runs has a logged propensity: no policy can be replayed.", ev.Rated)}
 	case ev.Missing > 0:
-		out = append(out, fmt.Sprintf("%d of %d rated runs have no logged propensity (0 < p ≤ 1) and are left out: the estimates speak for the rest only.",
-			ev.Missing, ev.Rated))
+		out = append(out, fmt.Sprintf("%d of %d rated runs have no usable logged propensity (%g ≤ p ≤ 1) and are left out: the estimates speak for the rest only.",
+			ev.Missing, ev.Rated, MinPropensity))
 	}
 	for _, e := range ev.Estimates {
 		if e.ESS < MinTrustedESS {

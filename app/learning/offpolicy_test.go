@@ -3,13 +3,16 @@ package learning_test
 import (
 	"context"
 	"math"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 	"gorm.io/gorm"
 
 	"github.com/applylens/learning/app/learning"
 	"github.com/applylens/learning/app/models"
+	"github.com/applylens/learning/app/store"
 	"github.com/applylens/learning/app/store/storetest"
 	"github.com/applylens/learning/seeds"
 )
@@ -107,6 +110,32 @@ func TestEvaluateReplaysTheWindow(t *testing.T) {
 		require.Positive(t, ev.Missing)
 		require.Equal(t, want.N, ev.Rated)
 		require.Equal(t, want.N-ev.Missing, ev.Estimates[0].Runs)
-		require.Contains(t, ev.Warnings[0], "have no logged propensity")
+		require.Contains(t, ev.Warnings[0], "have no usable logged propensity (0.0001 ≤ p ≤ 1)")
+	})
+}
+
+// TestEvaluateDoesNotWaitForARun (Postgres): while an aggregator run holds the fold's lock (in
+// shared mode, for as long as it reads: minutes on a big database), the replay does not wait
+// to fold; it replays the rollups as they are and says so.
+func TestEvaluateDoesNotWaitForARun(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		if !store.IsPostgres(db) {
+			t.Skip("SQLite's single writer serialises folds and runs by itself")
+		}
+		run := db.Begin()
+		defer run.Rollback()
+		require.NoError(t, store.AdvisoryXactLockShared(run, store.LockLearningRollup))
+
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		ev, err := learning.Evaluate(ctx, db, learning.EvalParams{Days: 30})
+		require.NoError(t, err, "it did not wait for the run")
+		require.Contains(t, ev.Warnings, "An aggregator run is in progress: this replay reads the rollups as of the last fold, "+
+			"without the events and ratings that arrived since.")
+
+		require.NoError(t, run.Rollback().Error)
+		ev, err = learning.Evaluate(ctx, db, learning.EvalParams{Days: 30})
+		require.NoError(t, err)
+		require.NotContains(t, strings.Join(ev.Warnings, " "), "in progress", "with no run, it folds first")
 	})
 }

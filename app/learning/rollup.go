@@ -73,12 +73,33 @@ type FoldResult struct {
 // per database. Its callers first check that the adoption backfill is done
 // (migrations.CheckBackfill): a row it has not reached would be counted in no family.
 func FoldRollups(ctx context.Context, db *gorm.DB, full bool) (FoldResult, error) {
+	res, _, err := foldRollups(ctx, db, full, true)
+	return res, err
+}
+
+// FoldRollupsIfFree folds like FoldRollups unless another fold, or an aggregator run (which
+// holds the fold's lock in shared mode while it reads: aggregate), holds the lock now; then it
+// does nothing and folded is false. For a reader that must not wait for a whole run (the
+// replay page answers within the server's write timeout).
+func FoldRollupsIfFree(ctx context.Context, db *gorm.DB) (res FoldResult, folded bool, err error) {
+	return foldRollups(ctx, db, false, false)
+}
+
+func foldRollups(ctx context.Context, db *gorm.DB, full, wait bool) (FoldResult, bool, error) {
 	start := time.Now()
 	var res FoldResult
 	d := dialect{store.DialectOf(db)}
+	folded := true
 	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := store.AdvisoryXactLock(tx, store.LockLearningRollup); err != nil {
-			return err
+		if wait {
+			if err := store.AdvisoryXactLock(tx, store.LockLearningRollup); err != nil {
+				return err
+			}
+		} else {
+			var err error
+			if folded, err = store.TryAdvisoryXactLock(tx, store.LockLearningRollup); err != nil || !folded {
+				return err
+			}
 		}
 		if err := d.tune(tx); err != nil {
 			return err
@@ -104,9 +125,9 @@ func FoldRollups(ctx context.Context, db *gorm.DB, full bool) (FoldResult, error
 	})
 	res.Took = time.Since(start)
 	if err != nil {
-		return res, fmt.Errorf("fold the learning rollups: %w", err)
+		return res, false, fmt.Errorf("fold the learning rollups: %w", err)
 	}
-	return res, nil
+	return res, folded, nil
 }
 
 // mustRebuild reports whether the next fold must rebuild: the rollups were never built, or a

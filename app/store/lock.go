@@ -59,6 +59,19 @@ func AdvisoryXactLock(tx *gorm.DB, name string) error {
 	return nil
 }
 
+// TryAdvisoryXactLock takes the lock called name until the transaction tx ends if no other
+// session holds it (in either mode), without waiting; held says whether it did (Postgres;
+// always true on SQLite, whose single writer serialises by itself).
+func TryAdvisoryXactLock(tx *gorm.DB, name string) (held bool, err error) {
+	if !IsPostgres(tx) {
+		return true, nil
+	}
+	if err := tx.Raw("SELECT pg_try_advisory_xact_lock(" + AdvisoryKeySQL(name) + ")").Scan(&held).Error; err != nil {
+		return false, fmt.Errorf("try the %s lock: %w", name, err)
+	}
+	return held, nil
+}
+
 // AdvisoryXactLockShared takes the lock called name in shared mode until the transaction tx
 // ends, waiting while another holds it exclusively: holders in shared mode run together, and
 // AdvisoryXactLock waits for them all (Postgres; nothing on SQLite).
