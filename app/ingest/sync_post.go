@@ -190,8 +190,8 @@ func (h *Handlers) checkEvent(v *checker, p string, in *learning.SentEvent, now 
 	}
 	v.oneOf(p+"feedback_status", in.FeedbackStatus, learning.Helpful, learning.Unhelpful)
 	v.intRange(p+"edit_chars", in.EditChars, 0, config.MaxEditChars)
-	if in.Propensity != nil && (*in.Propensity < learning.MinPropensity || *in.Propensity > 1) {
-		v.fail(p+"propensity", "must be in [%g, 1] (got %g)", learning.MinPropensity, *in.Propensity)
+	if in.Propensity != nil && (*in.Propensity <= 0 || *in.Propensity > 1) {
+		v.fail(p+"propensity", "must be in (0, 1] (got %g)", *in.Propensity)
 	}
 }
 

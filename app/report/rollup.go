@@ -139,9 +139,6 @@ const upsertState = `INSERT INTO report_state (name, refreshed_at, covered_until
 		ON CONFLICT (name) DO UPDATE SET refreshed_at = excluded.refreshed_at,
 			covered_until = excluded.covered_until, rebuilt_at = excluded.rebuilt_at`
 
-// usablePropensity is the events whose logged propensity can weigh them (see SRM).
-const usablePropensity = learning.UsablePropensity
-
 // insertDaily aggregates the events that match where (a condition on created_at) into
 // report_daily_events.
 func insertDaily(d store.Dialect, where string) string {
@@ -149,9 +146,9 @@ func insertDaily(d store.Dialect, where string) string {
 			propensity_events, inv_propensity, inv_propensity_var)
 		SELECT ` + d.Day("created_at") + `, COALESCE(segment_key, ''), COALESCE(policy, ''), COALESCE(gen_style_id, ''),
 			COALESCE(feedback_status, ''), COALESCE(discipline, ''), COUNT(*), SUM(CASE WHEN status = 'ok' THEN 1 ELSE 0 END),
-			SUM(CASE WHEN ` + usablePropensity + ` THEN 1 ELSE 0 END),
-			SUM(CASE WHEN ` + usablePropensity + ` THEN 1.0 / propensity ELSE 0 END),
-			SUM(CASE WHEN ` + usablePropensity + ` THEN (1.0 - propensity) / (propensity * propensity) ELSE 0 END)
+			SUM(CASE WHEN ` + learning.UsablePropensity + ` THEN 1 ELSE 0 END),
+			SUM(CASE WHEN ` + learning.UsablePropensity + ` THEN 1.0 / propensity ELSE 0 END),
+			SUM(CASE WHEN ` + learning.UsablePropensity + ` THEN (1.0 - propensity) / (propensity * propensity) ELSE 0 END)
 		FROM autofill_events WHERE ` + where + `
 		GROUP BY 1, 2, 3, 4, 5, 6`
 }
