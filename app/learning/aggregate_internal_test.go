@@ -161,10 +161,12 @@ func TestRunReadsOneStateOfTheRollups(t *testing.T) {
 		save("b", "email", 1)
 
 		folded := make(chan error, 1)
+		fired := false
 		progress := func(total, done int) {
-			if done != 1 {
+			if done != 1 || fired { // reported after the chunk's write and after its planning
 				return
 			}
+			fired = true
 			// Between the chunks of a and b: b's map changes, and another process folds.
 			save("b", "work_email", 2)
 			go func() { _, err := FoldRollups(ctx, db, false); folded <- err }()

@@ -187,8 +187,8 @@ func createPartition(db *gorm.DB, parts []eventsPartition, name string, from, to
 // its locks: dropping locks autofill_events itself, so a partition it cannot lock now (a
 // reader of the events, a fold, an export) is skipped, its rows deleted by range by
 // PurgeEvents, and itself dropped by a later pass. Dropping fires no trigger, so it marks the
-// learning rollups' cells of those days itself, once the partition is dropped and in the same
-// transaction: the next fold finds them empty and drops them, as it does after PurgeEvents. The caller makes sure the dashboard's rollup holds those days first
+// learning rollups' cells of those days itself, once it holds the partition's lock and in the
+// same transaction: the next fold finds them empty and drops them, as it does after PurgeEvents. The caller makes sure the dashboard's rollup holds those days first
 // (report.Retain). It returns the partitions it dropped.
 func DropPartitions(ctx context.Context, db *gorm.DB, before time.Time) ([]string, error) {
 	db = db.WithContext(ctx)
@@ -211,9 +211,11 @@ func DropPartitions(ctx context.Context, db *gorm.DB, before time.Time) ([]strin
 			if gone = !exists; gone {
 				return nil // another process dropped it
 			}
-			// Drop first: the drop waits for every reader of the partition (a fold under way), so
-			// the marks, a statement later, see the cells such a fold committed meanwhile.
-			if err := tx.Exec("DROP TABLE " + p.Name).Error; err != nil {
+			// Lock the partition first: that waits for its readers (a fold under way), so the
+			// marks, a statement later, see the cells such a fold committed meanwhile. Locking
+			// the partition leaves the parent alone; DROP locks the parent too (every sync waits
+			// then), so it comes last.
+			if err := tx.Exec("LOCK TABLE " + p.Name + " IN ACCESS EXCLUSIVE MODE").Error; err != nil {
 				return err
 			}
 			if err := tx.Exec(`INSERT INTO learning_dirty (day, host, schema_hash)
@@ -221,7 +223,7 @@ func DropPartitions(ctx context.Context, db *gorm.DB, before time.Time) ([]strin
 				UNION SELECT day, host, schema_hash FROM learning_map_days WHERE day >= ? AND day < ?`, from, to, from, to).Error; err != nil {
 				return fmt.Errorf("mark the cells of %s: %w", p.Name, err)
 			}
-			return nil
+			return tx.Exec("DROP TABLE " + p.Name).Error
 		})
 		if store.LockNotAvailable(err) {
 			continue // in use (DROP locks the parent too): PurgeEvents deletes its rows by range

@@ -223,7 +223,7 @@ func TestDropPartitionsLeavesABusyPartition(t *testing.T) {
 
 // TestDropPartitionsMarksWhatCommitsWhileItWaits (Postgres): a fold that commits new cells of a
 // partition's days while DropPartitions waits for its lock has them marked too (the marks are
-// taken once the partition is dropped), so the next fold removes them; taken before, they
+// taken once the partition is locked), so the next fold removes them; taken before, they
 // missed those cells, which then outlived their events in the rollups.
 func TestDropPartitionsMarksWhatCommitsWhileItWaits(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
@@ -254,13 +254,13 @@ func TestDropPartitionsMarksWhatCommitsWhileItWaits(t *testing.T) {
 			assert.NoError(t, err)
 			done <- dropped
 		}()
-		// Once DropPartitions waits for the fold's lock, the fold commits.
+		// Once DropPartitions waits for the partition the fold reads, the fold commits (within
+		// the second DropPartitions waits before it gives up).
 		require.Eventually(t, func() bool {
 			var waiting int64
-			require.NoError(t, db.Raw(`SELECT COUNT(*) FROM pg_stat_activity
-				WHERE datname = current_database() AND wait_event_type = 'Lock'`).Scan(&waiting).Error)
-			return waiting > 0
-		}, 900*time.Millisecond, 2*time.Millisecond, "DropPartitions waits for the fold (it gives up after a second)")
+			err := db.Raw("SELECT COUNT(*) FROM pg_locks WHERE NOT granted AND relation = to_regclass(?)", part).Scan(&waiting).Error
+			return err == nil && waiting > 0
+		}, 10*time.Second, time.Millisecond, "DropPartitions waits for the fold")
 		require.NoError(t, fold.Commit().Error)
 		require.Contains(t, <-done, part)
 
