@@ -104,8 +104,12 @@ func TestRefusals(t *testing.T) {
 		status, body, _ = s.do(http.MethodPost, adminapi.PathRunCreate, s.admin, `{"dayz": 5}`)
 		require.Equal(t, http.StatusUnprocessableEntity, status)
 		require.Equal(t, "dayz", body["fields"].([]any)[0].(map[string]any)["field"])
-		status, _, _ = s.do(http.MethodPost, adminapi.PathRunCreate, s.admin, `{"days": 3} {"days": 4}`)
-		require.Equal(t, http.StatusUnprocessableEntity, status, "one object")
+		for _, body := range []string{`{"days": 3} {"days": 4}`, `{"days": 3}}`, `{"days": 3}]`} {
+			status, _, _ = s.do(http.MethodPost, adminapi.PathRunCreate, s.admin, body)
+			require.Equal(t, http.StatusUnprocessableEntity, status, "one object: %s", body)
+		}
+		status, _, _ = s.do(http.MethodPost, adminapi.PathRunCreate, s.admin, `{"days": 3}`+strings.Repeat(" ", 8<<10))
+		require.Equal(t, http.StatusRequestEntityTooLarge, status, "trailing space over the limit")
 		// A body over the limit is a 413, however it is sent.
 		status, body, _ = s.do(http.MethodPost, adminapi.PathRunCreate, s.admin, `{"days": 3, "pad": "`+strings.Repeat("x", 8<<10)+`"}`)
 		require.Equal(t, http.StatusRequestEntityTooLarge, status)

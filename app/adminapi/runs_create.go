@@ -64,8 +64,14 @@ func readRunCreate(c *gin.Context) (runCreateRequest, error) {
 	dec := json.NewDecoder(c.Request.Body)
 	dec.DisallowUnknownFields()
 	err := dec.Decode(&req)
-	if err == nil && dec.More() {
-		err = errors.New("more than one JSON value")
+	if err == nil {
+		if _, next := dec.Token(); !errors.Is(next, io.EOF) {
+			err = errors.New("more than one JSON value") // or a stray token after the object
+			var tooBig *http.MaxBytesError
+			if errors.As(next, &tooBig) {
+				err = next
+			}
+		}
 	}
 	var tooBig *http.MaxBytesError
 	var typeErr *json.UnmarshalTypeError

@@ -77,7 +77,7 @@ func (h *Handlers) explainStyleGet(c *gin.Context) {
 		reply.Source = models.SourceNone
 	}
 	if hint == nil {
-		reply.Explanation = learning.ExplainNoHint(h.Config.LearningPolicy, family, seg, th)
+		reply.Explanation = learning.ExplainNoHint(h.Config.LearningPolicy, family, seg, th, p != nil)
 	} else {
 		reply.Explanation = learning.Explain(choice, family, th)
 	}

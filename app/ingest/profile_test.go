@@ -212,7 +212,12 @@ func TestProfileAndExplain(t *testing.T) {
 		require.Equal(t, http.StatusOK, r.Status, r.Raw)
 		require.Equal(t, "bayes", r.Body["learning_policy"])
 		require.Contains(t, r.Body["explanation"], "No style_hint is available yet for this form (host family lever, senior segment): "+
-			"the aggregator has not run since the form's first events")
+			"no event of this form has been synced yet")
+		// A profile without a hint: its events have not been aggregated yet.
+		require.NoError(t, db.Exec("UPDATE form_profiles SET style_hint = NULL WHERE schema_hash = 'gh-1'").Error)
+		r = b.get(ingest.PathExplainStyle + "?host=boards.greenhouse.io&schema_hash=gh-1")
+		require.Equal(t, "bayes", r.Body["learning_policy"])
+		require.Contains(t, r.Body["explanation"], "the aggregator has not run since the form's first events", r.Raw)
 		require.Equal(t, "other", a.get(ingest.PathExplainStyle + "?host=careers.acme.com&schema_hash=none-1").Body["host_family"])
 		// A profile's family is the stored one, not the host's family recomputed.
 		require.NoError(t, db.Exec("UPDATE form_profiles SET host_family = 'lever' WHERE schema_hash = 'gh-1'").Error)

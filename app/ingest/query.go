@@ -85,7 +85,7 @@ func badQuery(v *checker, raw string) bool {
 		case kerr != nil:
 			v.fail("query", "has a name that is not percent-encoded correctly (%q: %v)", truncate(key, 40), kerr)
 		case verr != nil:
-			v.fail(name, "is not percent-encoded correctly (%v)", verr)
+			v.fail(truncate(name, 40), "is not percent-encoded correctly (%v)", verr)
 		default:
 			continue
 		}

@@ -12,17 +12,21 @@ import (
 // wording, which operators and tests look for).
 const NoHintExplanation = "No style_hint is available yet"
 
-// ExplainNoHint explains a form whose profile has no style hint yet, asked for a segment
-// ("" for none). Under bayes, which gives every form it has seen a hint, that means the
-// aggregator has not run since the form's first events; under threshold, no level has enough
-// runs (Explain).
-func ExplainNoHint(policy, family, segment string, th models.Thresholds) string {
+// ExplainNoHint explains a form with no style hint yet, asked for a segment ("" for none);
+// synced says whether any event of the form has reached the service (it has a profile). Under
+// bayes, which gives every form it has seen a hint, that means no event yet, or the aggregator
+// has not run since the first; under threshold, no level has enough runs (Explain).
+func ExplainNoHint(policy, family, segment string, th models.Thresholds, synced bool) string {
 	c := models.Choice{SegmentKey: segment}
 	if policy != models.PolicyBayes {
 		return Explain(c, family, th)
 	}
-	return fmt.Sprintf("%s for this form (%s): the aggregator has not run since the form's first events. Under the bayes policy "+
-		"every form it has seen gets a hint, pooled from its segment and host family.", NoHintExplanation, scopeOf(c, family))
+	why := "no event of this form has been synced yet"
+	if synced {
+		why = "the aggregator has not run since the form's first events"
+	}
+	return fmt.Sprintf("%s for this form (%s): %s. Under the bayes policy every form with events gets a hint, "+
+		"pooled from its segment and host family.", NoHintExplanation, scopeOf(c, family), why)
 }
 
 // Explain says in one paragraph why a choice was made, from the statistics it was made with,
