@@ -236,7 +236,7 @@ func evalWarnings(ev *Evaluation) []string {
 	case ev.Rated == 0:
 		return []string{"No rated run of a style in this window: nothing to replay."}
 	case ev.Missing == ev.Rated:
-		return []string{fmt.Sprintf("None of the %d rated runs has a logged propensity: no policy can be replayed.", ev.Rated)}
+		return []string{fmt.Sprintf("None of the %d rated runs has a usable logged propensity: no policy can be replayed.", ev.Rated)}
 	case ev.Missing > 0:
 		out = append(out, fmt.Sprintf("%d of %d rated runs have no usable logged propensity (%g ≤ p ≤ 1) and are left out: the estimates speak for the rest only.",
 			ev.Missing, ev.Rated, MinPropensity))

@@ -27,7 +27,7 @@ func TestEstimatePolicyKnownAnswer(t *testing.T) {
 		{StyleID: "B", Propensity: 0.2, Reward: 1, Count: 180},
 		{StyleID: "B", Propensity: 0.2, Reward: 0, Count: 20},
 		{StyleID: "B", Propensity: 0, Reward: 1, Count: 50}, // no propensity logged: left out
-		// Stored before ingest refused it: a weight of 1e300 would make every estimate +Inf.
+		// Logged at a chance too small to weigh: its weight of 1e300 made every estimate +Inf.
 		{StyleID: "B", Propensity: 1e-300, Reward: 1, Count: 5},
 	}
 	always := learning.EstimatePolicy("always B", log, func(r learning.LoggedRun) float64 {

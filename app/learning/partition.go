@@ -188,7 +188,8 @@ func createPartition(db *gorm.DB, parts []eventsPartition, name string, from, to
 // reader of the events, a fold, an export) is skipped, its rows deleted by range by
 // PurgeEvents, and itself dropped by a later pass. Dropping fires no trigger, so it marks the
 // learning rollups' cells of those days itself, once it holds the partition's lock and in the
-// same transaction: the next fold finds them empty and drops them, as it does after PurgeEvents. The caller makes sure the dashboard's rollup holds those days first
+// same transaction: the next fold finds them empty and drops them, as it does after
+// PurgeEvents. The caller makes sure the dashboard's rollup holds those days first
 // (report.Retain). It returns the partitions it dropped.
 func DropPartitions(ctx context.Context, db *gorm.DB, before time.Time) ([]string, error) {
 	db = db.WithContext(ctx)
