@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"gorm.io/gorm"
@@ -197,14 +198,21 @@ func attachHeld(tx *gorm.DB, inserted []models.AutofillEvent, reads map[Form]*mo
 }
 
 // fallBack gives a held rating whose run's event never came to the latest event on the form
-// before it was sent (the rule for ratings without a read), or drops it when there is none.
+// before it was sent (the rule for ratings without a read), or drops it when there is none,
+// and says so in the log: the client was told the rating is held (202), and no reply says what
+// became of it.
 func fallBack(tx *gorm.DB, read *models.ProfileRead) error {
 	style := ""
 	if read.PendingStyleID != nil {
 		style = *read.PendingStyleID
 	}
 	_, err := rateLatest(tx, read.UserID, Form{read.Host, read.SchemaHash}, style, *read.PendingFeedback, *read.PendingAt)
-	if err != nil && !errors.Is(err, ErrEventNotFound) {
+	switch {
+	case errors.Is(err, ErrEventNotFound):
+		slog.Default().InfoContext(tx.Statement.Context, "held rating dropped: its run's event never came, and no earlier event on the form "+
+			"matches it (of its style, within 24 hours)", "user_id", read.UserID, "host", read.Host, "schema_hash", read.SchemaHash,
+			"gen_style_id", style, "feedback_status", *read.PendingFeedback, "held_at", *read.PendingAt)
+	case err != nil:
 		return fmt.Errorf("fall back a held rating: %w", err)
 	}
 	return clearHeld(tx, read)

@@ -1,9 +1,11 @@
 package learning_test
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"os"
 	"strings"
@@ -250,3 +252,37 @@ func TestSyncInEveryQueryMode(t *testing.T) {
 
 // stale is a fixed time in the past, to the microsecond (what Postgres keeps).
 var stale = time.Date(2026, 11, 30, 8, 15, 30, 123456000, time.UTC)
+
+// TestDroppedHeldRatingIsLogged: a rating held for a run (202 "held") whose run arrives with
+// another style, and which no earlier event of its style on the form can take, is dropped, as
+// the attribution rules say; the log says so, since no reply to the client does. Serial: it
+// swaps slog's default logger.
+func TestDroppedHeldRatingIsLogged(t *testing.T) {
+	storetest.EachSerial(t, func(t *testing.T, db *gorm.DB) {
+		var logged bytes.Buffer
+		was := slog.Default()
+		slog.SetDefault(slog.New(slog.NewTextHandler(&logged, nil)))
+		defer slog.SetDefault(was)
+
+		ctx := context.Background()
+		require.NoError(t, db.Exec("INSERT INTO users (id, email) VALUES ('u-1', 'u1@example.test')").Error)
+		f := learning.Form{Host: "jobs.lever.co", SchemaHash: "dropped"}
+		rated, served := "concise_bullets_v1", "narrative_para_v1"
+		now := time.Now().UTC()
+		require.NoError(t, learning.RecordProfileRead(ctx, db, "u-1", f, learning.Served{PreferredStyleID: rated}, now))
+		a, err := learning.RateForm(ctx, db, "u-1", f, rated, learning.Helpful, now)
+		require.NoError(t, err)
+		require.Equal(t, learning.AttributedHeld, a.Mode)
+		require.NotContains(t, logged.String(), "held rating dropped")
+
+		_, err = learning.SaveEvents(ctx, db, "u-1", []models.AutofillEvent{{EventID: uuid.NewString(), Host: f.Host,
+			SchemaHash: f.SchemaHash, Status: "ok", GenStyleID: &served}}, nil)
+		require.NoError(t, err)
+		var ratedEvents int64
+		require.NoError(t, db.Model(&models.AutofillEvent{}).Where("feedback_status IS NOT NULL").Count(&ratedEvents).Error)
+		require.Zero(t, ratedEvents, "the run of another style is not rated")
+		require.Contains(t, logged.String(), "held rating dropped")
+		require.Contains(t, logged.String(), "schema_hash=dropped")
+		require.Contains(t, logged.String(), "gen_style_id="+rated)
+	})
+}
