@@ -17,6 +17,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 	"gorm.io/gorm"
@@ -326,8 +327,8 @@ func (s *sessions) passwordLinkUser(ctx context.Context, token string, now time.
 	}
 	id, exp, ok := strings.Cut(string(raw), "|")
 	expires, err := strconv.ParseInt(exp, 10, 64)
-	if !ok || err != nil || now.Unix() >= expires {
-		return nil, nil
+	if !ok || err != nil || now.Unix() >= expires || !utf8.ValidString(id) || strings.ContainsRune(id, 0) {
+		return nil, nil // forged (an id that is not text cannot even be looked up on Postgres)
 	}
 	u, err := account.UserByID(ctx, s.db, id)
 	if errors.Is(err, account.ErrNotFound) {

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/google/uuid"
 	"gorm.io/gorm"
 
 	"github.com/applylens/learning/app/learning"
@@ -105,6 +106,9 @@ func parseCursor(c string) (time.Time, string, error) {
 	}
 	at, err := time.Parse(time.RFC3339Nano, ts)
 	if err != nil {
+		return time.Time{}, "", fmt.Errorf("cursor %q: %w", c, ErrBadFilter)
+	}
+	if _, err := uuid.Parse(id); err != nil { // an event's id is a UUID (Postgres refuses anything else)
 		return time.Time{}, "", fmt.Errorf("cursor %q: %w", c, ErrBadFilter)
 	}
 	return at.UTC(), id, nil
