@@ -194,6 +194,20 @@ func TestOverviewMatchesDatabase(t *testing.T) {
 				require.Equal(t, pct(n, events), share)
 			}
 			require.Equal(t, pct(pols["explore"], pols["exploit"]+pols["explore"]), text(doc.Selection, "explore-rate"))
+
+			// Hints per segment: a column per source, and each row adds up to its profiles.
+			table := byTestID(doc, "segment-hints")
+			require.Equal(t, len(learning.Sources())+2, table.Find("thead th").Length(), "segment, every source, profiles")
+			require.Contains(t, table.Find("thead").Text(), "Global")
+			require.Positive(t, table.Find("tbody tr").Length())
+			table.Find("tbody tr").Each(func(_ int, tr *goquery.Selection) {
+				cells := tr.Find("td")
+				var sum int64
+				for i := range cells.Length() - 1 {
+					sum += number(t, cells.Eq(i).Text())
+				}
+				require.Equal(t, number(t, cells.Last().Text()), sum, "segment %s", tr.Find("th").Text())
+			})
 		}
 	})
 }

@@ -104,10 +104,15 @@ func overviewVM(o *report.Overview, now time.Time) pages.OverviewPageVM {
 	vm.SRM = srmVM(o.SRM)
 
 	vm.Heat = heatVM(o)
+	for _, src := range learning.Sources() {
+		vm.HintSources = append(vm.HintSources, pages.HintSource{Key: src, Label: title(src)})
+	}
 	for _, sh := range o.SegmentHints {
-		vm.SegmentHints = append(vm.SegmentHints, pages.SegmentHintRow{Segment: sh.Segment,
-			Form: fmtInt(sh.BySource["form"]), Seg: fmtInt(sh.BySource["segment"]), Family: fmtInt(sh.BySource["family"]),
-			None: fmtInt(sh.BySource["none"]), Total: fmtInt(sh.Total)})
+		row := pages.SegmentHintRow{Segment: sh.Segment, Total: fmtInt(sh.Total)}
+		for _, src := range learning.Sources() { // every source: the row adds up to its total
+			row.Counts = append(row.Counts, fmtInt(sh.BySource[src]))
+		}
+		vm.SegmentHints = append(vm.SegmentHints, row)
 	}
 	for _, s := range o.Styles {
 		vm.Styles = append(vm.Styles, pages.StyleUsageRow{StyleID: s.StyleID, Runs: fmtInt(s.Runs),

@@ -378,8 +378,15 @@ func (m *profileMix) loadSegmentHints(db *gorm.DB) error {
 	if err := db.Raw(sqlMixSegmentHints.For(db)).Scan(&rows).Error; err != nil {
 		return err
 	}
+	known := map[string]bool{}
+	for _, s := range learning.Sources() {
+		known[s] = true
+	}
 	by := map[string]*SegmentHints{}
 	for _, r := range rows {
+		if !known[r.Source] { // a source this build does not know counts as none, as in the mix
+			r.Source = models.SourceNone
+		}
 		sh := by[r.Segment]
 		if sh == nil {
 			sh = &SegmentHints{Segment: r.Segment, BySource: map[string]int64{}}

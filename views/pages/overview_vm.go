@@ -30,6 +30,7 @@ type OverviewPageVM struct {
 	SRM          SRMVM
 	Heat         HeatVM
 	SegmentHints []SegmentHintRow
+	HintSources  []HintSource // the columns of SegmentHints
 	Styles       []StyleUsageRow
 	Run          RunPanelVM
 }
@@ -59,11 +60,17 @@ type HeatCell struct {
 	URL    string
 }
 
-// SegmentHintRow counts one segment's hints by source.
+// SegmentHintRow counts one segment's hints by source, in the order of the table's columns
+// (OverviewVM.HintSources); the counts add up to Total.
 type SegmentHintRow struct {
-	Segment                        string
-	Form, Seg, Family, None, Total string
+	Segment string
+	Counts  []string
+	Total   string
 }
+
+// HintSource is one source of a hint, as a column: its key (the swatch's class is c-<key>)
+// and its label.
+type HintSource struct{ Key, Label string }
 
 // StyleUsageRow is one style's use in the window.
 type StyleUsageRow struct {
