@@ -10,10 +10,12 @@ import (
 )
 
 // meVM is My extension: the user's tokens, recent runs and how many events they have.
-func meVM(toks []report.TokenRow, events []models.AutofillEvent, eventCount int64, nameErr string, now time.Time) pages.MePageVM {
+// sent is the name field as submitted (its value and error), empty on a plain visit.
+func meVM(toks []report.TokenRow, events []models.AutofillEvent, eventCount int64, sent components.Field, now time.Time) pages.MePageVM {
 	vm := pages.MePageVM{
 		OpenAPIURL: web.PathOpenAPI, TokenURL: PathMeTokens,
-		Name:      components.Field{Name: "name", Label: "Name (to recognise it)", Hint: "e.g. work laptop", Error: nameErr},
+		Name: components.Field{Name: "name", Label: "Name (to recognise it)", Hint: "e.g. work laptop",
+			Value: sent.Value, Error: sent.Error},
 		Tokens:    tokenRows(toks, PathMeTokenRev, now),
 		ExportURL: PathMeExport, DeleteURL: PathMeDelete, EventCount: fmtInt(eventCount) + " events",
 	}

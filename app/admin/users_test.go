@@ -71,6 +71,12 @@ func TestPlainUserSignsIn(t *testing.T) {
 		require.Equal(t, 1, runs.Length(), "only their own runs")
 		require.Contains(t, runs.Text(), "mine-1")
 
+		// A name over the limit is refused, and the form keeps what was typed.
+		long := strings.Repeat("é", account.MaxTokenNameLen+1)
+		r = c.post(admin.PathMeTokens, url.Values{"name": {long}})
+		require.Equal(t, http.StatusUnprocessableEntity, r.StatusCode)
+		require.Equal(t, long, r.Doc.Find(`input[name="name"]`).AttrOr("value", ""))
+
 		// Issue a token (shown once) and use it; revoke it.
 		r = c.post(admin.PathMeTokens, url.Values{"name": {"laptop"}})
 		require.Equal(t, http.StatusCreated, r.StatusCode, r.Body)
@@ -117,6 +123,8 @@ func TestPlainUserSignsIn(t *testing.T) {
 		require.NoError(t, err)
 		require.EqualValues(t, 1, n, "nobody else's")
 		require.Contains(t, text(c.page(admin.PathMe+"?deleted=1").Selection, "flash"), "Deleted 1")
+		// Only the count the deletion redirects with: a made-up link confirms nothing.
+		require.Zero(t, byTestID(c.page(admin.PathMe+"?deleted="+url.QueryEscape("all of everyone's")), "flash").Length())
 
 		a := newClient(t, e)
 		a.login()
