@@ -33,6 +33,9 @@ var (
 	ErrWeakPassword = errors.New("password must be at least 8 characters")
 	ErrBadLogin     = errors.New("email or password is wrong")
 	ErrLongName     = errors.New("name is too long")
+	// ErrLongPassword: bcrypt reads no further than 72 bytes.
+	ErrLongPassword = errors.New("password must be at most 72 bytes: 72 Latin letters, fewer in other scripts " +
+		"(a Cyrillic or Greek letter takes 2, a Chinese character 3, most emoji 4)")
 )
 
 // The longest names, in characters: a user's (users.name is varchar(255)) and a token's.
@@ -123,11 +126,11 @@ func UserByID(ctx context.Context, db *gorm.DB, id string) (*models.User, error)
 
 // HashPassword bcrypts a password after checking its length.
 func HashPassword(pw string) (string, error) {
-	if len(pw) < 8 {
+	if utf8.RuneCountInString(pw) < 8 {
 		return "", ErrWeakPassword
 	}
 	if len(pw) > 72 {
-		return "", errors.New("password must be at most 72 bytes")
+		return "", ErrLongPassword
 	}
 	h, err := bcrypt.GenerateFromPassword([]byte(pw), bcrypt.DefaultCost)
 	return string(h), err

@@ -31,3 +31,24 @@ func TestNamesAreBounded(t *testing.T) {
 		require.NoError(t, err)
 	})
 }
+
+// TestPasswordLengths: a password's minimum counts characters (three emoji are 12 bytes but
+// no stronger than three letters), its maximum bytes (bcrypt reads 72, no further), each with
+// its own error.
+func TestPasswordLengths(t *testing.T) {
+	for pw, want := range map[string]error{
+		strings.Repeat("п", 8):  nil, // 16 bytes
+		strings.Repeat("x", 72): nil,
+		"😀😀😀":                   account.ErrWeakPassword, // 12 bytes, 3 characters
+		"1234567":               account.ErrWeakPassword,
+		strings.Repeat("п", 37): account.ErrLongPassword, // 37 characters, 74 bytes
+		strings.Repeat("x", 73): account.ErrLongPassword,
+	} {
+		_, err := account.HashPassword(pw)
+		if want == nil {
+			require.NoError(t, err, pw)
+		} else {
+			require.ErrorIs(t, err, want, pw)
+		}
+	}
+}

@@ -236,6 +236,12 @@ func TestStylesCreateAndEdit(t *testing.T) {
 			require.Equal(t, temp, byTestID(r.Doc, "input-temperature").AttrOr("value", ""), "what was typed stays")
 		}
 
+		// Lengths are in characters, as the errors say: 80 accented letters are a name.
+		c.page(admin.PathStyleNew)
+		r = c.post(admin.PathStyles, url.Values{"id": {"accented_v1"}, "name": {strings.Repeat("é", 80)}, "temperature": {"0.5"},
+			"tone": {strings.Repeat("é", 40)}, "format": {"bullets"}, "length_hint": {"short"}})
+		require.Equal(t, http.StatusSeeOther, r.StatusCode, r.Body)
+
 		form := url.Values{"id": {"warm_story_v1"}, "name": {"Warm Story"}, "temperature": {"0.8"}, "tone": {"warm"},
 			"format": {"paragraph"}, "length_hint": {"long"}, "keywords": {"impact, team"}, "prior_weight": {"NaN"}}
 		r = c.post(admin.PathStyles, form)

@@ -32,9 +32,13 @@ func (h *Handlers) setPasswordPost(c *gin.Context) {
 		return
 	}
 	err = account.SetPassword(ctx, h.db, u.ID, c.PostForm("password"), false)
-	if errors.Is(err, account.ErrWeakPassword) || (err != nil && len(c.PostForm("password")) > 72) {
-		h.renderSetPassword(c, http.StatusUnprocessableEntity, pages.SetPasswordPageVM{Token: token, Email: u.Email,
-			Error: "Choose a password of 8 to 72 characters."})
+	if errors.Is(err, account.ErrWeakPassword) || errors.Is(err, account.ErrLongPassword) {
+		msg := "Choose a password of at least 8 characters."
+		if errors.Is(err, account.ErrLongPassword) {
+			msg = "Choose a shorter password: at most 72 bytes, which is 72 Latin letters but fewer in other scripts " +
+				"(a Cyrillic or Greek letter takes 2, a Chinese character 3, most emoji 4)."
+		}
+		h.renderSetPassword(c, http.StatusUnprocessableEntity, pages.SetPasswordPageVM{Token: token, Email: u.Email, Error: msg})
 		return
 	}
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"gorm.io/gorm"
 
@@ -49,7 +50,7 @@ func (f styleForm) validate(isNew bool) (models.GenStyle, map[string]string) {
 	if isNew && !styleIDPattern.MatchString(s.ID) {
 		errs["id"] = "2 to 64 characters: lower-case letters, digits and _ (e.g. concise_bullets_v2)."
 	}
-	if s.Name == "" || len(s.Name) > 80 {
+	if s.Name == "" || utf8.RuneCountInString(s.Name) > 80 {
 		errs["name"] = "A name of 1 to 80 characters."
 	}
 	if t, ok := parseNumber(f.Temperature, 0, 2); ok {
@@ -57,10 +58,10 @@ func (f styleForm) validate(isNew bool) (models.GenStyle, map[string]string) {
 	} else {
 		errs["temperature"] = "A number from 0 to 2."
 	}
-	if s.Tone == "" || len(s.Tone) > 40 {
+	if s.Tone == "" || utf8.RuneCountInString(s.Tone) > 40 {
 		errs["tone"] = "A tone of 1 to 40 characters (e.g. concise, narrative)."
 	}
-	if s.Format == "" || len(s.Format) > 40 {
+	if s.Format == "" || utf8.RuneCountInString(s.Format) > 40 {
 		errs["format"] = "A format of 1 to 40 characters (e.g. bullets, paragraph)."
 	}
 	if oneOf(s.LengthHint, lengthHints) == "" {
@@ -70,7 +71,7 @@ func (f styleForm) validate(isNew bool) (models.GenStyle, map[string]string) {
 	for _, k := range strings.Split(f.Keywords, ",") {
 		if k = strings.TrimSpace(k); k != "" {
 			s.KeywordsJSON.V = append(s.KeywordsJSON.V, k)
-			if len(k) > 40 {
+			if utf8.RuneCountInString(k) > 40 {
 				errs["keywords"] = "Each keyword at most 40 characters."
 			}
 		}

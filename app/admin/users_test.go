@@ -158,6 +158,11 @@ func TestUsersPage(t *testing.T) {
 		require.Contains(t, doc.Text(), userEmail)
 		r = u.post(admin.PathSetPassword, url.Values{"t": {strings.TrimPrefix(path, admin.PathSetPassword+"?t=")}, "password": {"short"}})
 		require.Equal(t, http.StatusUnprocessableEntity, r.StatusCode)
+		require.Contains(t, r.Body, "at least 8 characters")
+		r = u.post(admin.PathSetPassword, url.Values{"t": {strings.TrimPrefix(path, admin.PathSetPassword+"?t=")},
+			"password": {strings.Repeat("пароль", 7)}}) // 42 characters, 84 bytes
+		require.Equal(t, http.StatusUnprocessableEntity, r.StatusCode)
+		require.Contains(t, r.Body, "at most 72 bytes")
 		r = u.post(admin.PathSetPassword, url.Values{"t": {strings.TrimPrefix(path, admin.PathSetPassword+"?t=")}, "password": {userPassword}})
 		require.Equal(t, http.StatusSeeOther, r.StatusCode, r.Body)
 		require.Equal(t, admin.PathMe, r.Header.Get("Location"))
