@@ -1,6 +1,7 @@
 package admin
 
 import (
+	"net/http"
 	"strconv"
 
 	"github.com/gin-gonic/gin"
@@ -16,9 +17,15 @@ const defaultWindow = 30
 // overviewGet shows the cards, the source mix, the segment distribution, the policy mix and
 // the Run aggregator button, for a window of 7, 30 or 90 days (?days=).
 func (h *Handlers) overviewGet(c *gin.Context) {
-	days, err := strconv.Atoi(c.Query("days"))
-	if err != nil || !report.ValidWindow(days) {
-		days = defaultWindow
+	days := defaultWindow
+	if v := c.Query("days"); v != "" { // the window switch offers report.WindowDays
+		d, err := strconv.Atoi(v)
+		if err != nil || !report.ValidWindow(d) {
+			web.Fail(c, web.Errorf(http.StatusBadRequest, "days must be one of the overview's windows, %v (got %.20q)",
+				report.WindowDays, v))
+			return
+		}
+		days = d
 	}
 	o, err := report.LoadOverview(c.Request.Context(), h.db, h.mix, days, h.now())
 	if err != nil {

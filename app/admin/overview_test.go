@@ -251,6 +251,21 @@ func TestOverviewIsAsOfTheRollup(t *testing.T) {
 	})
 }
 
+// TestOverviewWindowParam: the overview's windows are 7, 30 and 90 days; no ?days= is 30, and
+// any other value is a 400 that says which windows there are (it quietly showed 30 days).
+func TestOverviewWindowParam(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		c, _ := signedIn(t, db, false)
+		require.Equal(t, http.StatusOK, c.get(admin.PathOverview).StatusCode)
+		require.Equal(t, http.StatusOK, c.get(admin.PathOverview+"?days=90").StatusCode)
+		for _, days := range []string{"45", "abc", "-7", "0"} {
+			r := c.get(admin.PathOverview + "?days=" + days)
+			require.Equal(t, http.StatusBadRequest, r.StatusCode, days)
+			require.Contains(t, r.Body, "days must be one of the overview&#39;s windows, [7 30 90]", days)
+		}
+	})
+}
+
 func TestEmptyStates(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
 		c, _ := signedIn(t, db, false)
