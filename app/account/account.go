@@ -34,9 +34,12 @@ var (
 	ErrBadLogin     = errors.New("email or password is wrong")
 	ErrLongName     = errors.New("name is too long")
 	// ErrLongPassword: bcrypt reads no further than 72 bytes.
-	ErrLongPassword = errors.New("password must be at most 72 bytes: 72 Latin letters, fewer in other scripts " +
-		"(a Cyrillic or Greek letter takes 2, a Chinese character 3, most emoji 4)")
+	ErrLongPassword = errors.New("password must be " + LongPasswordLimit)
 )
+
+// LongPasswordLimit says how long a password may be, for ErrLongPassword and the pages.
+const LongPasswordLimit = "at most 72 bytes: 72 unaccented letters, digits or symbols, fewer otherwise " +
+	"(an accented, Cyrillic or Greek letter takes 2, a Chinese character 3, most emoji 4)"
 
 // The longest names, in characters: a user's (users.name is varchar(255)) and a token's.
 const (

@@ -125,7 +125,7 @@ func New(d Deps) (*Handlers, error) {
 // Mount puts the pages on e and makes errors under them render as pages.
 func (h *Handlers) Mount(e *gin.Engine) {
 	e.Use(web.ErrorPages(renderError))
-	pagesMW := []gin.HandlerFunc{securityHeaders(), web.BodyLimit(maxFormBytes), web.ValidText(), h.sameOrigin()}
+	pagesMW := []gin.HandlerFunc{securityHeaders(), web.BodyLimit(maxFormBytes), h.sameOrigin(), web.ValidText()}
 	site := e.Group("", pagesMW...)
 	site.GET(PathLogin, h.loginGet)
 	site.POST(PathLogin, h.loginPost)

@@ -35,8 +35,7 @@ func (h *Handlers) setPasswordPost(c *gin.Context) {
 	if errors.Is(err, account.ErrWeakPassword) || errors.Is(err, account.ErrLongPassword) {
 		msg := "Choose a password of at least 8 characters."
 		if errors.Is(err, account.ErrLongPassword) {
-			msg = "Choose a shorter password: at most 72 bytes, which is 72 Latin letters but fewer in other scripts " +
-				"(a Cyrillic or Greek letter takes 2, a Chinese character 3, most emoji 4)."
+			msg = "Choose a shorter password: " + account.LongPasswordLimit + "."
 		}
 		h.renderSetPassword(c, http.StatusUnprocessableEntity, pages.SetPasswordPageVM{Token: token, Email: u.Email, Error: msg})
 		return

@@ -3,7 +3,9 @@ package admin_test
 import (
 	"encoding/base64"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -49,6 +51,19 @@ func TestPagesRefuseTextThatIsNotText(t *testing.T) {
 		// A forged set-password link whose id is not text: the link is refused, not a 500.
 		forged := base64.RawURLEncoding.EncodeToString([]byte("\xff|9999999999")) + ".x"
 		r = c.get(admin.PathSetPassword + "?t=" + forged)
-		require.Less(t, r.StatusCode, 500, r.Body)
+		require.Equal(t, http.StatusNotFound, r.StatusCode, r.Body)
+		require.Contains(t, r.Body, "expired")
+
+		// A form that does not parse is refused whole: its good pairs reached the handler.
+		c.page(admin.PathStyles + "/new")
+		tok := c.last.Find(`input[name="csrf_token"]`).First().AttrOr("value", "")
+		req := httptest.NewRequest(http.MethodPost, admin.PathStyles, strings.NewReader("csrf_token="+url.QueryEscape(tok)+
+			"&id=odd_v2&name=%FF%FE&temperature=0.5&tone=warm&format=bullets&length_hint=short&x=%zz"))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		r = c.do(req)
+		require.Equal(t, http.StatusBadRequest, r.StatusCode, r.Body)
+		require.Contains(t, r.Body, "the form is not correctly encoded")
+		require.NoError(t, db.Table("gen_styles").Count(&after).Error)
+		require.Equal(t, styles, after, "nothing stored")
 	})
 }

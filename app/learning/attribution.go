@@ -55,13 +55,20 @@ type Served struct {
 // user and form, replaced). A rating still held for the previous read's run, whose event never
 // came, falls back to the latest event first.
 func RecordProfileRead(ctx context.Context, db *gorm.DB, userID string, f Form, s Served, now time.Time) error {
-	return db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	var dropped []droppedRating
+	defer func() { logDropped(ctx, dropped) }() // emptied unless the transaction commits
+	return db.WithContext(ctx).Transaction(func(tx *gorm.DB) (err error) {
+		defer func() {
+			if err != nil {
+				dropped = nil
+			}
+		}()
 		old, err := findRead(tx, userID, f)
 		if err != nil {
 			return err
 		}
 		if old != nil && old.PendingFeedback != nil {
-			if err := fallBack(tx, old); err != nil {
+			if dropped, err = fallBack(tx, old, "a new read of the form replaced it before its run's event came", dropped); err != nil {
 				return err
 			}
 		}
@@ -169,7 +176,7 @@ func imputePropensities(rows []models.AutofillEvent, reads map[Form]*models.Prof
 // attachHeld gives a rating held for a run to that run's event: the last of the batch just
 // stored on the form (a client that re-queued a failed batch sends older runs first). A held
 // rating whose window passed, or that names another style, falls back to the latest event.
-func attachHeld(tx *gorm.DB, inserted []models.AutofillEvent, reads map[Form]*models.ProfileRead, now time.Time) error {
+func attachHeld(tx *gorm.DB, inserted []models.AutofillEvent, reads map[Form]*models.ProfileRead, now time.Time) (dropped []droppedRating, err error) {
 	done := map[Form]bool{}
 	for i := len(inserted) - 1; i >= 0; i-- {
 		e := inserted[i]
@@ -179,29 +186,36 @@ func attachHeld(tx *gorm.DB, inserted []models.AutofillEvent, reads map[Form]*mo
 			continue
 		}
 		done[f] = true
-		if now.Sub(*read.PendingAt) > FeedbackHoldWindow || (read.PendingStyleID != nil && (e.GenStyleID == nil || *e.GenStyleID != *read.PendingStyleID)) {
-			if err := fallBack(tx, read); err != nil {
-				return err
+		why := ""
+		switch {
+		case now.Sub(*read.PendingAt) > FeedbackHoldWindow:
+			why = "its hold window passed before its run's event came"
+		case read.PendingStyleID != nil && (e.GenStyleID == nil || *e.GenStyleID != *read.PendingStyleID):
+			why = "its run's event came with another style"
+		}
+		if why != "" {
+			if dropped, err = fallBack(tx, read, why, dropped); err != nil {
+				return nil, err
 			}
 			continue
 		}
 		err := tx.Model(&models.AutofillEvent{}).Where("id = ?", e.ID).
 			Updates(map[string]any{"feedback_status": *read.PendingFeedback, "feedback_at": now.UTC()}).Error
 		if err != nil {
-			return fmt.Errorf("attach held rating: %w", err)
+			return nil, fmt.Errorf("attach held rating: %w", err)
 		}
 		if err := clearHeld(tx, read); err != nil {
-			return err
+			return nil, err
 		}
 	}
-	return nil
+	return dropped, nil
 }
 
 // fallBack gives a held rating whose run's event never came to the latest event on the form
-// before it was sent (the rule for ratings without a read), or drops it when there is none,
-// and says so in the log: the client was told the rating is held (202), and no reply says what
-// became of it.
-func fallBack(tx *gorm.DB, read *models.ProfileRead) error {
+// before it was sent (the rule for ratings without a read), or drops it when there is none:
+// then it adds the rating to dropped, with why it fell back, for logDropped once the caller's
+// transaction commits.
+func fallBack(tx *gorm.DB, read *models.ProfileRead, why string, dropped []droppedRating) ([]droppedRating, error) {
 	style := ""
 	if read.PendingStyleID != nil {
 		style = *read.PendingStyleID
@@ -209,13 +223,27 @@ func fallBack(tx *gorm.DB, read *models.ProfileRead) error {
 	_, err := rateLatest(tx, read.UserID, Form{read.Host, read.SchemaHash}, style, *read.PendingFeedback, *read.PendingAt)
 	switch {
 	case errors.Is(err, ErrEventNotFound):
-		slog.Default().InfoContext(tx.Statement.Context, "held rating dropped: its run's event never came, and no earlier event on the form "+
-			"matches it (of its style, within 24 hours)", "user_id", read.UserID, "host", read.Host, "schema_hash", read.SchemaHash,
-			"gen_style_id", style, "feedback_status", *read.PendingFeedback, "held_at", *read.PendingAt)
+		dropped = append(dropped, droppedRating{read: *read, why: why})
 	case err != nil:
-		return fmt.Errorf("fall back a held rating: %w", err)
+		return dropped, fmt.Errorf("fall back a held rating: %w", err)
 	}
-	return clearHeld(tx, read)
+	return dropped, clearHeld(tx, read)
+}
+
+// droppedRating is a held rating fallBack dropped, and why it fell back.
+type droppedRating struct {
+	read models.ProfileRead // as it was, with the rating it held
+	why  string
+}
+
+// logDropped says in the log which held ratings were dropped: the client was told each is held
+// (202), and no reply says what became of it.
+func logDropped(ctx context.Context, dropped []droppedRating) {
+	for _, d := range dropped {
+		slog.Default().InfoContext(ctx, fmt.Sprintf("held rating dropped: %s, and the form has no event of its style in the %.0f hours before it",
+			d.why, LegacyFeedbackWindow.Hours()), "user_id", d.read.UserID, "host", d.read.Host, "schema_hash", d.read.SchemaHash,
+			"gen_style_id", deref(d.read.PendingStyleID), "feedback_status", deref(d.read.PendingFeedback), "held_at", *d.read.PendingAt)
+	}
 }
 
 func clearHeld(tx *gorm.DB, read *models.ProfileRead) error {

@@ -106,6 +106,7 @@ func SaveEvents(ctx context.Context, db *gorm.DB, userID string, events []models
 			return nil, err
 		}
 	}
+	var dropped []droppedRating // held ratings attachHeld dropped: logged once the batch commits
 	write := func(tx *gorm.DB) error {
 		if err := checkApplications(tx, events); err != nil {
 			return err
@@ -127,7 +128,8 @@ func SaveEvents(ctx context.Context, db *gorm.DB, userID string, events []models
 			res.Inserted = append(res.Inserted, e)
 			forms[Form{e.Host, e.SchemaHash}] = true
 		}
-		if err := attachHeld(tx, res.Inserted, reads, now); err != nil {
+		var err error
+		if dropped, err = attachHeld(tx, res.Inserted, reads, now); err != nil {
 			return err
 		}
 		if pg && len(rows) > 0 {
@@ -155,6 +157,7 @@ func SaveEvents(ctx context.Context, db *gorm.DB, userID string, events []models
 	if err != nil {
 		return nil, err
 	}
+	logDropped(ctx, dropped)
 	for _, e := range res.Events {
 		if e.Duplicate {
 			res.Duplicates++

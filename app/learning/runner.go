@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -441,6 +442,15 @@ func (r *Runner) observe(run *models.AggregatorRun, res *result, dur time.Durati
 	}
 	r.m.AggLastRun.Set(float64(run.FinishedAt.UnixNano()) / 1e9)
 	r.m.AggLastDuration.Set(dur.Seconds())
+}
+
+// KnownSource is src when it is one of Sources, else none: a source an older or newer build
+// wrote counts as none.
+func KnownSource(src string) string {
+	if slices.Contains(Sources(), src) {
+		return src
+	}
+	return models.SourceNone
 }
 
 // Sources lists the sources of a style hint, from the most specific level to none.

@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"log"
 	"log/slog"
 	"net/url"
 	"os"
@@ -260,9 +261,13 @@ var stale = time.Date(2026, 11, 30, 8, 15, 30, 123456000, time.UTC)
 func TestDroppedHeldRatingIsLogged(t *testing.T) {
 	storetest.EachSerial(t, func(t *testing.T, db *gorm.DB) {
 		var logged bytes.Buffer
-		was := slog.Default()
+		was, out, flags := slog.Default(), log.Writer(), log.Flags()
 		slog.SetDefault(slog.New(slog.NewTextHandler(&logged, nil)))
-		defer slog.SetDefault(was)
+		defer func() { // SetDefault also sent the log package's output to the handler
+			slog.SetDefault(was)
+			log.SetOutput(out)
+			log.SetFlags(flags)
+		}()
 
 		ctx := context.Background()
 		require.NoError(t, db.Exec("INSERT INTO users (id, email) VALUES ('u-1', 'u1@example.test')").Error)
@@ -281,7 +286,8 @@ func TestDroppedHeldRatingIsLogged(t *testing.T) {
 		var ratedEvents int64
 		require.NoError(t, db.Model(&models.AutofillEvent{}).Where("feedback_status IS NOT NULL").Count(&ratedEvents).Error)
 		require.Zero(t, ratedEvents, "the run of another style is not rated")
-		require.Contains(t, logged.String(), "held rating dropped")
+		require.Contains(t, logged.String(), "held rating dropped: its run's event came with another style, "+
+			"and the form has no event of its style in the 24 hours before it")
 		require.Contains(t, logged.String(), "schema_hash=dropped")
 		require.Contains(t, logged.String(), "gen_style_id="+rated)
 	})

@@ -108,8 +108,9 @@ func parseCursor(c string) (time.Time, string, error) {
 	if err != nil {
 		return time.Time{}, "", fmt.Errorf("cursor %q: %w", c, ErrBadFilter)
 	}
-	if _, err := uuid.Parse(id); err != nil { // an event's id is a UUID (Postgres refuses anything else)
+	u, err := uuid.Parse(id) // an event's id is a UUID (Postgres refuses anything else)
+	if err != nil {
 		return time.Time{}, "", fmt.Errorf("cursor %q: %w", c, ErrBadFilter)
 	}
-	return at.UTC(), id, nil
+	return at.UTC(), u.String(), nil // as stored (SQLite compares the text): uuid.Parse takes other spellings too
 }

@@ -352,10 +352,7 @@ func (m *profileMix) loadSources(db *gorm.DB) error {
 		by[s] = &SourceStat{Source: s}
 	}
 	for _, r := range rows {
-		s := by[r.Source]
-		if s == nil { // a source this build does not know counts as none
-			s = by[models.SourceNone]
-		}
+		s := by[learning.KnownSource(r.Source)]
 		s.Profiles += r.Profiles
 		s.WinnerHelpful += r.WinnerHelpful
 		s.WinnerRated += r.WinnerRated
@@ -378,15 +375,9 @@ func (m *profileMix) loadSegmentHints(db *gorm.DB) error {
 	if err := db.Raw(sqlMixSegmentHints.For(db)).Scan(&rows).Error; err != nil {
 		return err
 	}
-	known := map[string]bool{}
-	for _, s := range learning.Sources() {
-		known[s] = true
-	}
 	by := map[string]*SegmentHints{}
 	for _, r := range rows {
-		if !known[r.Source] { // a source this build does not know counts as none, as in the mix
-			r.Source = models.SourceNone
-		}
+		r.Source = learning.KnownSource(r.Source)
 		sh := by[r.Segment]
 		if sh == nil {
 			sh = &SegmentHints{Segment: r.Segment, BySource: map[string]int64{}}

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"maps"
@@ -107,7 +108,18 @@ func ValidText() gin.HandlerFunc {
 			return
 		}
 		values := c.Request.URL.Query()
-		if c.Request.Method == http.MethodPost && c.Request.ParseForm() == nil {
+		if c.Request.Method == http.MethodPost {
+			// A form that does not parse is refused whole: the pairs that did parse would reach
+			// the handler unchecked.
+			if err := c.Request.ParseForm(); err != nil {
+				var tooBig *http.MaxBytesError
+				if errors.As(err, &tooBig) {
+					Fail(c, Errorf(http.StatusRequestEntityTooLarge, "request body is larger than %d bytes", tooBig.Limit))
+				} else {
+					Fail(c, Errorf(http.StatusBadRequest, "the form is not correctly encoded: %v", err))
+				}
+				return
+			}
 			values = c.Request.Form // the query's and the body's
 		}
 		for _, name := range slices.Sorted(maps.Keys(values)) {
