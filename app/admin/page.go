@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 
 	"github.com/a-h/templ"
 	"github.com/gin-gonic/gin"
@@ -126,10 +127,18 @@ func pageParam(c *gin.Context) int {
 	return p
 }
 
-// pager links the neighbouring pages of a numbered list.
-func pager(path string, q url.Values, page int, total int64, size int, noun string) components.Pager {
+// pager links the neighbouring pages of a numbered list of total nouns (a plural in s: one of
+// them is named without it).
+func pager(path string, q url.Values, page int, total int64, size int, nouns string) components.Pager {
 	pages := report.Pages(total, size)
-	p := components.Pager{Summary: fmt.Sprintf("Page %d of %d · %s %s", page, pages, fmtInt(total), noun)}
+	if total == 1 {
+		nouns = strings.TrimSuffix(nouns, "s")
+	}
+	where := fmt.Sprintf("Page %d of %d", page, pages)
+	if page > pages { // an old or edited link: the list is empty, and the last page one link back
+		where = fmt.Sprintf("Page %d is past the last (%d)", page, pages)
+	}
+	p := components.Pager{Summary: fmt.Sprintf("%s · %s %s", where, fmtInt(total), nouns)}
 	link := func(n int) string {
 		qq := url.Values{}
 		for k, v := range q {

@@ -2,6 +2,7 @@ package admin_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -58,6 +59,17 @@ func TestRunAggregatorWithoutJavaScript(t *testing.T) {
 		// The history lists it first, and the overview's last-run card links to it.
 		doc = c.page(admin.PathRuns)
 		require.Equal(t, runURL, byTestID(doc, "run-row").First().Find("a").AttrOr("href", ""))
+		var runs int64
+		require.NoError(t, db.Model(&models.AggregatorRun{}).Count(&runs).Error)
+		nouns := "runs"
+		if runs == 1 {
+			nouns = "run"
+		}
+		require.Equal(t, fmt.Sprintf("Page 1 of 1 · %d %s", runs, nouns), text(doc.Selection, "pager-summary"))
+		// A page past the end (an old link) says so, and links back to the last one.
+		doc = c.page(admin.PathRuns + "?page=5")
+		require.Equal(t, fmt.Sprintf("Page 5 is past the last (1) · %d %s", runs, nouns), text(doc.Selection, "pager-summary"))
+		require.Equal(t, admin.PathRuns, byTestID(doc, "pager-prev").AttrOr("href", ""))
 		doc = c.page(admin.PathOverview)
 		require.Equal(t, runURL, byTestID(doc, "card-last-run").Find("a").AttrOr("href", ""))
 	})
