@@ -55,14 +55,8 @@ type Served struct {
 // user and form, replaced). A rating still held for the previous read's run, whose event never
 // came, falls back to the latest event first.
 func RecordProfileRead(ctx context.Context, db *gorm.DB, userID string, f Form, s Served, now time.Time) error {
-	var dropped []droppedRating
-	defer func() { logDropped(ctx, dropped) }() // emptied unless the transaction commits
-	return db.WithContext(ctx).Transaction(func(tx *gorm.DB) (err error) {
-		defer func() {
-			if err != nil {
-				dropped = nil
-			}
-		}()
+	var dropped []droppedRating // logged once the transaction commits
+	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		old, err := findRead(tx, userID, f)
 		if err != nil {
 			return err
@@ -85,6 +79,10 @@ func RecordProfileRead(ctx context.Context, db *gorm.DB, userID string, f Form, 
 		}
 		return nil
 	})
+	if err == nil {
+		logDropped(ctx, dropped)
+	}
+	return err
 }
 
 // RateForm attaches a rating that names no event: to the caller's latest event on the form

@@ -290,5 +290,14 @@ func TestDroppedHeldRatingIsLogged(t *testing.T) {
 			"and the form has no event of its style in the 24 hours before it")
 		require.Contains(t, logged.String(), "schema_hash=dropped")
 		require.Contains(t, logged.String(), "gen_style_id="+rated)
+
+		// Held again, then a new read of the form before any run: dropped for that reason.
+		g := learning.Form{Host: f.Host, SchemaHash: "replaced"}
+		require.NoError(t, learning.RecordProfileRead(ctx, db, "u-1", g, learning.Served{PreferredStyleID: rated}, now))
+		_, err = learning.RateForm(ctx, db, "u-1", g, rated, learning.Unhelpful, now)
+		require.NoError(t, err)
+		require.NoError(t, learning.RecordProfileRead(ctx, db, "u-1", g, learning.Served{PreferredStyleID: rated}, now.Add(time.Minute)))
+		require.Contains(t, logged.String(), "held rating dropped: a new read of the form replaced it before its run's event came")
+		require.Contains(t, logged.String(), "schema_hash=replaced")
 	})
 }
