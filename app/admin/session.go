@@ -17,7 +17,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 	"gorm.io/gorm"
@@ -327,7 +326,7 @@ func (s *sessions) passwordLinkUser(ctx context.Context, token string, now time.
 	}
 	id, exp, ok := strings.Cut(string(raw), "|")
 	expires, err := strconv.ParseInt(exp, 10, 64)
-	if !ok || err != nil || now.Unix() >= expires || !utf8.ValidString(id) || strings.ContainsRune(id, 0) {
+	if !ok || err != nil || now.Unix() >= expires || !web.StorableText(id) {
 		return nil, nil // forged (an id that is not text cannot even be looked up on Postgres)
 	}
 	u, err := account.UserByID(ctx, s.db, id)

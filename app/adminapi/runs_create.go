@@ -64,22 +64,20 @@ func readRunCreate(c *gin.Context) (runCreateRequest, error) {
 	dec := json.NewDecoder(c.Request.Body)
 	dec.DisallowUnknownFields()
 	err := dec.Decode(&req)
-	if err == nil {
-		if _, next := dec.Token(); !errors.Is(next, io.EOF) {
-			err = errors.New("more than one JSON value") // or a stray token after the object
-			var tooBig *http.MaxBytesError
-			if errors.As(next, &tooBig) {
-				err = next
-			}
+	if err == nil { // then nothing may follow the object
+		if _, err = dec.Token(); err == nil {
+			err = errors.New("more than one JSON value")
+		} else if errors.Is(err, io.EOF) {
+			err = nil
 		}
 	}
-	var tooBig *http.MaxBytesError
 	var typeErr *json.UnmarshalTypeError
+	if e, ok := web.TooLarge(err); ok {
+		return req, e
+	}
 	switch {
 	case err == nil, errors.Is(err, io.EOF):
 		return req, nil
-	case errors.As(err, &tooBig):
-		return req, web.Errorf(http.StatusRequestEntityTooLarge, "request body is larger than %d bytes", tooBig.Limit)
 	case errors.As(err, &typeErr) && typeErr.Field == "days":
 		return req, web.Invalid([]web.FieldError{{Field: "days", Message: "must be a whole number of days (got a JSON " + typeErr.Value + ")"}})
 	}

@@ -230,9 +230,8 @@ func truncate(s string, n int) string {
 func readBody(c *gin.Context) ([]byte, error) {
 	body, err := io.ReadAll(c.Request.Body)
 	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			return nil, web.Errorf(http.StatusRequestEntityTooLarge, "request body is larger than %d bytes", tooBig.Limit)
+		if e, ok := web.TooLarge(err); ok {
+			return nil, e
 		}
 		return nil, web.Errorf(http.StatusBadRequest, "cannot read the request body")
 	}

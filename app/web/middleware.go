@@ -93,13 +93,31 @@ func Recovery() gin.HandlerFunc {
 	}
 }
 
+// StorableText reports whether s is text both databases store as sent: valid UTF-8 without
+// NUL (Postgres refuses both in a text column, SQLSTATE 22021).
+func StorableText(s string) bool { return utf8.ValidString(s) && !strings.ContainsRune(s, 0) }
+
+// TooLarge is the 413 for a body that went over BodyLimit's cap while it was read (err wraps
+// the *http.MaxBytesError); ok is false for any other error.
+func TooLarge(err error) (e *Error, ok bool) {
+	var tooBig *http.MaxBytesError
+	if !errors.As(err, &tooBig) {
+		return nil, false
+	}
+	return bodyTooLarge(tooBig.Limit), true
+}
+
+func bodyTooLarge(limit int64) *Error {
+	return Errorf(http.StatusRequestEntityTooLarge, "request body is larger than %d bytes", limit)
+}
+
 // ValidText refuses with 400 a request whose path, query or form holds text that is not valid
 // UTF-8 or holds a NUL character, naming the parameter: Postgres stores neither in a text
 // column (a query with one fails, SQLSTATE 22021), so such a value would otherwise get a 500.
 // For the server-rendered pages; the JSON APIs check their fields themselves (422).
 func ValidText() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		bad := func(s string) bool { return !utf8.ValidString(s) || strings.ContainsRune(s, 0) }
+		bad := func(s string) bool { return !StorableText(s) }
 		fail := func(what string) {
 			Fail(c, Errorf(http.StatusBadRequest, "%s is not valid text (not UTF-8, or it holds a NUL character)", what))
 		}
@@ -112,9 +130,8 @@ func ValidText() gin.HandlerFunc {
 			// A form that does not parse is refused whole: the pairs that did parse would reach
 			// the handler unchecked.
 			if err := c.Request.ParseForm(); err != nil {
-				var tooBig *http.MaxBytesError
-				if errors.As(err, &tooBig) {
-					Fail(c, Errorf(http.StatusRequestEntityTooLarge, "request body is larger than %d bytes", tooBig.Limit))
+				if e, ok := TooLarge(err); ok {
+					Fail(c, e)
 				} else {
 					Fail(c, Errorf(http.StatusBadRequest, "the form is not correctly encoded: %v", err))
 				}
@@ -142,7 +159,7 @@ func ValidText() gin.HandlerFunc {
 func BodyLimit(max int64) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		if c.Request.ContentLength > max {
-			Fail(c, Errorf(http.StatusRequestEntityTooLarge, "request body is larger than %d bytes", max))
+			Fail(c, bodyTooLarge(max))
 			return
 		}
 		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, max)
