@@ -78,7 +78,13 @@ func ParseHost(raw string) (string, error) {
 		}
 		h = hp
 	}
-	h = strings.TrimPrefix(strings.TrimSuffix(h, "."), "www.")
+	for { // every trailing dot and leading "www.", so that the host parses to itself ("www.www.0")
+		trimmed := strings.TrimPrefix(strings.TrimSuffix(h, "."), "www.")
+		if trimmed == h {
+			break
+		}
+		h = trimmed
+	}
 	if len(h) > 253 || !hostName.MatchString(h) {
 		return "", fmt.Errorf("%w: letters, digits, '-' and '.' only, such as boards.greenhouse.io", ErrNotHost)
 	}

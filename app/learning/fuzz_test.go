@@ -16,7 +16,8 @@ func FuzzParseHost(f *testing.F) {
 	for _, s := range []string{"boards.greenhouse.io", "Boards.Greenhouse.IO.", "www.acme.com:8443", "jobs.lever.co",
 		"https://boards.greenhouse.io/acme/jobs/4012345?gh_src=x", "user:pw@boards.greenhouse.io", "https://user:pw@evil.example/",
 		"https://", "javascript:alert(1)", "ftp://x.com", "boards.greenhouse.io/acme", "[::1]:8080", "a\x00b.com", "bf\xffeb90",
-		"HTTPS://WWW.Example.COM:8443/path#frag", "x.myworkdayjobs.com:0", "https://a.b.c.d.e.f.g.h.lever.co"} {
+		"HTTPS://WWW.Example.COM:8443/path#frag", "x.myworkdayjobs.com:0", "https://a.b.c.d.e.f.g.h.lever.co",
+		"www.www.0", "www.x..", "WWW.www.Acme.com."} { // the last three: trimmed once, they parsed to another host
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, raw string) {
